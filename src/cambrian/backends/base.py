@@ -1,0 +1,183 @@
+"""The backend contract (after tinygrad's Compiled/Allocator/Compiler/Program).
+
+A backend is one module exposing a :class:`Backend` subclass instance named ``BACKEND``. It provides:
+
+1. ``discover()``: its devices (raise :class:`BackendUnavailable` with the reason when its library or
+   driver is missing: that yields no devices and no error).
+2. Allocator: ``alloc``, ``write``, ``read``, ``copy`` on native buffers.
+3. Renderer + Compiler: ``compile(device, module, argtypes)`` -> a program (cached).
+4. Launch: ``launch(device, queue, program, global_size, local_size, args)`` -> ``Event``.
+5. ``self_test(device)``: build and run a tiny kernel natively and check the result; raise on failure.
+
+Buffers are opaque to everything above the backend except through these calls; kernels receive array
+arguments as :class:`ArrayArg` (buffer, element offset, shape, element strides, dtype).
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..queues import Event, Queue
+
+
+class BackendUnavailable(Exception):
+    """Raised by ``discover()``: the backend's library or driver is missing (the text says why)."""
+
+
+@dataclass(eq=False)
+class Device:
+    """One device of one backend. ``str(device)`` is its unique filter string."""
+
+    backend: str
+    kind: str  # "cpu", "gpu" or "accelerator"
+    ordinal: int | None  # index among the backend's devices of this kind; None for single-device backends
+    name: str
+    vendor: str = ""
+    driver_version: str = ""
+    global_memory: int = 0
+    compute_units: int = 1
+    max_work_group_size: int = 1024
+    max_work_item_sizes: tuple[int, ...] = (1024, 1024, 1024)
+    local_memory_size: int = 0
+    supports_float64: bool = True
+    supports_atomics: bool = True
+    supports_local_memory: bool = True
+    usable: bool = True
+    reason: str = ""  # why it is unusable (failed self-test)
+    handle: Any = field(default=None, repr=False)  # backend-native object
+    platform: str = ""
+    _queue: Queue | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def filter_string(self) -> str:
+        if self.ordinal is None:
+            return self.backend
+        if self.backend == "cuda":
+            return f"cuda:{self.ordinal}"
+        return f"{self.backend}:{self.kind}:{self.ordinal}"
+
+    def __str__(self) -> str:
+        return self.filter_string
+
+    def __repr__(self) -> str:
+        return f"<cambrian.Device {self.filter_string} {self.name!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Device) and other.filter_string == self.filter_string
+
+    def __hash__(self) -> int:
+        return hash(self.filter_string)
+
+    @property
+    def impl(self) -> Backend:
+        """The backend object that drives this device."""
+        from . import get_backend
+
+        return get_backend(self.backend)
+
+    @property
+    def queue(self) -> Queue:
+        """The device's default in-order queue (created on first use)."""
+        if self._queue is None:
+            with self._lock:
+                if self._queue is None:
+                    self._queue = self.impl.create_queue(self)
+        return self._queue
+
+    def synchronize(self) -> None:
+        """Wait for all work on the default queue; raise errors of that work."""
+        self.queue.synchronize()
+
+    def identity(self) -> str:
+        """Device identity for cache keys: backend, platform, name and driver version."""
+        return f"{self.backend}|{self.platform}|{self.name}|{self.driver_version}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready properties (``cambrian devices --json``)."""
+        keys = ("backend", "kind", "ordinal", "name", "vendor", "driver_version", "global_memory",
+                "compute_units", "max_work_group_size", "local_memory_size", "supports_float64",
+                "supports_atomics", "supports_local_memory", "usable", "reason", "platform")
+        return {"filter": self.filter_string} | {k: getattr(self, k) for k in keys}
+
+
+@dataclass(frozen=True)
+class ArrayArg:
+    """An array argument of a launch: native buffer, offset and strides in *elements*."""
+
+    buffer: Any
+    offset: int
+    shape: tuple[int, ...]
+    strides: tuple[int, ...]
+    dtype: str
+
+    @property
+    def c_contiguous(self) -> bool:
+        expected = 1
+        for n, s in zip(reversed(self.shape), reversed(self.strides), strict=True):
+            if n != 1 and s != expected:
+                return False
+            expected *= n
+        return True
+
+
+class Backend(ABC):
+    """Base class of backends. Subclasses set ``name`` and implement the abstract methods."""
+
+    name: str = ""
+    #: True when launches return before the work is done (reads must wait).
+    asynchronous: bool = False
+
+    # -- discovery -----------------------------------------------------------------------------
+    @abstractmethod
+    def discover(self) -> list[Device]:
+        """List devices; raise BackendUnavailable(reason) when the backend can't be used at all."""
+
+    @abstractmethod
+    def self_test(self, device: Device) -> None:
+        """Build and run a tiny kernel natively on ``device``; raise any Exception on failure."""
+
+    def create_queue(self, device: Device) -> Queue:
+        return Queue(device)
+
+    # -- allocator -----------------------------------------------------------------------------
+    @abstractmethod
+    def alloc(self, device: Device, nbytes: int) -> Any:
+        """A native buffer of at least ``max(nbytes, 1)`` bytes."""
+
+    @abstractmethod
+    def write(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> Event:
+        """Copy the C-contiguous ``host`` array into ``buffer`` at ``byte_offset``."""
+
+    @abstractmethod
+    def read(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> None:
+        """Copy ``host.nbytes`` bytes from ``buffer`` at ``byte_offset`` into C-contiguous ``host``;
+        returns when the data is there (waits for earlier work on ``queue``)."""
+
+    @abstractmethod
+    def copy(self, device: Device, dst: Any, dst_offset: int, src: Any, src_offset: int, nbytes: int,
+             queue: Queue) -> Event:
+        """Device-to-device copy of ``nbytes`` bytes within one device."""
+
+    def host_view(self, device: Device, buffer: Any) -> np.ndarray | None:
+        """A NumPy uint8 view of the buffer when it lives in host memory (cpu, interp), else None."""
+        return None
+
+    # -- compile and launch --------------------------------------------------------------------
+    @abstractmethod
+    def compile(self, device: Device, module: Any) -> Any:
+        """Render and build an IR module (``cambrian.compiler.ir.Module``) for ``device``; cached."""
+
+    @abstractmethod
+    def launch(self, device: Device, queue: Queue, program: Any, global_size: tuple[int, ...],
+               local_size: tuple[int, ...] | None, args: list[Any]) -> Event:
+        """Run ``program``; ``args`` are ArrayArg or NumPy scalars typed as the kernel's parameters."""
+
+    def source(self, device: Device | None, module: Any) -> str:
+        """Generated source text for ``module`` (no build)."""
+        raise NotImplementedError

@@ -1,0 +1,170 @@
+"""ONE table of the kernel language's intrinsics: name, category, arity and typing rule.
+
+The front end uses :func:`lookup` and ``Intrinsic.typing`` to type a call and insert casts; the
+interpreter uses ``Intrinsic.ref`` (NumPy scalar semantics) as the reference; each renderer keeps a
+spelling table keyed by these names, and ``tests/unit/test_intrinsics.py`` checks that every
+renderer spells every intrinsic.
+
+Typing rules take the argument dtypes and return ``(param_dtypes, result_dtype)``: the front end casts
+each argument to its param dtype.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import dtypes
+
+Typing = Callable[[tuple[str, ...]], tuple[tuple[str, ...], str]]
+
+
+class IntrinsicTypeError(TypeError):
+    """Raised by a typing rule; the front end turns it into a KernelTypeError at the call site."""
+
+
+@dataclass(frozen=True)
+class Intrinsic:
+    name: str
+    category: str  # "workitem", "math", "predicate", "builtin", "complex", "atomic"
+    nargs: tuple[int, int]  # min, max (max -1 = variadic)
+    typing: Typing
+    ref: Callable[..., object] | None = None  # scalar reference (interp); None where interp special-cases
+    doc: str = ""
+
+
+def _float_of(d: str) -> str:
+    if dtypes.is_complex(d):
+        raise IntrinsicTypeError("complex argument not supported here")
+    return d if d in dtypes.FLOATING else "float64"
+
+
+def _unary_float(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    f = _float_of(args[0])
+    return (f,), f
+
+
+def _binary_float(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    f = dtypes.promote(_float_of(args[0]), _float_of(args[1]))
+    return (f, f), f
+
+
+def _predicate(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    f = _float_of(args[0])
+    return (f,), "bool"
+
+
+def _workitem(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    return ("int64",), "int64"
+
+
+def _abs(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    d = args[0]
+    return (d,), dtypes.real_of(d) if dtypes.is_complex(d) else ("int64" if d == "bool" else d)
+
+
+def _minmax(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    if any(dtypes.is_complex(a) for a in args):
+        raise IntrinsicTypeError("min/max of complex numbers is not defined")
+    out = args[0]
+    for a in args[1:]:
+        out = dtypes.promote(out, a)
+    return tuple(out for _ in args), out
+
+
+def _complex_new(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    f = _float_of(args[0]) if len(args) == 1 else _binary_float(args)[1]
+    return tuple(f for _ in args), dtypes.complex_of(f)
+
+
+def _real_imag(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    return (args[0],), dtypes.real_of(args[0])
+
+
+def _conj(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    return (args[0],), args[0]
+
+
+def _atomic(n_values: int) -> Typing:
+    # args: (element dtype, *value dtypes) -- the front end passes the element dtype first and
+    # handles the indices itself.
+    def rule(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+        elem = args[0]
+        if dtypes.is_complex(elem) or elem == "bool":
+            raise IntrinsicTypeError(f"atomics on {elem} arrays are not supported")
+        return tuple(elem for _ in range(1 + n_values)), elem
+
+    return rule
+
+
+def _py(fn: Callable[..., float]) -> Callable[..., object]:
+    """Reference for functions NumPy lacks: compute in float64 Python, round to the arg dtype."""
+
+    def ref(*xs: object) -> object:
+        t = type(xs[0])
+        try:
+            return t(fn(*(float(x) for x in xs)))  # type: ignore[call-arg]
+        except (ValueError, OverflowError):
+            return t(math.nan)  # type: ignore[call-arg]
+
+    return ref
+
+
+TABLE: dict[str, Intrinsic] = {}
+
+
+def _add(*items: Intrinsic) -> None:
+    for it in items:
+        TABLE[it.name] = it
+
+
+_add(*(Intrinsic(n, "workitem", (1, 1), _workitem, doc=f"OpenCL {n}(dim)") for n in (
+    "get_global_id", "get_local_id", "get_group_id", "get_global_size", "get_local_size", "get_num_groups")))
+
+_UNARY_NP = {
+    "sqrt": np.sqrt, "exp": np.exp, "log": np.log, "log2": np.log2, "log10": np.log10,
+    "log1p": np.log1p, "expm1": np.expm1, "sin": np.sin, "cos": np.cos, "tan": np.tan,
+    "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
+    "tanh": np.tanh, "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh,
+    "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc, "fabs": np.fabs, "cbrt": np.cbrt,
+    "exp2": np.exp2,
+}
+_add(*(Intrinsic(n, "math", (1, 1), _unary_float, f) for n, f in _UNARY_NP.items()))
+_add(
+    Intrinsic("erf", "math", (1, 1), _unary_float, _py(math.erf)),
+    Intrinsic("erfc", "math", (1, 1), _unary_float, _py(math.erfc)),
+    Intrinsic("lgamma", "math", (1, 1), _unary_float, _py(math.lgamma)),
+    Intrinsic("gamma", "math", (1, 1), _unary_float, _py(math.gamma)),
+)
+_BINARY_NP = {"atan2": np.arctan2, "pow": np.power, "hypot": np.hypot, "fmod": np.fmod,
+              "copysign": np.copysign}
+_add(*(Intrinsic(n, "math", (2, 2), _binary_float, f) for n, f in _BINARY_NP.items()))
+_add(*(Intrinsic(n, "predicate", (1, 1), _predicate, f) for n, f in
+       {"isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite}.items()))
+_add(
+    Intrinsic("abs", "builtin", (1, 1), _abs, None, "abs(x): wraps for the most negative int"),
+    Intrinsic("min", "builtin", (2, -1), _minmax, None, "min(a, b, ...): NaN-propagating like NumPy"),
+    Intrinsic("max", "builtin", (2, -1), _minmax, None, "max(a, b, ...): NaN-propagating like NumPy"),
+    Intrinsic("complex", "complex", (1, 2), _complex_new, None, "complex(re, im=0)"),
+    Intrinsic("real", "complex", (1, 1), _real_imag, None, "z.real"),
+    Intrinsic("imag", "complex", (1, 1), _real_imag, None, "z.imag"),
+    Intrinsic("conjugate", "complex", (1, 1), _conj, None, "z.conjugate()"),
+)
+_add(*(Intrinsic(n, "atomic", (3, -1), _atomic(1), None, f"{n}(array, *index, value) -> old value")
+       for n in ("atomic_add", "atomic_sub", "atomic_min", "atomic_max", "atomic_xchg")))
+_add(Intrinsic("atomic_cas", "atomic", (4, -1), _atomic(2), None,
+               "atomic_cas(array, *index, expected, value) -> old value"))
+
+#: Names accepted as ``math.NAME`` in kernels (besides the math intrinsics above).
+MATH_CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf,
+                                    "nan": math.nan}
+
+#: Names that look like calls but are statements or declarations, handled by the front end.
+SPECIAL_FORMS = ("barrier", "local_array", "private_array", "range")
+
+
+def lookup(name: str) -> Intrinsic | None:
+    return TABLE.get(name)

@@ -1,0 +1,96 @@
+"""Python-visible names of the kernel language (``cb.get_global_id``, ``cb.barrier``, ``cb.int32``...).
+
+Each object carries a marker the front end resolves: ``__cambrian_intrinsic__`` (an intrinsic or a
+special form by name) or ``__cambrian_dtype__`` (a cast). Called from ordinary Python they raise a
+clear error, except the dtype casts, which convert host scalars like their NumPy namesakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes
+from ..errors import CambrianError
+from . import intrinsics
+
+
+class OutsideKernelError(CambrianError):
+    """A kernel-only function was called from ordinary Python."""
+
+
+def _intrinsic(name: str, doc: str) -> Callable[..., Any]:
+    def stub(*args: Any, **kwargs: Any) -> Any:
+        raise OutsideKernelError(
+            f"cambrian.{name}() can only be called inside a @cambrian.kernel or @cambrian.func")
+
+    stub.__name__ = stub.__qualname__ = name
+    stub.__doc__ = doc
+    stub.__cambrian_intrinsic__ = name  # type: ignore[attr-defined]
+    return stub
+
+
+class DType:
+    """A dtype usable as a cast inside kernels (``cb.float32(x)``) and as a dtype argument
+    (``cb.local_array((16, 16), cb.float32)``). On the host it converts like NumPy."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.__cambrian_dtype__ = name
+        self.__name__ = name
+
+    def __call__(self, value: Any = 0) -> Any:
+        return np.dtype(self.name).type(value)
+
+    @property
+    def type(self) -> type:
+        return np.dtype(self.name).type
+
+    def __repr__(self) -> str:
+        return f"cambrian.{self.name}"
+
+    def __eq__(self, other: object) -> bool:
+        try:
+            return dtypes.name(other if not isinstance(other, DType) else other.name) == self.name
+        except TypeError:
+            return False
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    # NumPy accepts objects with a ``dtype`` attribute as dtypes: ``np.dtype(cb.float32)`` works.
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(self.name)
+
+
+DTYPES: dict[str, DType] = {n: DType(n) for n in dtypes.ALL}
+
+_WORKITEM_DOC = "Index or size along dimension ``dim`` (0, 1 or 2), as in OpenCL. Kernels only."
+get_global_id = _intrinsic("get_global_id", _WORKITEM_DOC)
+get_local_id = _intrinsic("get_local_id", _WORKITEM_DOC)
+get_group_id = _intrinsic("get_group_id", _WORKITEM_DOC)
+get_global_size = _intrinsic("get_global_size", _WORKITEM_DOC)
+get_local_size = _intrinsic("get_local_size", _WORKITEM_DOC)
+get_num_groups = _intrinsic("get_num_groups", _WORKITEM_DOC)
+barrier = _intrinsic("barrier", "Work-group barrier (with local and global memory fence). Kernels only.")
+local_array = _intrinsic("local_array", "local_array(shape, dtype): work-group shared array. Kernels only.")
+private_array = _intrinsic("private_array", "private_array(shape, dtype): per-work-item array.")
+_ATOMIC_DOC = "{}(array, index, value): atomic read-modify-write; returns the old value. Kernels only."
+atomic_add = _intrinsic("atomic_add", _ATOMIC_DOC.format("atomic_add"))
+atomic_sub = _intrinsic("atomic_sub", _ATOMIC_DOC.format("atomic_sub"))
+atomic_min = _intrinsic("atomic_min", _ATOMIC_DOC.format("atomic_min"))
+atomic_max = _intrinsic("atomic_max", _ATOMIC_DOC.format("atomic_max"))
+atomic_xchg = _intrinsic("atomic_xchg", _ATOMIC_DOC.format("atomic_xchg"))
+atomic_cas = _intrinsic("atomic_cas", "atomic_cas(array, index, expected, value) -> old value.")
+
+#: Names exported by ``cambrian`` for kernel code.
+KERNEL_NAMES = (
+    "get_global_id", "get_local_id", "get_group_id", "get_global_size", "get_local_size",
+    "get_num_groups", "barrier", "local_array", "private_array", "atomic_add", "atomic_sub",
+    "atomic_min", "atomic_max", "atomic_xchg", "atomic_cas",
+)
+
+assert all(n in intrinsics.TABLE or n in intrinsics.SPECIAL_FORMS for n in KERNEL_NAMES)

@@ -1,0 +1,51 @@
+"""``CAMBRIAN_*`` environment settings, read when asked (never cached at import)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in _TRUE
+
+
+def device_filter() -> str | None:
+    """``CAMBRIAN_DEVICE``: filter string of the default device."""
+    return os.environ.get("CAMBRIAN_DEVICE") or None
+
+
+def test_devices() -> str | None:
+    """``CAMBRIAN_TEST_DEVICES``: filter narrowing the devices the test suite runs on."""
+    return os.environ.get("CAMBRIAN_TEST_DEVICES") or None
+
+
+def boundscheck() -> bool:
+    """``CAMBRIAN_BOUNDSCHECK=1``: bounds-check every kernel."""
+    return _flag("CAMBRIAN_BOUNDSCHECK")
+
+
+def debug() -> bool:
+    """``CAMBRIAN_DEBUG=1``: keep generated sources and print compile commands."""
+    return _flag("CAMBRIAN_DEBUG")
+
+
+def profiling() -> bool:
+    """``CAMBRIAN_PROFILE=1``: record start/end times on events."""
+    return _flag("CAMBRIAN_PROFILE")
+
+
+def cache_dir() -> Path:
+    """``CAMBRIAN_CACHE_DIR``, else ``$XDG_CACHE_HOME/cambrian``, else ``~/.cache/cambrian``."""
+    env = os.environ.get("CAMBRIAN_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cambrian"
+
+
+def disk_cache_enabled() -> bool:
+    """``CAMBRIAN_DISABLE_CACHE=1`` turns the on-disk cache off."""
+    return not _flag("CAMBRIAN_DISABLE_CACHE")

@@ -1,0 +1,93 @@
+"""Exception hierarchy. Every error Cambrian raises on purpose is a :class:`CambrianError`."""
+
+from __future__ import annotations
+
+import linecache
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Loc:
+    """A position in the user's Python source: file, 1-based line, 0-based column."""
+
+    file: str
+    line: int
+    col: int = 0
+    end_col: int | None = None
+
+    def __str__(self) -> str:
+        return f'File "{self.file}", line {self.line}'
+
+    def excerpt(self) -> str:
+        """The source line with a caret under the column (empty if the file can't be read)."""
+        text = linecache.getline(self.file, self.line).rstrip("\n")
+        if not text:
+            return ""
+        stripped = text.lstrip()
+        indent = len(text) - len(stripped)
+        col = max(self.col - indent, 0)
+        width = max((self.end_col or self.col + 1) - self.col, 1) if self.end_col else 1
+        return f"    {stripped}\n    {' ' * col}{'^' * min(width, max(len(stripped) - col, 1))}"
+
+
+class CambrianError(Exception):
+    """Base class of every error raised by Cambrian."""
+
+
+class _LocatedError(CambrianError):
+    """An error tied to a place in the user's kernel source."""
+
+    def __init__(self, message: str, loc: Loc | None = None):
+        self.message = message
+        self.loc = loc
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        if self.loc is None:
+            return self.message
+        excerpt = self.loc.excerpt()
+        return f"{self.message}\n  {self.loc}\n{excerpt}" if excerpt else f"{self.message}\n  {self.loc}"
+
+
+class KernelSyntaxError(_LocatedError):
+    """Python syntax that is outside the kernel language."""
+
+
+class KernelTypeError(_LocatedError):
+    """A type error in kernel code (or in launch arguments)."""
+
+
+class UnsupportedFeatureError(_LocatedError):
+    """A feature the chosen device cannot provide (e.g. float64 on a device without it)."""
+
+
+class CompileError(CambrianError):
+    """A backend compiler rejected generated source. Keeps the source and the compiler log."""
+
+    def __init__(self, message: str, source: str = "", log: str = ""):
+        self.source = source
+        self.log = log
+        text = message
+        if log:
+            text += f"\n--- compiler log ---\n{log.strip()}"
+        super().__init__(text)
+
+
+class DeviceError(CambrianError):
+    """A device could not be found, selected or used."""
+
+
+class PlacementError(CambrianError):
+    """Operands live on different devices; data never moves implicitly."""
+
+
+class LaunchError(CambrianError):
+    """Bad launch configuration or arguments (sizes, argument count, dtype, ndim)."""
+
+
+class KernelRuntimeError(CambrianError):
+    """An error raised by device work (reported at the next wait on its queue)."""
+
+
+class FilterSyntaxError(DeviceError, ValueError):
+    """A malformed device filter string."""

@@ -1,0 +1,131 @@
+"""Queues and events: in-order queues per device, events with profiling times, and errors from
+asynchronous device work raised at the next wait on their queue."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from .errors import KernelRuntimeError
+
+
+class Event:
+    """Completion of one piece of device work.
+
+    ``wait()`` blocks until done and raises the error of that work (or of any earlier work on its
+    queue that failed). ``start``/``end`` are seconds (floats) when profiling was on, else None.
+    """
+
+    __slots__ = ("_check", "_native", "_wait", "label", "queue")
+
+    def __init__(self, queue: Queue | None = None, wait: Callable[[], None] | None = None,
+                 native: Any = None, label: str = "", check: Callable[[], None] | None = None):
+        self.queue = queue
+        self._wait = wait
+        self._native = native
+        self._check = check
+        self.label = label
+
+    @property
+    def native(self) -> Any:
+        """The backend's own event object (``pyopencl.Event``, ``cupy.cuda.Event``...) or None."""
+        return self._native
+
+    def wait(self) -> None:
+        if self._wait is not None:
+            self._wait()
+            self._wait = None
+        if self._check is not None:
+            check, self._check = self._check, None
+            check()
+        if self.queue is not None:
+            self.queue.raise_pending()
+
+    @property
+    def complete(self) -> bool:
+        return self._wait is None
+
+    @property
+    def start(self) -> float | None:
+        return self._times()[0]
+
+    @property
+    def end(self) -> float | None:
+        return self._times()[1]
+
+    @property
+    def elapsed(self) -> float | None:
+        """``end - start`` in seconds when profiling was on."""
+        s, e = self._times()
+        return None if s is None or e is None else e - s
+
+    def _times(self) -> tuple[float | None, float | None]:
+        times = getattr(self._native, "cambrian_times", None)
+        if callable(times):
+            self.wait()
+            return times()
+        if isinstance(self._native, tuple):
+            return self._native
+        return None, None
+
+    def __repr__(self) -> str:
+        state = "complete" if self.complete else "pending"
+        return f"<cambrian.Event {self.label or 'work'} {state}>"
+
+
+class Queue:
+    """An in-order queue on one device.
+
+    Backends enqueue work and register *checks* (callables run after the queue drains, e.g. reading a
+    bounds-check error record). ``synchronize()`` waits for all work, runs the checks and raises the
+    first error as a Python exception naming the kernel.
+    """
+
+    def __init__(self, device: Any, native: Any = None, finish: Callable[[], None] | None = None):
+        self.device = device
+        self.native = native
+        self._finish = finish
+        self._lock = threading.Lock()
+        self._checks: list[Callable[[], None]] = []
+        self._error: BaseException | None = None
+
+    def add_check(self, check: Callable[[], None]) -> None:
+        """Run ``check`` at the next synchronisation; what it raises is re-raised there."""
+        with self._lock:
+            self._checks.append(check)
+
+    def set_error(self, error: BaseException) -> None:
+        with self._lock:
+            if self._error is None:
+                self._error = error
+
+    def synchronize(self) -> None:
+        """Wait for all enqueued work and raise the first error of that work."""
+        if self._finish is not None:
+            try:
+                self._finish()
+            except Exception as exc:  # a driver error from asynchronous work
+                self.set_error(KernelRuntimeError(f"device work failed on {self.device}: {exc}"))
+        self.raise_pending()
+
+    def raise_pending(self) -> None:
+        with self._lock:
+            checks, self._checks = self._checks, []
+        for check in checks:
+            try:
+                check()
+            except Exception as exc:
+                self.set_error(exc)
+        with self._lock:
+            error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def __repr__(self) -> str:
+        return f"<cambrian.Queue on {self.device}>"
+
+
+def completed(queue: Queue | None = None, label: str = "", times: tuple[float, float] | None = None) -> Event:
+    """An already-complete event (synchronous backends)."""
+    return Event(queue, None, times, label)
