@@ -115,6 +115,8 @@ class ArrayArg:
     shape: tuple[int, ...]
     strides: tuple[int, ...]
     dtype: str
+    #: For host-memory backends (cpu, interp): a ready NumPy view of the elements (or None).
+    view: Any = None
 
     @property
     def c_contiguous(self) -> bool:

@@ -1,0 +1,55 @@
+"""Cambrian: one Python kernel, every device."""
+
+from __future__ import annotations
+
+from . import dtypes
+from .compiler.lang import (
+    DTYPES as _DTYPES,
+)
+from .compiler.lang import (
+    atomic_add,
+    atomic_cas,
+    atomic_max,
+    atomic_min,
+    atomic_sub,
+    atomic_xchg,
+    barrier,
+    get_global_id,
+    get_global_size,
+    get_group_id,
+    get_local_id,
+    get_local_size,
+    get_num_groups,
+    local_array,
+    private_array,
+)
+from .errors import (
+    CambrianError,
+    CompileError,
+    DeviceError,
+    KernelRuntimeError,
+    KernelSyntaxError,
+    KernelTypeError,
+    LaunchError,
+    PlacementError,
+    UnsupportedFeatureError,
+)
+from .queues import Event, Queue
+
+__version__ = "0.1.0"
+
+bool_ = _DTYPES["bool"]
+int8, int16, int32, int64 = (_DTYPES[n] for n in ("int8", "int16", "int32", "int64"))
+uint8, uint16, uint32, uint64 = (_DTYPES[n] for n in ("uint8", "uint16", "uint32", "uint64"))
+float32, float64 = _DTYPES["float32"], _DTYPES["float64"]
+complex64, complex128 = _DTYPES["complex64"], _DTYPES["complex128"]
+
+__all__ = [
+    "CambrianError", "CompileError", "DeviceError", "Event", "KernelRuntimeError", "KernelSyntaxError",
+    "KernelTypeError", "LaunchError", "PlacementError", "Queue", "UnsupportedFeatureError",
+    "atomic_add", "atomic_cas", "atomic_max", "atomic_min", "atomic_sub", "atomic_xchg", "barrier",
+    "bool_", "complex64", "complex128", "dtypes", "float32", "float64", "get_global_id",
+    "get_global_size", "get_group_id", "get_local_id", "get_local_size", "get_num_groups",
+    "int8", "int16", "int32", "int64", "local_array", "private_array", "uint8", "uint16", "uint32",
+    "uint64",
+]
