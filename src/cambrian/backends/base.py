@@ -117,6 +117,12 @@ class ArrayArg:
     dtype: str
     #: For host-memory backends (cpu, interp): a ready NumPy view of the elements (or None).
     view: Any = None
+    #: ``(dtype, ndim, layout)``: what a kernel specialises on; layout "C" when C-contiguous, else "A".
+    typekey: tuple[str, int, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        layout = "C" if self.c_contiguous else "A"
+        object.__setattr__(self, "typekey", (self.dtype, len(self.shape), layout))
 
     @property
     def c_contiguous(self) -> bool:

@@ -1,0 +1,401 @@
+"""``@kernel`` and ``@func``: Python functions that run on every device.
+
+``kern[global_size](*args)`` or ``kern[global_size, local_size](*args)`` launches on the device of the
+array arguments (compute follows data) and returns an :class:`~cambrian.queues.Event`. NumPy array
+arguments run on the current default device (``cambrian.using`` / ``CAMBRIAN_DEVICE``) and are copied
+back before the call returns. Kernels are specialised on the argument types (dtype, ndim, contiguity)
+and compiled once per device; the launch path after the first call is a dictionary lookup.
+
+This module knows device buffers through a small protocol (``x.device`` and
+``x.__cambrian_array__() -> ArrayArg``), not the Array class.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import config, dtypes
+from .backends import get_backend
+from .backends.base import ArrayArg, Device
+from .compiler import ir
+from .errors import (
+    CambrianError,
+    KernelTypeError,
+    LaunchError,
+    Loc,
+    PlacementError,
+    UnsupportedFeatureError,
+)
+from .queues import Event, completed
+
+_SCALAR_TYPES: dict[type, str] = {bool: "bool", int: "int64", float: "float64", complex: "complex128"}
+_BACKEND_NAMES = ("interp", "cpu", "opencl", "cuda")
+
+
+def _def_loc(py_func: Callable[..., Any]) -> Loc | None:
+    code = getattr(py_func, "__code__", None)
+    return Loc(code.co_filename, code.co_firstlineno) if code is not None else None
+
+
+class Func:
+    """A device function (``@cambrian.func``): callable from kernels and other device functions.
+
+    Called from ordinary Python it runs the Python function as is (handy for testing its logic).
+    """
+
+    __cambrian_func__ = True
+
+    def __init__(self, py_func: Callable[..., Any]):
+        self.py_func = py_func
+        functools.update_wrapper(self, py_func)
+
+    def __call__(self, *args: Any) -> Any:
+        return self.py_func(*args)
+
+    def __repr__(self) -> str:
+        return f"<cambrian.func {self.py_func.__qualname__}>"
+
+
+def func(py_func: Callable[..., Any]) -> Func:
+    """Decorator: mark ``py_func`` as a device function callable from kernels."""
+    return Func(py_func)
+
+
+def _size_tuple(value: Any, what: str, kernel: Kernel) -> tuple[int, ...]:
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    if not 1 <= len(items) <= 3:
+        raise LaunchError(f"{kernel.name}: {what} must have 1 to 3 dimensions, got {value!r}")
+    out = []
+    for v in items:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+            raise LaunchError(f"{kernel.name}: {what} must be non-negative integers, got {value!r}")
+        out.append(int(v))
+    return tuple(out)
+
+
+class Kernel:
+    """A kernel: launch with ``kern[global_size]`` or ``kern[global_size, local_size]``.
+
+    A pair is always ``(global_size, local_size)``: ``kern[n, m]`` is global size ``n`` with local size
+    ``m`` (as numba-cuda's ``kern[blocks, threads]``), so a 2-D global size without a local size is
+    written ``kern[(h, w), None]`` (or ``kern[[h, w]]``); 3-D ``kern[(d, h, w)]`` is unambiguous.
+    """
+
+    def __init__(self, py_func: Callable[..., Any], boundscheck: bool | None = None):
+        if not inspect.isfunction(py_func):
+            raise TypeError(f"@cambrian.kernel needs a Python function, got {py_func!r}")
+        self.py_func = py_func
+        self.name = py_func.__qualname__
+        self.boundscheck = boundscheck
+        self._nparams = len(inspect.signature(py_func).parameters)
+        self._params = tuple(inspect.signature(py_func).parameters)
+        self._specs: dict[tuple[Any, ...], tuple[Any, ir.Module, tuple[str | None, ...]]] = {}
+        self._launchers: dict[Any, _Launcher] = {}
+        functools.update_wrapper(self, py_func)
+
+    # -- configuration -------------------------------------------------------------------------
+    def __getitem__(self, config_: Any) -> _Launcher:
+        try:
+            return self._launchers[config_]
+        except (KeyError, TypeError):
+            pass
+        if isinstance(config_, tuple) and len(config_) == 2:
+            gsize_, lsize_ = config_
+        else:
+            gsize_, lsize_ = config_, None
+        gsize = _size_tuple(gsize_, "global size", self)
+        lsize = None if lsize_ is None else _size_tuple(lsize_, "local size", self)
+        if lsize is not None:
+            if len(lsize) != len(gsize):
+                raise LaunchError(f"{self.name}: local size {lsize} and global size {gsize} "
+                                  "have different numbers of dimensions")
+            for g, l in zip(gsize, lsize, strict=True):
+                if l == 0 or g % l:
+                    raise LaunchError(f"{self.name}: local size {lsize} does not divide global size "
+                                      f"{gsize} (each global dimension must be a multiple of the local one)")
+        launcher = _Launcher(self, gsize, lsize)
+        try:
+            self._launchers[config_] = launcher
+        except TypeError:
+            pass
+        return launcher
+
+    def __call__(self, *args: Any) -> Any:
+        raise LaunchError(f"kernel {self.name} needs a launch size: call it as {self.name}[n](...) "
+                          f"or {self.name}[global_size, local_size](...)")
+
+    def __repr__(self) -> str:
+        return f"<cambrian.kernel {self.name}>"
+
+    # -- specialisation ------------------------------------------------------------------------
+    def _check_nargs(self, n: int) -> None:
+        if n != self._nparams:
+            loc = _def_loc(self.py_func)
+            raise LaunchError(f"kernel {self.name}({', '.join(self._params)}) takes {self._nparams} "
+                              f"argument{'s' * (self._nparams != 1)} but {n} "
+                              f"{'was' if n == 1 else 'were'} given" + (f"\n  {loc}" if loc else ""))
+
+    def _boundscheck(self) -> bool:
+        return config.boundscheck() if self.boundscheck is None else self.boundscheck
+
+    def module(self, argtypes: tuple[ir.Type, ...]) -> ir.Module:
+        """The typed IR of this kernel for ``argtypes``."""
+        from .compiler.frontend import translate
+
+        self._check_nargs(len(argtypes))
+        return translate(self.py_func, argtypes, boundscheck=self._boundscheck())
+
+    def ir(self, *args: Any) -> ir.Module:
+        """The typed IR module for these arguments (arrays and scalars; only their types matter)."""
+        return self.module(tuple(_arg_type(a, self, i) for i, a in enumerate(args)))
+
+    def source(self, target: Any, *args: Any) -> str:
+        """Generated source for ``target`` (a Device, a filter string or a backend name) and the
+        types of ``args``. ``"cuda"`` works without a GPU."""
+        module = self.ir(*args)
+        if isinstance(target, str) and target.strip().lower() in _BACKEND_NAMES:
+            name = target.strip().lower()
+            if name == "cuda":
+                from .compiler.render_c import render_cuda
+
+                return render_cuda(module)
+            return get_backend(name).source(None, module)
+        device = _as_device(target)
+        return device.impl.source(device, module)
+
+    def _spec(self, device: Device, key: tuple[Any, ...], argtypes: Callable[[], tuple[ir.Type, ...]]
+              ) -> tuple[Any, ir.Module, tuple[str | None, ...]]:
+        full = (device, self._boundscheck(), key)
+        spec = self._specs.get(full)
+        if spec is None:
+            types = argtypes()
+            module = self.module(types)
+            _check_device_caps(module, device)
+            program = device.impl.compile(device, module)
+            scalar_dtypes = tuple(t.dtype if isinstance(t, ir.Scalar) else None for t in types)
+            spec = (program, module, scalar_dtypes)
+            self._specs[full] = spec
+        return spec
+
+
+def kernel(py_func: Callable[..., Any] | None = None, *, boundscheck: bool | None = None) -> Any:
+    """Decorator: compile ``py_func`` as a kernel. ``@kernel(boundscheck=True)`` checks every index."""
+    if py_func is None:
+        return lambda f: Kernel(f, boundscheck=boundscheck)
+    return Kernel(py_func, boundscheck=boundscheck)
+
+
+# ------------------------------------------------------------------------------ launch
+
+
+class _Launcher:
+    """A kernel bound to a launch configuration; calling it launches."""
+
+    __slots__ = ("gsize", "kernel", "lsize", "nitems")
+
+    def __init__(self, kernel: Kernel, gsize: tuple[int, ...], lsize: tuple[int, ...] | None):
+        self.kernel = kernel
+        self.gsize = gsize
+        self.lsize = lsize
+        self.nitems = math.prod(gsize)
+
+    def __call__(self, *args: Any) -> Event:
+        kern = self.kernel
+        if len(args) != kern._nparams:
+            kern._check_nargs(len(args))
+        device: Device | None = None
+        key: list[Any] = []
+        launch_args: list[Any] = list(args)
+        host_arrays: list[int] = []
+        for i, a in enumerate(args):
+            get = getattr(a, "__cambrian_array__", None)
+            if get is not None:
+                arg = get()
+                d = a.device
+                if device is None:
+                    device = d
+                elif d is not device and d != device:
+                    raise PlacementError(
+                        f"kernel {kern.name}: argument {kern._params[i]!r} is on {d} but earlier "
+                        f"arguments are on {device}; move it with x.to_device({str(device)!r})")
+                key.append(arg.typekey)
+                launch_args[i] = arg
+            elif isinstance(a, np.ndarray):
+                host_arrays.append(i)
+                key.append(("host", a.dtype.name, a.ndim, a.flags.c_contiguous))
+            else:
+                key.append(_scalar_key(a, kern, i))
+        if device is None:
+            from .devices import default_device
+
+            device = default_device()
+        if host_arrays:
+            return _launch_with_host_arrays(self, device, args, launch_args, host_arrays, tuple(key))
+        program, module, scalar_dtypes = kern._spec(
+            device, tuple(key), lambda: tuple(_arg_type(a, kern, i) for i, a in enumerate(args)))
+        return self._launch(device, program, module, scalar_dtypes, launch_args)
+
+    def _launch(self, device: Device, program: Any, module: ir.Module, scalar_dtypes: Sequence[str | None],
+                launch_args: list[Any]) -> Event:
+        for i, dt in enumerate(scalar_dtypes):
+            if dt is not None:
+                launch_args[i] = _to_scalar(launch_args[i], dt, self.kernel, i)
+        if self.nitems == 0:
+            return completed(device.queue, self.kernel.name)
+        if self.lsize is not None:
+            _check_local_size(self, device)
+        return device.impl.launch(device, device.queue, program, self.gsize, self.lsize, launch_args)
+
+
+def _launch_with_host_arrays(launcher: _Launcher, device: Device, args: Sequence[Any], launch_args: list[Any],
+                             host_arrays: list[int], key: tuple[Any, ...]) -> Event:
+    """NumPy arguments: zero-copy views on host-memory devices, else copied in and (if written) out."""
+    kern = launcher.kernel
+    backend = device.impl
+    host_memory = _host_memory(device)
+    staged: list[tuple[int, np.ndarray, Any]] = []
+    for i in host_arrays:
+        a: np.ndarray = args[i]
+        dtypes.name(a.dtype)
+        src = a if (host_memory and a.flags.aligned and all(s % a.itemsize == 0 for s in a.strides)) \
+            else np.ascontiguousarray(a)
+        if host_memory and src is a:
+            launch_args[i] = ArrayArg(None, 0, a.shape, tuple(s // a.itemsize for s in a.strides),
+                                      a.dtype.name, view=a)
+            continue
+        if dtypes.needs_float64(src.dtype.name) and not device.supports_float64:
+            raise UnsupportedFeatureError(f"kernel {kern.name}: argument {kern._params[i]!r} is "
+                                          f"{src.dtype.name} but device {device} has no float64 support")
+        buf = backend.alloc(device, src.nbytes)
+        backend.write(device, buf, 0, src, device.queue)
+        strides = tuple(s // src.itemsize for s in src.strides) if src.ndim else ()
+        view = backend.host_view(device, buf)
+        if view is not None:
+            view = view[: src.nbytes].view(src.dtype).reshape(src.shape)
+        launch_args[i] = ArrayArg(buf, 0, src.shape, strides, src.dtype.name, view=view)
+        staged.append((i, src, buf))
+    program, module, scalar_dtypes = kern._spec(
+        device, key, lambda: tuple(_arg_type(a, kern, i) for i, a in enumerate(args)))
+    event = launcher._launch(device, program, module, scalar_dtypes, launch_args)
+    written = _written_params(module)
+    for i, src, buf in staged:
+        if kern._params[i] in written or module.kernel.params[i].name in written:
+            out = src if src is args[i] else np.empty_like(src)
+            backend.read(device, buf, 0, out, device.queue)
+            if out is not args[i]:
+                np.copyto(args[i], out)
+    event.wait()
+    return event
+
+
+_HOST_MEMORY: dict[str, bool] = {}
+
+
+def _host_memory(device: Device) -> bool:
+    """True when the device's buffers live in host memory (NumPy arrays can be used in place)."""
+    known = _HOST_MEMORY.get(device.backend)
+    if known is None:
+        backend = device.impl
+        known = backend.host_view(device, backend.alloc(device, 1)) is not None
+        _HOST_MEMORY[device.backend] = known
+    return known
+
+
+def _written_params(module: ir.Module) -> set[str]:
+    """Names of kernel array parameters that the kernel may write (stores and atomics)."""
+    written: set[str] = set()
+    for fn in (module.kernel, *module.funcs):
+        for stmt in fn.body:
+            for node in ir.walk(stmt):
+                if isinstance(node, ir.Store) and node.array is not None:
+                    written.add(node.array.name)
+                elif isinstance(node, ir.Call) and node.name.startswith("atomic_") and node.args:
+                    arr = node.args[0]
+                    if isinstance(arr, ir.Name):
+                        written.add(arr.name)
+    if module.funcs:  # arrays passed to device functions may be written there: be conservative
+        written.update(p.name for p in module.kernel.params if isinstance(p.type, ir.ArrayT))
+    return written
+
+
+def _check_local_size(launcher: _Launcher, device: Device) -> None:
+    lsize = launcher.lsize
+    assert lsize is not None
+    if math.prod(lsize) > device.max_work_group_size or any(
+            l > m for l, m in zip(lsize, device.max_work_item_sizes, strict=False)):
+        raise LaunchError(f"kernel {launcher.kernel.name}: local size {lsize} exceeds the limits of "
+                          f"{device} (max work-group size {device.max_work_group_size}, max work-item "
+                          f"sizes {device.max_work_item_sizes})")
+
+
+def _scalar_key(a: Any, kern: Kernel, i: int) -> str:
+    t = _SCALAR_TYPES.get(type(a))
+    if t is not None:
+        return t
+    if isinstance(a, np.generic):
+        return dtypes.name(a.dtype)
+    raise KernelTypeError(f"kernel {kern.name}: argument {kern._params[i]!r} has unsupported type "
+                          f"{type(a).__name__}; pass a cambrian.Array, a NumPy array or a number",
+                          _def_loc(kern.py_func))
+
+
+def _arg_type(a: Any, kern: Kernel, i: int) -> ir.Type:
+    get = getattr(a, "__cambrian_array__", None)
+    if get is not None:
+        dt, nd, layout = get().typekey
+        return ir.ArrayT(dt, nd, "global", layout)
+    if isinstance(a, np.ndarray):
+        dt = dtypes.name(a.dtype)
+        return ir.ArrayT(dt, a.ndim, "global", "C" if a.flags.c_contiguous else "A")
+    if isinstance(a, ir.Scalar | ir.ArrayT):
+        return a
+    return ir.Scalar(_scalar_key(a, kern, i))
+
+
+def _to_scalar(value: Any, dtype: str, kern: Kernel, i: int) -> Any:
+    if isinstance(value, np.generic):
+        return value
+    try:
+        return np.dtype(dtype).type(value)
+    except OverflowError:
+        raise LaunchError(f"kernel {kern.name}: argument {kern._params[i]!r} = {value!r} does not fit "
+                          f"in {dtype}") from None
+
+
+def _check_device_caps(module: ir.Module, device: Device) -> None:
+    if not device.supports_float64:
+        for fn in (*module.funcs, module.kernel):
+            for p in fn.params:
+                if dtypes.needs_float64(p.type.dtype):
+                    raise UnsupportedFeatureError(
+                        f"kernel {module.kernel.py_name}: parameter {p.name!r} is {p.type.dtype}, "
+                        f"but device {device} ({device.name}) has no float64 support", fn.loc)
+            for stmt in fn.body:
+                for node in ir.walk(stmt):
+                    t = getattr(node, "type", None)
+                    if t is not None and dtypes.needs_float64(t.dtype):
+                        raise UnsupportedFeatureError(
+                            f"kernel {module.kernel.py_name} uses {t.dtype}, but device {device} "
+                            f"({device.name}) has no float64 support", node.loc or fn.loc)
+    if module.uses_atomics and not device.supports_atomics:
+        raise UnsupportedFeatureError(f"kernel {module.kernel.py_name} uses atomics, which device "
+                                      f"{device} does not support", module.kernel.loc)
+    if module.uses_barrier and not device.supports_local_memory:
+        raise UnsupportedFeatureError(f"kernel {module.kernel.py_name} uses local memory/barriers, "
+                                      f"which device {device} does not support", module.kernel.loc)
+
+
+def _as_device(target: Any) -> Device:
+    if isinstance(target, Device):
+        return target
+    if isinstance(target, str):
+        from .devices import select_device
+
+        return select_device(target)
+    raise CambrianError(f"expected a Device, a filter string or a backend name, got {target!r}")
