@@ -92,7 +92,8 @@ class Kernel:
             raise TypeError(f"@cambrian.kernel needs a Python function, got {py_func!r}")
         self.py_func = py_func
         self.name = py_func.__qualname__
-        self.boundscheck = boundscheck
+        #: bounds checking: the decorator's argument, else CAMBRIAN_BOUNDSCHECK when the kernel is defined
+        self.boundscheck = config.boundscheck() if boundscheck is None else boundscheck
         self._nparams = len(inspect.signature(py_func).parameters)
         self._params = tuple(inspect.signature(py_func).parameters)
         self._specs: dict[tuple[Any, ...], tuple[Any, ir.Module, tuple[str | None, ...]]] = {}
@@ -141,15 +142,12 @@ class Kernel:
                               f"argument{'s' * (self._nparams != 1)} but {n} "
                               f"{'was' if n == 1 else 'were'} given" + (f"\n  {loc}" if loc else ""))
 
-    def _boundscheck(self) -> bool:
-        return config.boundscheck() if self.boundscheck is None else self.boundscheck
-
     def module(self, argtypes: tuple[ir.Type, ...]) -> ir.Module:
         """The typed IR of this kernel for ``argtypes``."""
         from .compiler.frontend import translate
 
         self._check_nargs(len(argtypes))
-        return translate(self.py_func, argtypes, boundscheck=self._boundscheck())
+        return translate(self.py_func, argtypes, boundscheck=self.boundscheck)
 
     def ir(self, *args: Any) -> ir.Module:
         """The typed IR module for these arguments (arrays and scalars; only their types matter)."""
@@ -171,7 +169,7 @@ class Kernel:
 
     def _spec(self, device: Device, key: tuple[Any, ...], argtypes: Callable[[], tuple[ir.Type, ...]]
               ) -> tuple[Any, ir.Module, tuple[str | None, ...]]:
-        full = (device, self._boundscheck(), key)
+        full = (device, self.boundscheck, key)
         spec = self._specs.get(full)
         if spec is None:
             types = argtypes()

@@ -42,7 +42,10 @@ CASES: list[Case] = []
 
 
 def case(**kw: Any) -> Callable[[Any], Any]:
-    def register(kern: Any) -> Any:
+    """Decorator: compile the function as a kernel and register it with these case fields."""
+
+    def register(fn: Any) -> Any:
+        kern = fn if isinstance(fn, cb.Kernel) else cb.kernel(fn)
         CASES.append(Case(kernel=kern, **kw))
         return kern
 

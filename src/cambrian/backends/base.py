@@ -52,6 +52,8 @@ class Device:
     handle: Any = field(default=None, repr=False)  # backend-native object
     platform: str = ""
     _queue: Queue | None = field(default=None, repr=False)
+    _impl: Backend | None = field(default=None, repr=False)
+    _hash: int | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -72,14 +74,20 @@ class Device:
         return isinstance(other, Device) and other.filter_string == self.filter_string
 
     def __hash__(self) -> int:
-        return hash(self.filter_string)
+        h = self._hash
+        if h is None:
+            h = self._hash = hash(self.filter_string)
+        return h
 
     @property
     def impl(self) -> Backend:
         """The backend object that drives this device."""
-        from . import get_backend
+        impl = self._impl
+        if impl is None:
+            from . import get_backend
 
-        return get_backend(self.backend)
+            impl = self._impl = get_backend(self.backend)
+        return impl
 
     @property
     def queue(self) -> Queue:
