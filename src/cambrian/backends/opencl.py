@@ -1,0 +1,268 @@
+"""The ``opencl`` backend: any OpenCL device through PyOpenCL (PoCL CPU, Intel, AMD, NVIDIA GPUs).
+
+One context and one in-order queue per device (profiling on when ``CAMBRIAN_PROFILE=1``); buffers are
+``cl.Buffer``; kernels are rendered by :mod:`cambrian.compiler.render_c` and built by
+:mod:`.opencl_build`. Launches are asynchronous; a bounds-check failure is raised as ``IndexError``
+at the next wait on the queue.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from .. import config
+from ..compiler import ir
+from ..compiler.render_c import render_opencl
+from ..errors import DeviceError, KernelRuntimeError, LaunchError
+from ..queues import Event, Queue, completed
+from .base import ArrayArg, Backend, BackendUnavailable, Device
+from .opencl_build import ARRAY, Builder, OpenCLProgram
+
+_KINDS = (("GPU", "gpu"), ("CPU", "cpu"))
+
+
+def _import_cl() -> Any:
+    try:
+        import pyopencl
+    except ImportError as exc:
+        raise BackendUnavailable("pyopencl is not installed: pip install 'cambrian[opencl]'") from exc
+    return pyopencl
+
+
+class _Profiled:
+    """Native event wrapper exposing profiling times in seconds (``queues.Event._times``)."""
+
+    __slots__ = ("ev",)
+
+    def __init__(self, ev: Any):
+        self.ev = ev
+
+    def wait(self) -> None:
+        self.ev.wait()
+
+    def cambrian_times(self) -> tuple[float, float]:
+        return self.ev.profile.start * 1e-9, self.ev.profile.end * 1e-9
+
+
+def _waiter(ev: Any, label: str) -> Any:
+    def wait() -> None:
+        try:
+            ev.wait()
+        except Exception as exc:
+            raise KernelRuntimeError(f"{label} failed: {exc}") from None
+
+    return wait
+
+
+class OpenCLBackend(Backend):
+    name = "opencl"
+    asynchronous = True
+
+    def __init__(self) -> None:
+        self._cl: Any = None
+        self._enqueue: Any = None
+        self._launch_errors: tuple[type[BaseException], ...] = ()
+        self._state: dict[str, tuple[Any, Any, Queue]] = {}
+        self._lock = threading.Lock()
+        self.builder = Builder()
+
+    @property
+    def cl(self) -> Any:
+        if self._cl is None:
+            cl = _import_cl()
+            self._enqueue = cl.enqueue_nd_range_kernel
+            self._launch_errors = (cl.Error, TypeError, ValueError, OverflowError)
+            self._cl = cl
+        return self._cl
+
+    # --- discovery ---------------------------------------------------------------------------
+    def discover(self) -> list[Device]:
+        cl = self.cl
+        try:
+            platforms = cl.get_platforms()
+        except cl.Error as exc:
+            raise BackendUnavailable(
+                f"no OpenCL platform: install an ICD such as Debian's pocl-opencl-icd ({exc})") from None
+        if not platforms:
+            raise BackendUnavailable("no OpenCL platform: install an ICD such as Debian's pocl-opencl-icd")
+        out: list[Device] = []
+        counts: dict[str, int] = {}
+        for plat in platforms:
+            try:
+                devs = plat.get_devices()
+            except cl.Error:
+                continue
+            for d in devs:
+                kind = next((k for flag, k in _KINDS if d.type & getattr(cl.device_type, flag)),
+                            "accelerator")
+                out.append(self._describe(cl, plat, d, kind, counts.get(kind, 0)))
+                counts[kind] = counts.get(kind, 0) + 1
+        return out
+
+    def _describe(self, cl: Any, plat: Any, d: Any, kind: str, ordinal: int) -> Device:
+        ext = d.extensions.split()
+        version = d.version.split()  # "OpenCL 3.0 PoCL ..."
+        cl_ver = float(version[1]) if len(version) > 1 and version[1][:1].isdigit() else 1.0
+        return Device(
+            backend="opencl", kind=kind, ordinal=ordinal, name=d.name.strip(), vendor=d.vendor.strip(),
+            driver_version=d.driver_version, global_memory=int(d.global_mem_size),
+            compute_units=int(d.max_compute_units), max_work_group_size=int(d.max_work_group_size),
+            max_work_item_sizes=tuple(int(x) for x in d.max_work_item_sizes),
+            local_memory_size=int(d.local_mem_size),
+            supports_float64="cl_khr_fp64" in ext or bool(d.double_fp_config),
+            supports_atomics="cl_khr_global_int32_base_atomics" in ext or cl_ver >= 1.1,
+            supports_local_memory=int(d.local_mem_type) != 0 and d.local_mem_size > 0,  # 0 = CL_NONE
+            handle=d, platform=f"{plat.name.strip()} {plat.version.strip()}")
+
+    def _ctx(self, device: Device) -> tuple[Any, Any, Queue]:
+        state = self._state.get(device.filter_string)
+        if state is None:
+            with self._lock:
+                state = self._state.get(device.filter_string)
+                if state is None:
+                    cl = self.cl
+                    ctx = cl.Context([device.handle])
+                    props = cl.command_queue_properties.PROFILING_ENABLE if config.profiling() else 0
+                    clq = cl.CommandQueue(ctx, device.handle, properties=props)
+                    queue = Queue(device, native=clq, finish=clq.finish)
+                    queue.cambrian_profiling = bool(props)  # type: ignore[attr-defined]
+                    state = (ctx, clq, queue)
+                    self._state[device.filter_string] = state
+        return state
+
+    def create_queue(self, device: Device) -> Queue:
+        return self._ctx(device)[2]
+
+    def self_test(self, device: Device) -> None:
+        cl = self.cl
+        ctx, clq, _ = self._ctx(device)
+        n = 4096
+        a = (np.arange(n, dtype=np.float32) * np.float32(0.37) - np.float32(700.25)).astype(np.float32)
+        b = (np.float32(1.0) / (np.arange(n, dtype=np.float32) + np.float32(1.0))).astype(np.float32)
+        src = ("__kernel void vadd(__global const float* a, __global const float* b, __global float* c) {\n"
+               "  size_t i = get_global_id(0);\n  c[i] = a[i] + b[i];\n}\n")
+        try:
+            prg = cl.Program(ctx, src).build()
+        except cl.Error as exc:
+            raise DeviceError(f"self-test build failed on {device}: {exc}") from None
+        mf = cl.mem_flags
+        bufs = [cl.Buffer(ctx, mf.READ_ONLY | mf.COPY_HOST_PTR, hostbuf=x) for x in (a, b)]
+        out = cl.Buffer(ctx, mf.WRITE_ONLY, size=a.nbytes)
+        prg.vadd(clq, (n,), None, *bufs, out)
+        c = np.empty_like(a)
+        cl.enqueue_copy(clq, c, out, is_blocking=True)
+        ok = int(np.count_nonzero(c == a + b))
+        if ok != n:
+            raise DeviceError(f"self-test on {device}: wrong results ({ok} of {n} elements correct)")
+
+    # --- allocator ---------------------------------------------------------------------------
+    def alloc(self, device: Device, nbytes: int) -> Any:
+        cl = self.cl
+        try:
+            return cl.Buffer(self._ctx(device)[0], cl.mem_flags.READ_WRITE, size=max(int(nbytes), 1))
+        except cl.Error as exc:
+            raise DeviceError(f"cannot allocate {nbytes} bytes on {device}: {exc}") from None
+
+    def write(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> Event:
+        if host.nbytes == 0:
+            return completed(queue, "write")
+        # non-blocking: pyopencl's NannyEvent keeps ``host`` alive until the copy is done
+        ev = self.cl.enqueue_copy(queue.native, buffer, host, dst_offset=byte_offset, is_blocking=False)
+        return Event(queue, _waiter(ev, "host-to-device copy"), ev, "write")
+
+    def read(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> None:
+        if host.nbytes == 0:
+            return
+        try:
+            self.cl.enqueue_copy(queue.native, host, buffer, src_offset=byte_offset, is_blocking=True)
+        except self.cl.Error as exc:
+            raise KernelRuntimeError(f"device-to-host copy on {device} failed: {exc}") from None
+
+    def copy(self, device: Device, dst: Any, dst_offset: int, src: Any, src_offset: int, nbytes: int,
+             queue: Queue) -> Event:
+        if nbytes == 0:
+            return completed(queue, "copy")
+        ev = self.cl.enqueue_copy(queue.native, dst, src, byte_count=nbytes, src_offset=src_offset,
+                                  dst_offset=dst_offset)
+        return Event(queue, _waiter(ev, "device copy"), ev, "copy")
+
+    # --- compile and launch ------------------------------------------------------------------
+    def source(self, device: Device | None, module: ir.Module) -> str:
+        return render_opencl(module).source
+
+    def compile(self, device: Device, module: ir.Module) -> OpenCLProgram:
+        ctx = self._ctx(device)[0]
+        return self.builder.compile(self.cl, ctx, device, module)
+
+    def launch(self, device: Device, queue: Queue, program: OpenCLProgram, global_size: tuple[int, ...],
+               local_size: tuple[int, ...] | None, args: list[Any]) -> Event:
+        plan = program.plan
+        if len(args) != len(plan):
+            raise LaunchError(f"kernel {program.py_name!r} takes {len(plan)} arguments, got {len(args)}")
+        vals: list[Any] = []
+        for (kind, dtype, strided), a in zip(plan, args):  # noqa: B905 (lengths checked above)
+            if kind == ARRAY:
+                if not isinstance(a, ArrayArg) or a.dtype != dtype:
+                    raise LaunchError(f"kernel {program.py_name!r}: expected a {dtype} array, got {a!r}")
+                vals.append(a.buffer)
+                vals.append(a.offset)
+                vals += a.shape
+                if strided:
+                    vals += a.strides
+            else:
+                vals.append(a)
+        if program.err is not None:
+            vals.append(program.err)
+            self._register_check(queue, program, args)
+        if local_size is not None:
+            total = 1
+            for n in local_size:
+                total *= n
+            limit = min(device.max_work_group_size, program.max_local)
+            if total > limit:
+                raise LaunchError(f"local size {local_size} ({total} work-items) exceeds the maximum "
+                                  f"work-group size {limit} of kernel {program.py_name!r} on {device}")
+        try:
+            with program.lock:
+                program.kernel.set_args(*vals)
+                ev = self._enqueue(queue.native, program.kernel, global_size, local_size)
+        except self._launch_errors as exc:
+            raise KernelRuntimeError(
+                f"launch of kernel {program.py_name!r} on {device} failed: {exc}") from None
+        native = _Profiled(ev) if getattr(queue, "cambrian_profiling", False) else ev
+        return Event(queue, _waiter(ev, f"kernel {program.py_name!r}"), native, program.py_name)
+
+    # --- bounds checks -----------------------------------------------------------------------
+    def _register_check(self, queue: Queue, program: OpenCLProgram, args: list[Any]) -> None:
+        for name, a in zip(program.params, args):  # noqa: B905
+            if isinstance(a, ArrayArg):
+                program.last_shapes[name] = a.shape
+        with program.lock:
+            if program.check_pending:
+                return
+            program.check_pending = True
+        queue.add_check(lambda: self._check_bounds(queue, program))
+
+    def _check_bounds(self, queue: Queue, program: OpenCLProgram) -> None:
+        with program.lock:
+            program.check_pending = False
+        record = np.zeros(8, np.int64)
+        self.cl.enqueue_copy(queue.native, record, program.err, is_blocking=True)
+        if record[0] == 0:
+            return
+        self.cl.enqueue_copy(queue.native, program.err, np.zeros(8, np.int64), is_blocking=True)
+        _, line, site_no, index, size = (int(x) for x in record[:5])
+        site = program.sites[site_no] if 0 <= site_no < len(program.sites) else None
+        if site is None:
+            raise IndexError(f"index {index} out of bounds (size {size}) in kernel {program.py_name!r}")
+        shape = site.shape or program.last_shapes.get(site.array)
+        where = f"{site.file}:{line}" if site.file else f"line {line}"
+        raise IndexError(f"index {index} is out of bounds for axis {site.axis} with size {size} of array "
+                         f"{site.array!r} (shape {tuple(shape) if shape else '?'}) in kernel "
+                         f"{program.py_name!r} at {where}")
+
+
+BACKEND = OpenCLBackend()

@@ -1,0 +1,144 @@
+"""Building OpenCL programs for the ``opencl`` backend: render, build, memory and disk cache.
+
+Disk entries (``cache.DiskCache("opencl")``, key over the IR key, device identity and options) hold
+``source.cl``, ``meta.json`` and ``binary.bin`` (``CL_PROGRAM_BINARIES``); a binary that no longer
+loads is discarded with a warning and the program is rebuilt from source.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import cache
+from ..compiler import ir
+from ..compiler.render_c import Site, render_opencl
+from ..errors import CompileError, UnsupportedFeatureError
+from .base import Device
+
+#: Build options: OpenCL C 1.2, no fast-math (contraction is off by pragma in the source).
+OPTIONS = ("-cl-std=CL1.2",)
+
+#: Argument plan entries: an array (ndim, with strides) or a scalar (NumPy scalar type).
+ARRAY, SCALAR = 0, 1
+
+
+@dataclass(eq=False)
+class OpenCLProgram:
+    """A built kernel plus everything a launch needs to set its arguments quickly."""
+
+    kernel: Any  # pyopencl.Kernel
+    name: str  # kernel symbol
+    py_name: str
+    source: str
+    plan: tuple[tuple[int, Any, bool], ...]  # (ARRAY, dtype, strided) | (SCALAR, np type, False)
+    params: tuple[str, ...]
+    sites: list[Site]
+    max_local: int  # CL_KERNEL_WORK_GROUP_SIZE
+    err: Any = None  # bounds-check record buffer (int64 x 8) when module.boundscheck
+    device: Device | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    check_pending: bool = False
+    last_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+
+def arg_plan(kernel: ir.Function) -> tuple[tuple[tuple[int, Any, bool], ...], list[Any]]:
+    """Per-parameter plan and the pyopencl scalar dtypes of the expanded argument list."""
+    plan: list[tuple[int, Any, bool]] = []
+    scalar_dtypes: list[Any] = []
+    for p in kernel.params:
+        if isinstance(p.type, ir.ArrayT):
+            strided = p.type.layout != "C"
+            plan.append((ARRAY, p.type.dtype, strided))
+            scalar_dtypes += [None] + [np.int64] * (1 + p.type.ndim * (2 if strided else 1))
+        else:
+            np_type = np.dtype("uint8" if p.type.dtype == "bool" else p.type.dtype).type
+            plan.append((SCALAR, np_type, False))
+            scalar_dtypes.append(np_type)
+    return tuple(plan), scalar_dtypes
+
+
+class Builder:
+    """Compiles IR modules for devices with a per-process and an on-disk cache."""
+
+    def __init__(self) -> None:
+        self.memory = cache.MemoryCache()
+        self.disk = cache.DiskCache("opencl")
+        self.stats = {"source_builds": 0, "binary_loads": 0}
+
+    def compile(self, cl: Any, ctx: Any, device: Device, module: ir.Module) -> OpenCLProgram:
+        key = cache.make_key(module.key(), device.identity(), " ".join(OPTIONS))
+        mem_key = f"{device.filter_string}|{key}"
+        prog = self.memory.get(mem_key)
+        if prog is not None:
+            return prog
+        if module.uses_float64 and not device.supports_float64:
+            raise UnsupportedFeatureError(
+                f"kernel {module.kernel.py_name or module.kernel.name!r} uses float64, which device "
+                f"{device} ({device.name}) does not support", module.kernel.loc)
+        try:
+            rendered = render_opencl(module)
+        except ValueError as exc:  # a construct the C renderer cannot express (e.g. private atomics)
+            raise CompileError(f"cannot render kernel {module.kernel.py_name or module.kernel.name!r} "
+                               f"as OpenCL C: {exc}") from None
+        built = self._load_binary(cl, ctx, device, key) or self._build_source(cl, ctx, device, module,
+                                                                               rendered.source, key)
+        kernel = cl.Kernel(built, rendered.kernel_name)
+        plan, scalar_dtypes = arg_plan(module.kernel)
+        if module.boundscheck:
+            scalar_dtypes.append(None)
+        kernel.set_scalar_arg_dtypes(scalar_dtypes)
+        max_local = kernel.get_work_group_info(cl.kernel_work_group_info.WORK_GROUP_SIZE, device.handle)
+        prog = OpenCLProgram(kernel, rendered.kernel_name, module.kernel.py_name or module.kernel.name,
+                             rendered.source, plan, tuple(p.name for p in module.kernel.params),
+                             rendered.sites, int(max_local), device=device)
+        if module.boundscheck:
+            prog.err = cl.Buffer(ctx, cl.mem_flags.READ_WRITE | cl.mem_flags.COPY_HOST_PTR,
+                                 hostbuf=np.zeros(8, np.int64))
+        return self.memory.put(mem_key, prog)
+
+    def _load_binary(self, cl: Any, ctx: Any, device: Device, key: str) -> Any:
+        binary = self.disk.read(key, "binary.bin")
+        if binary is None:
+            return None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                prg = cl.Program(ctx, [device.handle], [binary]).build(options=list(OPTIONS))
+        except Exception as exc:  # corrupt or stale binary: warn and rebuild
+            self.disk.discard(key, f"binary does not load: {str(exc).strip().splitlines()[0][:200]}")
+            return None
+        self.stats["binary_loads"] += 1
+        return prg
+
+    def _build_source(self, cl: Any, ctx: Any, device: Device, module: ir.Module, source: str,
+                      key: str) -> Any:
+        name = module.kernel.py_name or module.kernel.name
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # pyopencl's CompilerWarning for a non-empty log
+                prg = cl.Program(ctx, source).build(options=list(OPTIONS), devices=[device.handle])
+        except cl.Error as exc:
+            raise CompileError(f"OpenCL compiler rejected kernel {name!r} on {device} ({device.name})",
+                               source=source, log=_build_log(cl, exc)) from None
+        self.stats["source_builds"] += 1
+        try:
+            binary = prg.get_info(cl.program_info.BINARIES)[0]
+        except cl.Error:
+            binary = b""
+        self.disk.write(key, "source.cl", source.encode())
+        self.disk.write_json(key, {"kernel": name, "device": device.identity(), "options": list(OPTIONS)})
+        if binary:
+            self.disk.write(key, "binary.bin", bytes(binary))
+        return prg
+
+
+def _build_log(cl: Any, exc: Exception) -> str:
+    """The compiler log of a failed build (pyopencl puts it in the exception text)."""
+    text = str(exc)
+    marker = "Build on"
+    return text[text.index(marker):] if marker in text else text
