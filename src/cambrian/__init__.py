@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from . import dtypes
+from . import dtypes, random
+from .array import (
+    Array,
+    asarray,
+    asnumpy,
+    empty,
+    empty_like,
+    full,
+    full_like,
+    ones,
+    ones_like,
+    zeros,
+    zeros_like,
+)
+from .backends.base import Device
 from .compiler.lang import (
     DTYPES as _DTYPES,
 )
@@ -23,6 +37,7 @@ from .compiler.lang import (
     local_array,
     private_array,
 )
+from .devices import default_device, devices, select_device, using
 from .errors import (
     CambrianError,
     CompileError,
@@ -36,6 +51,9 @@ from .errors import (
 )
 from .kernels import Func, Kernel, func, kernel
 from .queues import Event, Queue
+from .reduction import reduction
+from .reduction_ops import max, min, prod, sum
+from .vectorize import vectorize
 
 __version__ = "0.1.0"
 
@@ -46,8 +64,10 @@ float32, float64 = _DTYPES["float32"], _DTYPES["float64"]
 complex64, complex128 = _DTYPES["complex64"], _DTYPES["complex128"]
 
 __all__ = [
+    "Array",
     "CambrianError",
     "CompileError",
+    "Device",
     "DeviceError",
     "Event",
     "Func",
@@ -59,6 +79,8 @@ __all__ = [
     "PlacementError",
     "Queue",
     "UnsupportedFeatureError",
+    "asarray",
+    "asnumpy",
     "atomic_add",
     "atomic_cas",
     "atomic_max",
@@ -69,9 +91,15 @@ __all__ = [
     "bool_",
     "complex64",
     "complex128",
+    "default_device",
+    "devices",
     "dtypes",
+    "empty",
+    "empty_like",
     "float32",
     "float64",
+    "full",
+    "full_like",
     "func",
     "get_global_id",
     "get_global_size",
@@ -85,9 +113,22 @@ __all__ = [
     "int64",
     "kernel",
     "local_array",
+    "max",
+    "min",
+    "ones",
+    "ones_like",
     "private_array",
+    "prod",
+    "random",
+    "reduction",
+    "select_device",
+    "sum",
     "uint8",
     "uint16",
     "uint32",
     "uint64",
+    "using",
+    "vectorize",
+    "zeros",
+    "zeros_like",
 ]

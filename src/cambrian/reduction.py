@@ -1,0 +1,221 @@
+"""Map-reduce on any device: ``cb.reduction(reduce, identity, map=...)`` and ``sum/prod/min/max``.
+
+A reduction is a binary Python function ``reduce(a, b)`` (associative, with ``identity``), optionally
+after a ``map`` of one or more arrays (``map(u, v) = u * v`` makes a dot product), fused into the same
+pass (no temporary array). The kernels are generated Cambrian source (:mod:`cambrian.reduction_source`):
+
+* whole-array on a CPU device (``device.kind == "cpu"``): ``P = min(ceil(n / 4096), 256)`` contiguous
+  chunks, one work-item each (8 accumulator lanes per chunk), then one work-item reduces the ``P``
+  partials in order. ``P`` depends on ``n`` only, so float results are identical on every CPU device.
+* whole-array on a GPU: work-groups of 256 (fewer if the device's limit is lower) reduce a
+  grid-stride loop then a local-memory tree; at most 1024 groups; one group reduces the partials.
+* ``axis=k``: one work-item per output element, in order along the axis.
+
+Float results are therefore tree-ordered (pairwise at the top), not sequential; integer results are
+exact and equal on every device (wrapping in the accumulator dtype).
+
+Pairs (argmin-style): the kernel language returns scalars, so pack a pair into a complex number
+(``complex(value, index)``) and pass ``with_index=True`` so the map receives the element index as its
+last argument; see ``docs/vectorize_reduction_random.md``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import dtypes
+from .backends.base import Device
+from .kernels import Kernel
+from .reduction_source import LANES, axis_source, chunks_source, tree_source
+from .vectorize import (
+    Vectorized,
+    as_func,
+    common_device,
+    empty,
+    flat,
+    is_c_contiguous,
+    is_device_array,
+    kernel_namespace,
+    make_function,
+    result_dtype,
+)
+
+CHUNK_MIN = 4096  # elements per chunk at least (CPU devices)
+MAX_CHUNKS = 256  # chunks at most (CPU devices)
+GROUP = 256  # work-group size of the tree reduction (GPUs)
+MAX_GROUPS = 1024
+
+_copy = Vectorized(lambda x: x)
+
+
+class Reduction:
+    """A reduction built from a binary function; call it as ``r(x)``, ``r(x, axis=1)``, ``r(u, v)``."""
+
+    def __init__(self, reduce: Callable[..., Any], identity: Any, map: Callable[..., Any] | None = None, *,
+                 dtype: Any = None, with_index: bool = False, name: str | None = None):
+        self.reduce = as_func(reduce, 2)
+        self.map = as_func(map) if map is not None else None
+        self.identity = identity
+        self.dtype = None if dtype is None else dtypes.name(dtype)
+        self.with_index = with_index
+        if with_index and map is None:
+            raise TypeError("with_index=True needs a map function (it receives the index last)")
+        nparams = len(inspect.signature(self.map.py_func).parameters) if self.map else 1
+        self.nin = nparams - (1 if with_index else 0)
+        self.name = name or getattr(self.reduce.py_func, "__name__", "reduction")
+        self._kernels: dict[tuple[Any, ...], Kernel] = {}
+        functools.update_wrapper(self, self.reduce.py_func)
+
+    def __repr__(self) -> str:
+        return f"<cambrian.reduction {self.name}>"
+
+    # -- types ---------------------------------------------------------------------------------
+    def acc_dtype(self, in_dtypes: Sequence[str], dtype: Any = None) -> str:
+        """The accumulator (and result) dtype for arrays of ``in_dtypes``."""
+        if dtype is not None:
+            return dtypes.name(dtype)
+        if self.dtype is not None:
+            return self.dtype
+        if self.map is not None:
+            mapped = result_dtype(self.map, (*in_dtypes, *(("int64",) if self.with_index else ())))
+        else:
+            mapped = in_dtypes[0]
+        return result_dtype(self.reduce, (mapped, mapped))
+
+    def _ident(self, acc: str) -> Any:
+        try:
+            with np.errstate(all="ignore"):
+                return np.dtype(acc).type(self.identity)
+        except (OverflowError, ValueError, TypeError) as exc:
+            raise TypeError(f"{self.name}: identity {self.identity!r} does not fit the accumulator "
+                            f"dtype {acc}; pass dtype=... or another identity") from exc
+
+    # -- call ----------------------------------------------------------------------------------
+    def __call__(self, *arrays: Any, axis: int | None = None, dtype: Any = None) -> Any:
+        if len(arrays) != self.nin:
+            raise TypeError(f"{self.name} takes {self.nin} array{'s' * (self.nin != 1)}, got {len(arrays)}")
+        arrays = tuple(np.asarray(a) if not (isinstance(a, np.ndarray) or is_device_array(a)) else a
+                       for a in arrays)
+        device = common_device(arrays, self.name)
+        shape = tuple(arrays[0].shape)
+        if any(tuple(a.shape) != shape for a in arrays):
+            raise ValueError(f"{self.name}: arrays have different shapes: "
+                             f"{', '.join(str(tuple(a.shape)) for a in arrays)}")
+        acc = self.acc_dtype([dtypes.name(a.dtype) for a in arrays], dtype)
+        ident = self._ident(acc)
+        like_numpy = device is None
+        if axis is not None and len(shape) > 1:
+            ax = normalize_axis(axis, len(shape), self.name)
+            return self._along_axis(arrays, ax, acc, ident, device, like_numpy)
+        if axis is not None:
+            normalize_axis(axis, max(len(shape), 1), self.name)
+        if not all(is_c_contiguous(a) for a in arrays):
+            arrays = tuple(a if is_c_contiguous(a) else _copy(a) for a in arrays)
+        result = empty((), acc, device, like_numpy)
+        self.reduce_flat([flat(a) for a in arrays], flat(result), math.prod(shape), acc, ident,
+                         device, like_numpy)
+        return result[()] if like_numpy else result
+
+    def reduce_flat(self, arrays: Sequence[Any], out: Any, n: int, acc: str, ident: Any,
+                    device: Device | None, like_numpy: bool) -> None:
+        """Reduce the 1-D ``arrays`` (``n`` elements) into the 1-element ``out``."""
+        if device is None:
+            from .devices import default_device
+
+            device = default_device()
+        if device.kind == "cpu":
+            self._chunked(arrays, out, n, acc, ident, device, like_numpy)
+        else:
+            self._tree(arrays, out, n, acc, ident, device, like_numpy)
+
+    def _chunked(self, arrays: Sequence[Any], out: Any, n: int, acc: str, ident: Any, device: Device,
+                 like_numpy: bool) -> None:
+        nchunks = max(1, min(_cdiv(n, CHUNK_MIN), MAX_CHUNKS))
+        chunk = _cdiv(_cdiv(max(n, 1), nchunks), LANES) * LANES
+        nchunks = max(1, _cdiv(n, chunk))
+        first = self._kernel("chunks", len(arrays), self.map is not None, acc)
+        if nchunks == 1:
+            first[1, 1](out, *arrays, n, chunk, ident)
+            return
+        partials = flat(empty((nchunks,), acc, device, like_numpy))
+        first[nchunks, 1](partials, *arrays, n, chunk, ident)
+        second = self._kernel("chunks", 1, False, acc)
+        second[1, 1](out, partials, nchunks, _cdiv(nchunks, LANES) * LANES, ident)
+
+    def _tree(self, arrays: Sequence[Any], out: Any, n: int, acc: str, ident: Any, device: Device,
+              like_numpy: bool) -> None:
+        group = tree_group_size(device)
+        ngroups = max(1, min(_cdiv(n, group), MAX_GROUPS))
+        first = self._kernel("tree", len(arrays), self.map is not None, acc, group)
+        if ngroups == 1:
+            first[group, group](out, *arrays, n, ident)
+            return
+        partials = flat(empty((ngroups,), acc, device, like_numpy))
+        first[ngroups * group, group](partials, *arrays, n, ident)
+        self._kernel("tree", 1, False, acc, group)[group, group](out, partials, ngroups, ident)
+
+    def _along_axis(self, arrays: Sequence[Any], axis: int, acc: str, ident: Any, device: Device | None,
+                    like_numpy: bool) -> Any:
+        shape = tuple(arrays[0].shape)
+        out_shape = shape[:axis] + shape[axis + 1:]
+        out = empty(out_shape, acc, device, like_numpy)
+        n = math.prod(out_shape)
+        if n:
+            kern = self._kernel("axis", len(arrays), self.map is not None, acc, len(shape), axis)
+            kern[n](out, *arrays, ident)
+        return out
+
+    def _kernel(self, kind: str, nin: int, mapped: bool, acc: str, *extra: int) -> Kernel:
+        key = (kind, nin, mapped, acc, *extra)
+        kern = self._kernels.get(key)
+        if kern is None:
+            name = f"{self.name}_{kind}"
+            with_index = self.with_index and mapped
+            if kind == "chunks":
+                src = chunks_source(name, nin, mapped, with_index, acc)
+            elif kind == "tree":
+                src = tree_source(name, nin, mapped, with_index, acc, *extra)
+            else:
+                src = axis_source(name, nin, mapped, with_index, acc, *extra)
+            ns = kernel_namespace(_r=self.reduce, _m=self.map)
+            kern = self._kernels[key] = Kernel(make_function(src, name, "reduction", ns))
+        return kern
+
+
+def _cdiv(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def tree_group_size(device: Device) -> int:
+    """Work-group size of tree reductions: ``GROUP``, or the largest power of two the device allows."""
+    limit = max(1, min(GROUP, device.max_work_group_size))
+    return 1 << (limit.bit_length() - 1)
+
+
+def normalize_axis(axis: int, ndim: int, what: str) -> int:
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{what}: axis must be None or an int, got {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(f"{what}: axis {axis} is out of bounds for an array of {ndim} dims")
+    return int(axis) % ndim
+
+
+def reduction(reduce: Callable[..., Any] | None = None, identity: Any = None,
+              map: Callable[..., Any] | None = None, *, dtype: Any = None, with_index: bool = False) -> Any:
+    """Make a :class:`Reduction`: ``reduction(add, identity=0)`` or ``@reduction(identity=0)``.
+
+    ``map`` (a function of one or more arrays' elements) is applied first, in the same pass;
+    ``with_index=True`` passes it the element index too (flat index, or position along ``axis``).
+    ``dtype`` pins the accumulator dtype (else inferred from the functions and the arrays).
+    """
+    if identity is None:
+        raise TypeError("reduction() needs an identity (the value of an empty reduction)")
+    if reduce is None:
+        return lambda f: Reduction(f, identity, map, dtype=dtype, with_index=with_index)
+    return Reduction(reduce, identity, map, dtype=dtype, with_index=with_index)

@@ -1,0 +1,81 @@
+"""``sum``, ``prod``, ``min`` and ``max`` built on :class:`cambrian.reduction.Reduction`.
+
+Array API dtype rules: ``sum``/``prod`` of bool and signed ints accumulate in int64, of unsigned ints
+in uint64 (exact and equal on every device), floats and complex in their own dtype (tree-ordered).
+``min``/``max`` propagate NaN like NumPy and raise ValueError on an empty reduction.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import dtypes
+from .reduction import Reduction, normalize_axis
+from .reduction_source import add, maximum, minimum, multiply
+from .vectorize import is_device_array
+
+
+def _sum_dtype(d: str) -> str:
+    """Array API default accumulation: bool and signed ints -> int64, unsigned -> uint64."""
+    return {"bool": "int64", "int": "int64", "uint": "uint64"}.get(dtypes.kind(d), d)
+
+
+def _extreme(d: str, which: str) -> Any:
+    if d == "bool":
+        return which == "max"
+    if dtypes.is_integer(d):
+        info = np.iinfo(d)
+        return info.max if which == "min" else info.min
+    return math.inf if which == "min" else -math.inf
+
+
+_OPS: dict[str, tuple[Callable[..., Any], Callable[[str], Any], Callable[[str], str]]] = {
+    "sum": (add, lambda d: 0, _sum_dtype),
+    "prod": (multiply, lambda d: 1, _sum_dtype),
+    "min": (minimum, lambda d: _extreme(d, "min"), lambda d: d),
+    "max": (maximum, lambda d: _extreme(d, "max"), lambda d: d),
+}
+_REDUCTIONS: dict[tuple[str, str], Reduction] = {}
+
+
+def _builtin(op: str, x: Any, axis: int | None, dtype: Any) -> Any:
+    if not (isinstance(x, np.ndarray) or is_device_array(x)):
+        x = np.asarray(x)
+    d = dtypes.name(x.dtype)
+    fn, ident, default = _OPS[op]
+    acc = dtypes.name(dtype) if dtype is not None else default(d)
+    if op in ("min", "max"):
+        if dtypes.is_complex(d):
+            raise TypeError(f"{op} of complex numbers is not defined")
+        whole = axis is None or x.ndim == 0
+        size = math.prod(x.shape) if whole else x.shape[normalize_axis(axis, x.ndim, op)]
+        if size == 0:
+            raise ValueError(f"{op} of an empty array (along the axis) has no identity")
+    r = _REDUCTIONS.get((op, acc))
+    if r is None:
+        r = _REDUCTIONS[(op, acc)] = Reduction(fn, ident(acc), dtype=acc, name=op)
+    return r(x, axis=axis)
+
+
+def sum(x: Any, /, *, axis: int | None = None, dtype: Any = None) -> Any:
+    """Sum (array API): ints accumulate in int64/uint64 unless ``dtype``; floats tree-ordered."""
+    return _builtin("sum", x, axis, dtype)
+
+
+def prod(x: Any, /, *, axis: int | None = None, dtype: Any = None) -> Any:
+    """Product (array API dtype rules as :func:`sum`)."""
+    return _builtin("prod", x, axis, dtype)
+
+
+def min(x: Any, /, *, axis: int | None = None) -> Any:
+    """Minimum; NaN-propagating like NumPy; an empty reduction raises ValueError."""
+    return _builtin("min", x, axis, None)
+
+
+def max(x: Any, /, *, axis: int | None = None) -> Any:
+    """Maximum; NaN-propagating like NumPy; an empty reduction raises ValueError."""
+    return _builtin("max", x, axis, None)

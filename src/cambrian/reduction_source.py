@@ -1,0 +1,115 @@
+"""Kernel-language source templates of the reductions (see :mod:`cambrian.reduction`).
+
+Three kernels, each generated for: the accumulator dtype ``acc``, the number of mapped arrays
+``nin``, whether a map function ``_m`` is applied (``mapped``) and whether it gets the index
+(``with_index``). ``_r`` is the reduce function, ``_m`` the map; both are ``@cb.func`` globals.
+
+* ``chunks`` (CPU devices): work-item ``g`` reduces the contiguous chunk ``[g*chunk, (g+1)*chunk)``
+  with ``LANES`` independent accumulators (element ``i`` goes to lane ``i % LANES`` of its chunk, for
+  instruction-level parallelism), then combines the lanes as a tree: ``((0,1),(2,3)),((4,5),(6,7))``.
+* ``tree`` (GPUs): each work-item reduces a grid-stride loop, then the work-group reduces its values
+  in local memory as a binary tree (halving strides, a barrier per level).
+* ``axis``: one work-item per output element loops along the reduced axis in order.
+"""
+
+from __future__ import annotations
+
+LANES = 8
+
+
+# Reduce functions of the built-in reductions (device functions; `min`/`max` are the NaN-propagating
+# kernel intrinsics).
+def add(a, b):  # type: ignore[no-untyped-def]
+    return a + b
+
+
+def multiply(a, b):  # type: ignore[no-untyped-def]
+    return a * b
+
+
+def minimum(a, b):  # type: ignore[no-untyped-def]
+    return min(a, b)
+
+
+def maximum(a, b):  # type: ignore[no-untyped-def]
+    return max(a, b)
+
+
+def _element(nin: int, mapped: bool, with_index: bool, acc: str, index: str, subs: list[str] | None = None
+             ) -> str:
+    """The mapped value of element ``index`` (or of the n-d subscript ``subs``), cast to ``acc``."""
+    sub = index if subs is None else ", ".join(subs)
+    loads = [f"a{k}[{sub}]" for k in range(nin)]
+    if not mapped:
+        return f"cb.{acc}({loads[0]})"
+    if with_index:
+        loads.append(index)
+    return f"cb.{acc}(_m({', '.join(loads)}))"
+
+
+def _combine(acc: str, a: str, b: str) -> str:
+    return f"cb.{acc}(_r({a}, {b}))"
+
+
+def chunks_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str) -> str:
+    """``name(partials, a0.., n, chunk, ident)``: ``partials[g]`` = reduction of chunk ``g``."""
+    arrays = ", ".join(f"a{k}" for k in range(nin))
+    lanes = [f"acc{k}" for k in range(LANES)]
+    lines = [f"def {name}(partials, {arrays}, n, chunk, ident):",
+             "    g = cb.get_global_id(0)",
+             "    start = g * chunk",
+             "    stop = min(start + chunk, n)"]
+    lines += [f"    {v} = ident" for v in lanes]
+    lines += ["    i = start", f"    while i + {LANES} <= stop:"]
+    for k, v in enumerate(lanes):
+        idx = "i" if k == 0 else f"i + {k}"
+        lines.append(f"        {v} = {_combine(acc, v, _element(nin, mapped, with_index, acc, idx))}")
+    lines += [f"        i += {LANES}", "    while i < stop:",
+              f"        acc0 = {_combine(acc, 'acc0', _element(nin, mapped, with_index, acc, 'i'))}",
+              "        i += 1"]
+    step = 1
+    while step < LANES:
+        for k in range(0, LANES, 2 * step):
+            lines.append(f"    acc{k} = {_combine(acc, f'acc{k}', f'acc{k + step}')}")
+        step *= 2
+    lines.append("    partials[g] = acc0")
+    return "\n".join(lines) + "\n"
+
+
+def tree_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str, group: int) -> str:
+    """``name(partials, a0.., n, ident)`` launched with local size ``group`` (a power of two):
+    ``partials[group id]`` = reduction of the group's grid-stride elements."""
+    arrays = ", ".join(f"a{k}" for k in range(nin))
+    lines = [f"def {name}(partials, {arrays}, n, ident):",
+             f"    scratch = cb.local_array(({group},), cb.{acc})",
+             "    lid = cb.get_local_id(0)",
+             "    v = ident",
+             "    for i in range(cb.get_global_id(0), n, cb.get_global_size(0)):",
+             f"        v = {_combine(acc, 'v', _element(nin, mapped, with_index, acc, 'i'))}",
+             "    scratch[lid] = v",
+             "    cb.barrier()"]
+    half = group // 2
+    while half >= 1:
+        lines += [f"    if lid < {half}:",
+                  f"        scratch[lid] = {_combine(acc, 'scratch[lid]', f'scratch[lid + {half}]')}",
+                  "    cb.barrier()"]
+        half //= 2
+    lines += ["    if lid == 0:", "        partials[cb.get_group_id(0)] = scratch[0]"]
+    return "\n".join(lines) + "\n"
+
+
+def axis_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str, ndim: int, axis: int) -> str:
+    """``name(out, a0.., ident)``: ``out`` (``ndim - 1`` dims) = reduction of ``a*`` along ``axis``;
+    the map's index argument is the position along the axis."""
+    arrays = ", ".join(f"a{k}" for k in range(nin))
+    odims = ndim - 1
+    lines = [f"def {name}(out, {arrays}, ident):", "    g = cb.get_global_id(0)"]
+    for d in range(odims - 1, 0, -1):
+        lines += [f"    o{d} = g % out.shape[{d}]", f"    g = g // out.shape[{d}]"]
+    lines.append("    o0 = g")
+    outs = [f"o{d}" for d in range(odims)]
+    subs = [*outs[:axis], "j", *outs[axis:]]
+    lines += ["    v = ident", f"    for j in range(a0.shape[{axis}]):",
+              f"        v = {_combine(acc, 'v', _element(nin, mapped, with_index, acc, 'j', subs))}",
+              f"    out[{', '.join(outs)}] = v"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,317 @@
+"""``@vectorize``: a scalar Python function becomes an elementwise operation on any device.
+
+The call generates a Cambrian kernel (Python source registered in ``linecache`` under
+``<cambrian-vectorize NAME>`` and exec'd), so every backend gets it through the one compiler:
+
+* same-shape C-contiguous operands: a flat 1-D kernel ``out[i] = f(a[i], b[i])``;
+* anything else (broadcasting, strides): an n-d kernel that decodes the flat work-item id into an index
+  per dimension; broadcast dimensions of an operand are indexed with 0 (NumPy broadcasting).
+
+Types come from the arguments at call time (Python scalars are weak, NEP 50), or from the first
+signature (``'float32(float32, float32)'``) the arguments cast to safely. Compute follows data:
+``cb.Array`` operands run on their device and give a ``cb.Array``; NumPy operands run on the default
+device and give NumPy; NumPy operands next to ``cb.Array`` ones are copied to that device (as kernel
+launches do).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import itertools
+import linecache
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import dtypes
+from .backends.base import ArrayArg, Device
+from .compiler import ir
+from .errors import PlacementError
+from .kernels import Func, Kernel
+
+_counter = itertools.count()
+
+
+def make_function(source: str, name: str, tag: str, namespace: dict[str, Any]) -> Callable[..., Any]:
+    """Exec generated kernel-language ``source`` under the filename ``<cambrian-TAG NAME-k>`` (kept in
+    ``linecache`` so the front end and tracebacks can read it) and return the function ``name``."""
+    filename = f"<cambrian-{tag} {name}-{next(_counter)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace[name]
+
+
+def kernel_namespace(**names: Any) -> dict[str, Any]:
+    """Globals for generated kernels: ``cb`` (the package), ``math`` and ``names``."""
+    import cambrian
+
+    return {"cb": cambrian, "math": math, **names}
+
+
+def as_func(fn: Callable[..., Any], nargs: int = 1) -> Func:
+    """``fn`` as a device function (``@cb.func``), unchanged if it already is one. A builtin or NumPy
+    function (``abs``, ``math.sqrt``, ``np.maximum``) is wrapped in a generated function of its arity
+    (from its signature, else ``nargs``)."""
+    if isinstance(fn, Func):
+        return fn
+    if inspect.isfunction(fn):
+        return Func(fn)
+    if isinstance(fn, np.ufunc):
+        nargs = fn.nin
+    else:
+        try:
+            nargs = sum(p.default is p.empty for p in inspect.signature(fn).parameters.values())
+        except (TypeError, ValueError):
+            pass
+    params = ", ".join(f"x{k}" for k in range(nargs))
+    name = getattr(fn, "__name__", "fn")
+    src = f"def {name}({params}):\n    return _fn({params})\n"
+    return Func(make_function(src, name, "wrap", kernel_namespace(_fn=fn)))
+
+
+def is_device_array(x: Any) -> bool:
+    return hasattr(x, "__cambrian_array__")
+
+
+class FlatView:
+    """A C-contiguous device array seen as 1-D (the kernel launch protocol: ``device`` and
+    ``__cambrian_array__``); no copy."""
+
+    __slots__ = ("_arg", "device")
+
+    def __init__(self, x: Any):
+        arg: ArrayArg = x.__cambrian_array__()
+        size = math.prod(arg.shape)
+        view = None if arg.view is None else arg.view.reshape(-1)
+        self.device = x.device
+        self._arg = ArrayArg(arg.buffer, arg.offset, (size,), (1,), arg.dtype, view=view)
+
+    def __cambrian_array__(self) -> ArrayArg:
+        return self._arg
+
+
+def flat(x: Any) -> Any:
+    """A 1-D view of a C-contiguous NumPy or device array."""
+    return x.reshape(-1) if isinstance(x, np.ndarray) else FlatView(x)
+
+
+def is_c_contiguous(x: Any) -> bool:
+    if isinstance(x, np.ndarray):
+        return bool(x.flags.c_contiguous)
+    return x.__cambrian_array__().c_contiguous
+
+
+def common_device(args: Sequence[Any], what: str) -> Device | None:
+    """The device of the device arrays among ``args`` (None if there are none); PlacementError if
+    they differ."""
+    device = None
+    for a in args:
+        if is_device_array(a):
+            if device is None:
+                device = a.device
+            elif a.device != device:
+                raise PlacementError(f"{what}: operands are on {device} and {a.device}; move one with "
+                                     f"x.to_device({str(device)!r}) (data never moves implicitly)")
+    return device
+
+
+def empty(shape: tuple[int, ...], dtype: str, device: Device | None, like_numpy: bool) -> Any:
+    """A new output: NumPy when ``like_numpy``, else a ``cb.Array`` on ``device``."""
+    if like_numpy:
+        return np.empty(shape, dtype=dtype)
+    from .array import empty as array_empty
+
+    return array_empty(shape, dtype=dtype, device=device)
+
+
+def operand_dtypes(args: Sequence[Any]) -> list[str | tuple[str, str]]:
+    """Each operand's dtype; Python scalars as ``("weak", kind)``."""
+    out: list[str | tuple[str, str]] = []
+    for a in args:
+        kind = dtypes.weak_kind(a)
+        if kind is not None:
+            out.append(("weak", kind))
+        elif isinstance(a, np.generic):
+            out.append(dtypes.name(a.dtype))
+        else:
+            out.append(dtypes.name(a.dtype))
+    return out
+
+
+def scalar_dtype(weak_kind: str, strong: Sequence[str]) -> str:
+    """The dtype a weak Python scalar takes next to the strong operands (NEP 50)."""
+    return dtypes.result_type(*strong, ("weak", weak_kind)) if strong else dtypes.weak_default(weak_kind)
+
+
+def result_dtype(fn: Func, argtypes: Sequence[str]) -> str:
+    """The dtype ``fn`` returns for scalar arguments of ``argtypes`` (front end type inference)."""
+    from .compiler import frontend
+
+    infer = getattr(frontend, "infer_return_type", None)
+    if infer is not None:
+        t = infer(fn.py_func, tuple(ir.Scalar(d) for d in argtypes))
+        return t.dtype if isinstance(t, ir.Scalar) else dtypes.name(t)
+    params = ", ".join(f"a{k}" for k in range(len(argtypes)))
+    src = f"def _probe(out, {params}):\n    r = _f({params})\n"
+    probe = make_function(src, "_probe", "probe", kernel_namespace(_f=fn))
+    module = frontend.translate(probe, (ir.ArrayT("bool", 1), *(ir.Scalar(d) for d in argtypes)))
+    return dict(module.kernel.locals)["r"].dtype
+
+
+_SIG = re.compile(r"^\s*(\w+)\s*\((.*)\)\s*$")
+
+
+def parse_signature(sig: str) -> tuple[str, tuple[str, ...]]:
+    """``'float32(float32, int64)'`` -> ``('float32', ('float32', 'int64'))``."""
+    m = _SIG.match(sig)
+    if not m:
+        raise ValueError(f"bad vectorize signature {sig!r}; expected like 'float32(float32, float32)'")
+    args = tuple(dtypes.name(a.strip()) for a in m.group(2).split(",") if a.strip())
+    return dtypes.name(m.group(1)), args
+
+
+def _weak_castable(kind: str, to: str) -> bool:
+    order = ("bool", "int", "float", "complex")
+    to_kind = {"uint": "int"}.get(dtypes.kind(to), dtypes.kind(to))
+    return order.index(kind) <= order.index(to_kind)
+
+
+def _sig_matches(sig: tuple[str, ...], ops: Sequence[str | tuple[str, str]]) -> bool:
+    if len(sig) != len(ops):
+        return False
+    return all(_weak_castable(o[1], s) if isinstance(o, tuple) else np.can_cast(o, s, "safe")
+               for o, s in zip(ops, sig, strict=True))
+
+
+class Vectorized:
+    """An elementwise operation made from a scalar function; see :func:`vectorize`."""
+
+    def __init__(self, py_func: Callable[..., Any], signatures: Sequence[str] = ()):
+        self.func = as_func(py_func)
+        self.py_func = self.func.py_func
+        self.name = getattr(self.py_func, "__name__", "f")
+        self.nin = len(inspect.signature(self.py_func).parameters)
+        self.signatures = [parse_signature(s) for s in signatures]
+        self._sig_text = list(signatures)
+        self._kernels: dict[tuple[Any, ...], Kernel] = {}
+        self._types: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}
+        functools.update_wrapper(self, self.py_func)
+
+    def __repr__(self) -> str:
+        return f"<cambrian.vectorize {self.name}>"
+
+    def types(self, *args: Any) -> tuple[str, tuple[str, ...]]:
+        """``(result dtype, operand dtypes the function sees)`` for these arguments."""
+        ops = operand_dtypes(args)
+        key = tuple(ops)
+        if key in self._types:
+            return self._types[key]
+        if self.signatures:
+            for ret, sig in self.signatures:
+                if _sig_matches(sig, ops):
+                    self._types[key] = (ret, sig)
+                    return ret, sig
+            got = ", ".join(o if isinstance(o, str) else f"python {o[1]}" for o in ops)
+            raise TypeError(f"{self.name}: no signature matches the argument types ({got}); "
+                            f"signatures: {', '.join(self._sig_text)}")
+        strong = [o for o in ops if isinstance(o, str)]
+        argtypes = tuple(o if isinstance(o, str) else scalar_dtype(o[1], strong) for o in ops)
+        out = (result_dtype(self.func, argtypes), argtypes)
+        self._types[key] = out
+        return out
+
+    def __call__(self, *args: Any, out: Any = None) -> Any:
+        if len(args) != self.nin:
+            raise TypeError(f"{self.name} takes {self.nin} arguments, got {len(args)}")
+        device = common_device([*args, *([out] if out is not None else [])], self.name)
+        ret, argtypes = self.types(*args)
+        arrays = [a for a in args if isinstance(a, np.ndarray) or is_device_array(a)]
+        shape = np.broadcast_shapes(*(tuple(a.shape) for a in arrays)) if arrays else ()
+        like_numpy = device is None
+        if out is None:
+            out = empty(shape, ret, device, like_numpy)
+        elif tuple(out.shape) != shape:
+            raise ValueError(f"{self.name}: out has shape {tuple(out.shape)}, the result has shape {shape}")
+        n = math.prod(shape)
+        if n == 0:
+            return out
+        plain = all(tuple(a.shape) == shape and is_c_contiguous(a) for a in arrays) and is_c_contiguous(out)
+        kinds = tuple(_operand_kind(a, shape, plain) for a in args)
+        out_dtype = dtypes.name(out.dtype)
+        kern = self._kernel(len(shape) if not plain else 1, kinds, argtypes, out_dtype)
+        launch = [flat(a) if k[0] == "a" and (plain or k[1] == 0) else a
+                  for a, k in zip(args, kinds, strict=True)]
+        launch = [np.dtype(t).type(a) if k[0] == "s" else a
+                  for a, k, t in zip(launch, kinds, argtypes, strict=True)]
+        target = flat(out) if plain else out
+        kern[n](target, *launch)
+        return out
+
+    def _kernel(self, ndim: int, kinds: tuple[Any, ...], argtypes: tuple[str, ...], out_dtype: str) -> Kernel:
+        key = (ndim, kinds, argtypes, out_dtype)
+        kern = self._kernels.get(key)
+        if kern is None:
+            src = elementwise_source(self.name, ndim, kinds, argtypes, out_dtype)
+            py = make_function(src, f"{self.name}_vec", "vectorize", kernel_namespace(_f=self.func))
+            kern = self._kernels[key] = Kernel(py)
+        return kern
+
+
+def _operand_kind(a: Any, shape: tuple[int, ...], plain: bool) -> tuple[Any, ...]:
+    """``("s",)`` for a scalar, ``("a", ndim, broadcast dims)`` for an array (dims indexed with 0)."""
+    if not (isinstance(a, np.ndarray) or is_device_array(a)):
+        return ("s",)
+    if plain:
+        return ("a", 1, ())
+    nd = len(a.shape)
+    lead = len(shape) - nd
+    zero = tuple(k for k in range(nd) if a.shape[k] == 1 and shape[lead + k] != 1)
+    return ("a", nd, zero)
+
+
+def elementwise_source(name: str, ndim: int, kinds: Sequence[tuple[Any, ...]], argtypes: Sequence[str],
+                       out_dtype: str) -> str:
+    """Kernel source: ``out[idx] = cast(_f(cast(a0[idx0]), a1, ...))`` over ``ndim`` dimensions."""
+    params = [f"a{k}" for k in range(len(kinds))]
+    lines = [f"def {name}_vec(out, {', '.join(params)}):", "    g = cb.get_global_id(0)"]
+    if ndim == 1:
+        idx = ["g"]
+    else:
+        idx = [f"i{d}" for d in range(ndim)]
+        for d in range(ndim - 1, 0, -1):
+            lines.append(f"    i{d} = g % out.shape[{d}]")
+            lines.append(f"    g = g // out.shape[{d}]")
+        lines.append("    i0 = g")
+    operands = []
+    for p, kind, t in zip(params, kinds, argtypes, strict=True):
+        if kind[0] == "s":
+            operands.append(p)
+            continue
+        _, nd, zero = kind
+        if nd == 0:  # a 0-d array, launched as a 1-element flat view
+            operands.append(f"cb.{t}({p}[0])")
+            continue
+        mine = idx[len(idx) - nd:]
+        sub = ", ".join("0" if k in zero else v for k, v in enumerate(mine))
+        operands.append(f"cb.{t}({p}[{sub}])")
+    lines.append(f"    out[{', '.join(idx)}] = cb.{out_dtype}(_f({', '.join(operands)}))")
+    return "\n".join(lines) + "\n"
+
+
+def vectorize(fn: Callable[..., Any] | Sequence[str] | None = None, *,
+              signatures: Sequence[str] = ()) -> Any:
+    """Decorator: make an elementwise operation of a scalar function, run on the operands' device.
+
+    ``@vectorize``, ``@vectorize(['float32(float32, float32)'])`` or ``@vectorize(signatures=[...])``.
+    Call it as ``f(a, b)`` or ``f(a, b, out=c)``; operands broadcast like NumPy.
+    """
+    if callable(fn):
+        return Vectorized(fn, signatures)
+    sigs = list(fn) if fn is not None else list(signatures)
+    if isinstance(fn, str):
+        sigs = [fn]
+    return lambda f: Vectorized(f, sigs)
