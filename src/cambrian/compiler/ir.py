@@ -61,6 +61,8 @@ BOOL = Scalar("bool")
 INT32 = Scalar("int32")
 INT64 = Scalar("int64")
 FLOAT64 = Scalar("float64")
+#: Type of a ``CallFunc`` of a device function that returns nothing (only ever an ``ExprStmt``).
+VOID = Scalar("void")
 
 # --------------------------------------------------------------------------- expressions
 
