@@ -1,0 +1,212 @@
+"""``cambrian.Array``: a buffer on one device with a shape, a dtype and byte strides (NumPy convention).
+
+The class stays small: creation lives in ``_creation.py``; operations will live in modules named after
+the array API standard's chapters.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes
+from ..backends.base import ArrayArg, Device
+from ..devices import resolve_device
+from ..errors import UnsupportedFeatureError
+from ..queues import Queue
+
+
+def contiguous_strides(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
+    """C-order byte strides of ``shape``."""
+    strides, step = [], itemsize
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def byte_extent(shape: tuple[int, ...], strides: tuple[int, ...], offset: int,
+                itemsize: int) -> tuple[int, int]:
+    """The ``[lo, hi)`` byte range that the elements of a (non-empty) strided array touch."""
+    lo = hi = offset
+    for n, s in zip(shape, strides, strict=True):
+        (lo, hi) = (lo + (n - 1) * s, hi) if s < 0 else (lo, hi + (n - 1) * s)
+    return lo, hi + itemsize
+
+
+def check_dtype_on(device: Device, dtype: str) -> None:
+    """Raise UnsupportedFeatureError when ``device`` cannot hold ``dtype`` (float64 on a device
+    without it): never a silent downcast."""
+    if dtypes.needs_float64(dtype) and not device.supports_float64:
+        raise UnsupportedFeatureError(f"device {device} ({device.name}) has no float64 support, so it "
+                                      f"cannot hold {dtype} data; use "
+                                      f"{'complex64' if dtype == 'complex128' else 'float32'} instead")
+
+
+class Array:
+    """An n-dimensional array on one device. Create one with ``cambrian.asarray``/``zeros``/...
+
+    Attributes: ``shape``, ``dtype`` (a NumPy dtype), ``strides`` (bytes), ``offset`` (bytes into
+    the buffer), ``device``. Reading (``cambrian.asnumpy``, ``np.asarray``, ``repr``, ``float``)
+    waits for pending work on the device's queue.
+    """
+
+    __slots__ = ("__weakref__", "_arg", "_buffer", "_capacity", "device", "dtype", "offset", "shape",
+                 "strides")
+
+    def __init__(self, buffer: Any, device: Device, shape: tuple[int, ...], dtype: str | np.dtype,
+                 strides: tuple[int, ...] | None = None, offset: int = 0, capacity: int | None = None):
+        self.dtype = np.dtype(dtypes.name(dtype))
+        self.shape = tuple(shape)
+        self.strides = (contiguous_strides(self.shape, self.dtype.itemsize) if strides is None
+                        else tuple(strides))
+        self.offset = offset
+        self.device = device
+        self._buffer = buffer
+        self._capacity = self.nbytes if capacity is None else capacity
+        self._arg: ArrayArg | None = None
+
+    @classmethod
+    def _empty(cls, shape: tuple[int, ...], dtype: str, device: Device) -> Array:
+        """A new uninitialised C-contiguous array."""
+        check_dtype_on(device, dtype)
+        nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+        return cls(device.impl.alloc(device, nbytes), device, shape, dtype, capacity=nbytes)
+
+    def _view(self, offset: int, shape: tuple[int, ...], strides: tuple[int, ...]) -> Array:
+        """A view of the same buffer: byte ``offset`` from the buffer start, byte ``strides``."""
+        size = self.dtype.itemsize
+        if len(shape) != len(strides) or any(n < 0 for n in shape):
+            raise ValueError(f"bad view shape {shape} / strides {strides}")
+        if offset % size or any(s % size for s in strides):
+            raise ValueError(f"view offset and strides must be multiples of the itemsize {size}")
+        if math.prod(shape):
+            lo, hi = byte_extent(tuple(shape), tuple(strides), offset, size)
+            if lo < 0 or hi > self._capacity:
+                raise ValueError(f"view bytes [{lo}, {hi}) fall outside the buffer of {self._capacity} bytes")
+        return Array(self._buffer, self.device, shape, self.dtype, strides, offset, self._capacity)
+
+    # -- properties ------------------------------------------------------------------------------
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.dtype.itemsize
+
+    @property
+    def queue(self) -> Queue:
+        """The device's default in-order queue."""
+        return self.device.queue
+
+    @property
+    def c_contiguous(self) -> bool:
+        return all(n == 1 or s == c for n, s, c in
+                   zip(self.shape, self.strides, contiguous_strides(self.shape, self.itemsize), strict=True))
+
+    def synchronize(self) -> None:
+        """Wait for all work on this array's queue (raising errors of that work)."""
+        self.queue.synchronize()
+
+    # -- data movement ---------------------------------------------------------------------------
+    def _write(self, host: np.ndarray) -> None:
+        """Copy a C-contiguous host array of this dtype and shape in (contiguous arrays only)."""
+        self.device.impl.write(self.device, self._buffer, self.offset, host, self.queue).wait()
+
+    def _read(self) -> np.ndarray:
+        """A new C-contiguous NumPy copy (waits for pending work)."""
+        host = np.empty(self.shape, self.dtype)
+        if host.size == 0:
+            return host
+        self.queue.synchronize()
+        impl = self.device.impl
+        if self.c_contiguous:
+            impl.read(self.device, self._buffer, self.offset, host, self.queue)
+            return host
+        lo, hi = byte_extent(self.shape, self.strides, self.offset, self.itemsize)
+        raw = np.empty(hi - lo, np.uint8)
+        impl.read(self.device, self._buffer, lo, raw, self.queue)
+        view = np.ndarray(self.shape, self.dtype, buffer=raw, offset=self.offset - lo, strides=self.strides)
+        host[...] = view
+        return host
+
+    def to_device(self, device: Device | str, /, *, stream: Any = None) -> Array:
+        """This array on ``device`` (a Device or a filter string); ``self`` when already there."""
+        target = resolve_device(device)
+        if target == self.device:
+            return self
+        from ._creation import from_host
+
+        return from_host(self._read(), target)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if copy is False:
+            raise ValueError("a cambrian.Array lives on a device: converting it to NumPy always copies")
+        host = self._read()
+        return host if dtype is None else host.astype(dtype, copy=False)
+
+    def __cambrian_array__(self) -> ArrayArg:
+        """The launch argument for kernels (cached: launches call this every time)."""
+        arg = self._arg
+        if arg is None:
+            size = self.itemsize
+            hv = self.device.impl.host_view(self.device, self._buffer)
+            view = None if hv is None else np.ndarray(self.shape, self.dtype, buffer=hv, offset=self.offset,
+                                                      strides=self.strides)
+            arg = ArrayArg(self._buffer, self.offset // size, self.shape,
+                           tuple(s // size for s in self.strides), self.dtype.name, view)
+            self._arg = arg
+        return arg
+
+    # -- Python protocol -------------------------------------------------------------------------
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d cambrian.Array")
+        return self.shape[0]
+
+    def _item(self, what: str) -> Any:
+        if self.size != 1:
+            raise TypeError(f"only size-1 arrays can be converted to Python {what}; this one has shape "
+                            f"{self.shape}")
+        return self._read().reshape(()).item()
+
+    def __float__(self) -> float:
+        return float(self._item("float"))
+
+    def __int__(self) -> int:
+        return int(self._item("int"))
+
+    def __complex__(self) -> complex:
+        return complex(self._item("complex"))
+
+    def __bool__(self) -> bool:
+        if self.size != 1:
+            raise ValueError(f"the truth value of an array of shape {self.shape} is ambiguous")
+        return bool(self._item("bool"))
+
+    def __index__(self) -> int:
+        if self.ndim or not dtypes.is_integer(self.dtype.name):
+            raise TypeError("only 0-d integer arrays can be used as an index")
+        return operator.index(self._item("int"))
+
+    def __repr__(self) -> str:
+        host = self._read()
+        prefix = "cambrian.Array("
+        body = np.array2string(host, separator=", ", prefix=prefix) if host.size else "[]"
+        if host.size == 0 and host.ndim != 1:
+            body += f", shape={host.shape}"
+        return f"{prefix}{body}, dtype={self.dtype.name}, device='{self.device}')"
+
+    __str__ = __repr__
