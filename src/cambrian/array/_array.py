@@ -170,6 +170,43 @@ class Array:
             self._arg = arg
         return arg
 
+    # -- interchange -----------------------------------------------------------------------------
+    @property
+    def __cuda_array_interface__(self) -> dict[str, Any]:
+        """CUDA Array Interface (v3) for arrays on a CUDA device (CuPy, Numba, PyTorch read it)."""
+        if self.device.backend != "cuda":
+            raise AttributeError(f"__cuda_array_interface__: this array lives on {self.device}, not CUDA")
+        from ..backends.cuda_interop import cuda_array_interface
+
+        return cuda_array_interface(self.device, self._buffer, self.offset, self.shape, self.strides,
+                                    self.dtype.name)
+
+    def __dlpack__(self, *, stream: Any = None, max_version: Any = None, dl_device: Any = None,
+                   copy: bool | None = None) -> Any:
+        """DLPack export: zero-copy on CUDA and host-memory devices (cpu, interp)."""
+        if self.device.backend == "cuda":
+            from ..backends.cuda_interop import to_dlpack
+
+            return to_dlpack(self.device, self._buffer, self.offset, self.shape, self.strides,
+                             self.dtype.name, stream=stream, max_version=max_version, dl_device=dl_device,
+                             copy=copy)
+        view = self.__cambrian_array__().view
+        if view is None:
+            raise BufferError(f"arrays on {self.device} have no DLPack export; use cambrian.asnumpy(x) "
+                              "or x.to_device('cpu')")
+        self.queue.synchronize()
+        kwargs: dict[str, Any] = {} if max_version is None else {"max_version": max_version}
+        if copy is not None:
+            kwargs["copy"] = copy
+        return view.__dlpack__(stream=stream, **kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        if self.device.backend == "cuda":
+            from ..backends.cuda_interop import dlpack_device
+
+            return dlpack_device(self.device)
+        return (1, 0)  # kDLCPU: host memory (cpu, interp); other devices refuse __dlpack__
+
     # -- Python protocol -------------------------------------------------------------------------
     def __len__(self) -> int:
         if not self.shape:

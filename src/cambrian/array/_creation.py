@@ -70,9 +70,20 @@ def _from_array(x: Array, dtype: str | None, device: Device | None, copy: bool |
     return from_host(host if dtype is None else host.astype(dtype), target)
 
 
-def asarray(obj: Any, dtype: Any = None, *, device: DeviceLike = None, copy: bool | None = None) -> Array:
-    """Convert ``obj`` (a cambrian.Array, NumPy array, nested sequence or scalar) to an Array on
-    ``device`` (default: the current default device; for an Array, its own device).
+def _from_cuda(obj: Any, dt: str | None, device: DeviceLike, copy: bool | None) -> Array:
+    """Wrap CUDA memory of another library (CuPy, PyTorch, numba-cuda) without a copy."""
+    from ..backends.cuda_interop import from_foreign
+
+    f = from_foreign(obj)
+    wrapped = Array(f.buffer, resolve_device(f"cuda:{f.ordinal}"), f.shape, f.dtype, f.strides, f.byte_offset,
+                    capacity=f.buffer.mem.size)
+    return _from_array(wrapped, dt, None if device is None else resolve_device(device), copy)
+
+
+def asarray(obj: Any, dtype: Any = None, device: DeviceLike = None, copy: bool | None = None) -> Array:
+    """Convert ``obj`` (a cambrian.Array, NumPy array, nested sequence, scalar, or a CUDA array of CuPy,
+    PyTorch or numba-cuda -- wrapped without a copy) to an Array on ``device`` (default: the current
+    default device; for an Array or a CUDA array, its own device).
 
     ``copy=True`` always copies; ``copy=None`` copies only when needed; ``copy=False`` never copies and
     raises ValueError when a copy would be needed (always for host data, which must move to a device).
@@ -82,6 +93,11 @@ def asarray(obj: Any, dtype: Any = None, *, device: DeviceLike = None, copy: boo
     dt = _dtype(dtype)
     if isinstance(obj, Array):
         return _from_array(obj, dt, None if device is None else resolve_device(device), copy)
+    if not isinstance(obj, np.ndarray | list | tuple | int | float | complex | bool | np.generic):
+        from ..backends.cuda_interop import is_cuda_array
+
+        if is_cuda_array(obj):
+            return _from_cuda(obj, dt, device, copy)
     target = resolve_device(device)
     if copy is False:
         raise ValueError(f"copy=False, but {type(obj).__name__} data is in host memory and moving it to "

@@ -1,0 +1,31 @@
+"""Interchange: DLPack on host-memory devices, a clear refusal elsewhere, CUDA interface only on CUDA."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cambrian as cb
+
+
+def test_dlpack_export(device) -> None:
+    x = cb.asarray(np.arange(6, dtype=np.int32).reshape(2, 3), device=device)
+    if device.backend in ("cpu", "interp"):
+        y = np.from_dlpack(x)
+        np.testing.assert_array_equal(y, np.arange(6).reshape(2, 3))
+        assert x.__dlpack_device__() == (1, 0)
+    elif device.backend == "cuda":
+        assert x.__dlpack_device__() == (2, device.ordinal)
+    else:
+        with pytest.raises(BufferError, match="asnumpy"):
+            np.from_dlpack(x)
+
+
+def test_cuda_array_interface_only_on_cuda(device) -> None:
+    x = cb.zeros(3, dtype=cb.float32, device=device)
+    assert hasattr(x, "__cuda_array_interface__") == (device.backend == "cuda")
+
+
+def test_asarray_accepts_device_positionally(device) -> None:
+    x = cb.asarray([1, 2, 3], cb.int16, device)
+    assert x.device == device and x.dtype == np.int16
