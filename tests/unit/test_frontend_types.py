@@ -32,7 +32,9 @@ def make_func(params: list[str], body: str):
 
 
 def numpy_dtype(expr: str, params: list[str], dts: list[str]) -> str:
-    env = {p: np.dtype(d).type(1) for p, d in zip(params, dts, strict=True)}
+    # 1-element arrays, not NumPy scalars: np.float64 subclasses Python float, so `2j + np.float64(1)`
+    # would become a (weak) Python complex and hide the promotion under test.
+    env = {p: np.ones(1, dtype=d) for p, d in zip(params, dts, strict=True)}
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         out = eval(expr, {}, env)
