@@ -12,9 +12,11 @@ This module knows device buffers through a small protocol (``x.device`` and
 
 from __future__ import annotations
 
+import ast
 import functools
 import inspect
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -67,6 +69,28 @@ def func(py_func: Callable[..., Any]) -> Func:
     return Func(py_func)
 
 
+_WORKITEM_CALLS = frozenset(("get_global_id", "get_local_id", "get_group_id", "get_global_size",
+                             "get_local_size", "get_num_groups"))
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int | np.integer) and not isinstance(v, bool)
+
+
+def _source_uses_higher_dims(py_func: Callable[..., Any]) -> bool:
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(py_func)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+            if name in _WORKITEM_CALLS and node.args[0].value in (1, 2):
+                return True
+    return False
+
+
 def _size_tuple(value: Any, what: str, kernel: Kernel) -> tuple[int, ...]:
     items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
     if not 1 <= len(items) <= 3:
@@ -82,9 +106,10 @@ def _size_tuple(value: Any, what: str, kernel: Kernel) -> tuple[int, ...]:
 class Kernel:
     """A kernel: launch with ``kern[global_size]`` or ``kern[global_size, local_size]``.
 
-    A pair is always ``(global_size, local_size)``: ``kern[n, m]`` is global size ``n`` with local size
-    ``m`` (as numba-cuda's ``kern[blocks, threads]``), so a 2-D global size without a local size is
-    written ``kern[(h, w), None]`` (or ``kern[[h, w]]``); 3-D ``kern[(d, h, w)]`` is unambiguous.
+    Python passes ``kern[(h, w)]`` and ``kern[n, m]`` identically, so a pair of two integers is read
+    by what the kernel indexes: for a kernel that uses work-item dimension 1 or 2 it is a 2-D global
+    size; for a kernel that uses only dimension 0 it is ``(global_size, local_size)``. Write
+    ``kern[(h, w), None]`` or ``kern[n, (m,)]`` to be explicit; 3-D ``kern[(d, h, w)]`` is unambiguous.
     """
 
     def __init__(self, py_func: Callable[..., Any], boundscheck: bool | None = None):
@@ -98,6 +123,7 @@ class Kernel:
         self._params = tuple(inspect.signature(py_func).parameters)
         self._specs: dict[tuple[Any, ...], tuple[Any, ir.Module, tuple[str | None, ...]]] = {}
         self._launchers: dict[Any, _Launcher] = {}
+        self._higher_dims: bool | None = None
         functools.update_wrapper(self, py_func)
 
     # -- configuration -------------------------------------------------------------------------
@@ -108,6 +134,8 @@ class Kernel:
             pass
         if isinstance(config_, tuple) and len(config_) == 2:
             gsize_, lsize_ = config_
+            if _is_int(gsize_) and _is_int(lsize_) and self._uses_higher_dims():
+                gsize_, lsize_ = config_, None  # kern[(h, w)] of a kernel indexing dimension 1
         else:
             gsize_, lsize_ = config_, None
         gsize = _size_tuple(gsize_, "global size", self)
@@ -133,6 +161,12 @@ class Kernel:
 
     def __repr__(self) -> str:
         return f"<cambrian.kernel {self.name}>"
+
+    def _uses_higher_dims(self) -> bool:
+        """True when the kernel's source asks for work-item dimension 1 or 2 (``get_global_id(1)``)."""
+        if self._higher_dims is None:
+            self._higher_dims = _source_uses_higher_dims(self.py_func)
+        return self._higher_dims
 
     # -- specialisation ------------------------------------------------------------------------
     def _check_nargs(self, n: int) -> None:

@@ -1,0 +1,38 @@
+"""Launch configurations: 1-3 D global sizes, local sizes, and the reading of an integer pair."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import cambrian as cb
+
+
+@cb.kernel
+def ids_2d(o):
+    o[cb.get_global_id(0), cb.get_global_id(1)] = cb.get_global_id(0) * 10 + cb.get_global_id(1)
+
+
+@cb.kernel
+def local_ids(o):
+    o[cb.get_global_id(0)] = cb.get_local_id(0)
+
+
+def test_pair_is_a_2d_global_size_for_a_2d_kernel(device) -> None:
+    o = cb.zeros((3, 4), dtype=cb.int64, device=device)
+    ids_2d[(3, 4)](o).wait()
+    np.testing.assert_array_equal(cb.asnumpy(o), np.add.outer(np.arange(3) * 10, np.arange(4)))
+
+
+def test_pair_is_global_and_local_for_a_1d_kernel(device) -> None:
+    o = cb.zeros(8, dtype=cb.int64, device=device)
+    local_ids[8, 4](o).wait()
+    np.testing.assert_array_equal(cb.asnumpy(o), [0, 1, 2, 3, 0, 1, 2, 3])
+
+
+def test_explicit_forms(device) -> None:
+    o = cb.zeros((2, 5), dtype=cb.int64, device=device)
+    ids_2d[(2, 5), None](o).wait()
+    np.testing.assert_array_equal(cb.asnumpy(o), np.add.outer(np.arange(2) * 10, np.arange(5)))
+    o1 = cb.zeros(6, dtype=cb.int64, device=device)
+    local_ids[6, (3,)](o1).wait()
+    np.testing.assert_array_equal(cb.asnumpy(o1), [0, 1, 2, 0, 1, 2])
