@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import stat
 import tempfile
 import threading
@@ -129,8 +130,7 @@ class DiskCache:
         d = self.entry_dir(key)
         warnings.warn(f"corrupt cache entry {d} ({why}); rebuilding", CacheWarning, stacklevel=2)
         if d is not None and d.is_dir():
-            for f in d.iterdir():
-                f.unlink(missing_ok=True)
+            shutil.rmtree(d, ignore_errors=True)
 
 
 class MemoryCache:

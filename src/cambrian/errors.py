@@ -89,5 +89,10 @@ class KernelRuntimeError(CambrianError):
     """An error raised by device work (reported at the next wait on its queue)."""
 
 
+class KernelIndexError(KernelRuntimeError, IndexError):
+    """Out-of-bounds access in a kernel (bounds-checked, or on the interpreter): names the kernel, the
+    source line, the index and the shape. An ``IndexError``, so ``except IndexError`` catches it."""
+
+
 class FilterSyntaxError(DeviceError, ValueError):
     """A malformed device filter string."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..errors import KernelIndexError
 from . import cuda_launch, cuda_nvrtc
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def make_check(backend: CUDABackend, device: Device, program: CUDAProgram) -> Ca
         if record[0] != 0:
             with st.device:
                 program.errbuf.memset_async(0, record.nbytes, st.stream)
-            raise IndexError(bounds_message(program, record))
+            raise KernelIndexError(bounds_message(program, record))
 
     return check
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..compiler import ir
-from ..errors import CompileError, KernelRuntimeError, Loc
+from ..errors import CompileError, KernelIndexError, KernelRuntimeError, Loc
 from . import interp_ops as ops
 from .interp_exprs import EXPR as _EXPR
 from .interp_stmts import STMT as _STMT
@@ -125,7 +125,7 @@ class FunctionCompiler:
         slot = self.slot(array.name, array)
 
         def make(f: list, idx: tuple) -> IndexError:
-            return IndexError(
+            return KernelIndexError(
                 f"index {tuple(int(i) for i in idx)} out of bounds for array {array.name!r} of shape "
                 f"{tuple(f[slot].shape)} in kernel {name!r}{extra} at {where(loc)} "
                 f"(work-item global id {f[0].global_id()})")

@@ -16,7 +16,7 @@ import numpy as np
 from .. import config
 from ..compiler import ir
 from ..compiler.render_c import render_opencl
-from ..errors import DeviceError, KernelRuntimeError, LaunchError
+from ..errors import DeviceError, KernelIndexError, KernelRuntimeError, LaunchError
 from ..queues import Event, Queue, completed
 from .base import ArrayArg, Backend, BackendUnavailable, Device
 from .opencl_build import ARRAY, Builder, OpenCLProgram
@@ -257,12 +257,12 @@ class OpenCLBackend(Backend):
         _, line, site_no, index, size = (int(x) for x in record[:5])
         site = program.sites[site_no] if 0 <= site_no < len(program.sites) else None
         if site is None:
-            raise IndexError(f"index {index} out of bounds (size {size}) in kernel {program.py_name!r}")
+            raise KernelIndexError(f"index {index} out of bounds (size {size}) in kernel {program.py_name!r}")
         shape = site.shape or program.last_shapes.get(site.array)
         where = f"{site.file}:{line}" if site.file else f"line {line}"
-        raise IndexError(f"index {index} is out of bounds for axis {site.axis} with size {size} of array "
-                         f"{site.array!r} (shape {tuple(shape) if shape else '?'}) in kernel "
-                         f"{program.py_name!r} at {where}")
+        raise KernelIndexError(f"index {index} is out of bounds for axis {site.axis} with size {size} of "
+                               f"array {site.array!r} (shape {tuple(shape) if shape else '?'}) in kernel "
+                               f"{program.py_name!r} at {where}")
 
 
 BACKEND = OpenCLBackend()

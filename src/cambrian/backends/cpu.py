@@ -1,0 +1,252 @@
+"""The ``cpu`` backend: IR -> Python source (``compiler/render_py``) compiled by Numba
+(``@njit(parallel=True, nogil=True)`` over ``prange``), running on host memory.
+
+Local size: when a launch gives none, dimension 0 uses the largest divisor of the global size that is
+<= 64 and the other dimensions 1 (as the interp backend); it only matters to kernels that ask for local
+ids, group ids or local sizes, and to kernels with barriers or local arrays, which run per work-group.
+Numba is imported lazily: importing this module is cheap and never fails.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from ..errors import CompileError, KernelIndexError, LaunchError
+from ..queues import Event, Queue, completed
+from .base import ArrayArg, Backend, BackendUnavailable, Device
+
+ALIGN = 64
+
+
+def _cpuinfo() -> dict[str, str]:
+    info: dict[str, str] = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                info.setdefault(k.strip(), v.strip())
+    except OSError:
+        pass
+    return info
+
+
+def _ram() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+@lru_cache(maxsize=1024)
+def default_local(g0: int) -> int:
+    """The largest divisor of ``g0`` that is <= 64 (1 for 0)."""
+    return next(d for d in range(min(64, max(g0, 1)), 0, -1) if g0 % d == 0)
+
+
+_prange = range  # numba.prange once self_test has imported Numba
+
+
+def _vadd(a, b, c):  # self-test kernel (jitted lazily)
+    for i in _prange(a.shape[0]):
+        c[i] = a[i] + b[i]
+
+
+class CPUProgram:
+    """A built kernel: the generated module's launchers plus launch metadata."""
+
+    def __init__(self, mod: Any, src: Any, module: Any, key: str):
+        self.source = src.text
+        self.group_mode = src.group_mode
+        self.needs_local = src.needs_local
+        self.array_pos = src.array_params
+        self.sites = src.sites
+        self.key = key
+        self.name = module.kernel.py_name or module.kernel.name
+        self.boundscheck = module.boundscheck
+        from .cpu_rt import ERR_MAXDIM, ERR_SIZE
+
+        self.err_size, self.err_maxdim = ERR_SIZE, ERR_MAXDIM
+        self.scalar_types = tuple((i, np.dtype(p.type.dtype).type) for i, p in enumerate(module.kernel.params)
+                                  if i not in self.array_pos)
+        get = lambda n: getattr(mod, n, None)  # noqa: E731
+        self.launch1, self.launch2, self.launch3, self.launchg = (
+            get(n) for n in ("_launch1", "_launch2", "_launch3", "_launchg"))
+
+    def __repr__(self) -> str:
+        return f"<CPUProgram {self.name} {self.key[:12]}>"
+
+
+class CPUBackend(Backend):
+    name = "cpu"
+    asynchronous = False
+
+    def __init__(self) -> None:
+        from ..cache import MemoryCache
+
+        self._programs = MemoryCache()
+        self._threads = os.cpu_count() or 1
+
+    # -- discovery ---------------------------------------------------------------------------------
+    def discover(self) -> list[Device]:
+        try:
+            import llvmlite
+            import numba
+        except ImportError as exc:
+            raise BackendUnavailable("numba is not installed: pip install numba") from exc
+        info = _cpuinfo()
+        self._threads = numba.config.NUMBA_NUM_THREADS
+        name = info.get("model name") or platform.processor() or platform.machine() or "CPU"
+        return [Device(backend="cpu", kind="cpu", ordinal=None, name=name, vendor=info.get("vendor_id", ""),
+                       driver_version=f"numba {numba.__version__} / llvmlite {llvmlite.__version__}",
+                       global_memory=_ram(), compute_units=self._threads, max_work_group_size=1024,
+                       local_memory_size=1 << 20, platform="numba")]
+
+    def self_test(self, device: Device) -> None:
+        global _prange
+        from numba import njit, prange
+
+        _prange = prange
+        fn = njit(parallel=True, nogil=True, cache=True)(_vadd)
+        a = np.arange(1000, dtype=np.float32)
+        c = np.zeros_like(a)
+        fn(a, a, c)
+        if not np.array_equal(c, a + a):
+            raise RuntimeError("numba self-test: vector add gave wrong results")
+
+    # -- allocator ---------------------------------------------------------------------------------
+    def alloc(self, device: Device, nbytes: int) -> np.ndarray:
+        n = max(int(nbytes), 1)
+        raw = np.empty(n + ALIGN, np.uint8)
+        off = (-raw.ctypes.data) % ALIGN
+        return raw[off:off + n]
+
+    def write(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> Event:
+        src = np.ascontiguousarray(host).reshape(-1).view(np.uint8)
+        buffer[byte_offset:byte_offset + src.size] = src
+        return completed(queue)
+
+    def read(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> None:
+        dst = host.reshape(-1).view(np.uint8)
+        dst[:] = buffer[byte_offset:byte_offset + dst.size]
+
+    def copy(self, device: Device, dst: Any, dst_offset: int, src: Any, src_offset: int, nbytes: int,
+             queue: Queue) -> Event:
+        dst[dst_offset:dst_offset + nbytes] = src[src_offset:src_offset + nbytes]
+        return completed(queue)
+
+    def host_view(self, device: Device, buffer: Any) -> np.ndarray:
+        return buffer
+
+    # -- compile -----------------------------------------------------------------------------------
+    def source(self, device: Device | None, module: Any) -> str:
+        from ..compiler.render_py import render
+
+        return render(module).text
+
+    def compile(self, device: Device, module: Any) -> CPUProgram:
+        from ..compiler.render_py import render
+        from .cpu_build import load, program_key
+
+        key = program_key(module, device.identity())
+        prog = self._programs.get(key)
+        if prog is None:
+            mod, src = load(key, lambda cache: render(module, cache=cache))
+            prog = self._programs.put(key, CPUProgram(mod, src, module, key))
+        return prog
+
+    # -- launch ------------------------------------------------------------------------------------
+    def launch(self, device: Device, queue: Queue, program: CPUProgram, global_size: tuple[int, ...],
+               local_size: tuple[int, ...] | None, args: list[Any]) -> Event:
+        vals = list(args)
+        for i in program.array_pos:
+            a = vals[i]
+            v = a.view
+            vals[i] = v if v is not None else _element_view(a)
+        for i, t in program.scalar_types:
+            if vals[i].__class__ is not t:
+                vals[i] = t(vals[i])
+        err = None
+        if program.boundscheck:
+            err = np.zeros(program.err_size, np.int64)
+            vals.append(err)
+        try:
+            if program.group_mode:
+                self._run_groups(program, global_size, local_size, vals)
+            elif len(global_size) == 1 and local_size is None:
+                g0 = global_size[0]
+                program.launch1(g0, default_local(g0) if program.needs_local else 1, *vals)
+            else:
+                self._run_nd(program, global_size, local_size, vals)
+        except Exception as exc:
+            if _is_numba_error(exc):
+                raise CompileError(f"Numba could not compile kernel {program.name!r}", program.source,
+                                   str(exc)) from exc
+            raise
+        if err is not None and err[0]:
+            queue.set_error(_index_error(program, err))
+        return completed(queue)
+
+    def _run_nd(self, program: CPUProgram, gs: tuple[int, ...], ls: tuple[int, ...] | None,
+                vals: list[Any]) -> None:
+        nd = len(gs)
+        if ls is None:
+            ls = (default_local(gs[0]) if program.needs_local else 1,) + (1,) * (nd - 1)
+        elif len(ls) != nd:
+            raise LaunchError(f"local size {ls} and global size {gs} differ in dimensions")
+        if nd == 1:
+            program.launch1(gs[0], ls[0], *vals)
+            return
+        rows = 1
+        for g in gs[1:]:
+            rows *= g
+        want = 4 * self._threads
+        chunks = 1 if rows >= want else max(1, min(gs[0], -(-want // max(rows, 1))))
+        fn = program.launch2 if nd == 2 else program.launch3
+        fn(*gs, *ls, chunks, *vals)
+
+    def _run_groups(self, program: CPUProgram, gs: tuple[int, ...], ls: tuple[int, ...] | None,
+                    vals: list[Any]) -> None:
+        g3 = tuple(gs) + (1,) * (3 - len(gs))
+        if ls is None:
+            l3 = (default_local(g3[0]), 1, 1)
+        else:
+            if len(ls) != len(gs):
+                raise LaunchError(f"local size {ls} and global size {gs} differ in dimensions")
+            l3 = tuple(ls) + (1,) * (3 - len(ls))
+        if any(lsz <= 0 or g % lsz for g, lsz in zip(g3, l3, strict=True)):
+            raise LaunchError(f"global size {tuple(gs)} is not a multiple of local size {tuple(ls or l3)} "
+                              f"(kernel {program.name!r} uses barrier() or local arrays)")
+        if l3[0] * l3[1] * l3[2] > 1024:
+            raise LaunchError(f"local size {tuple(ls or l3)} exceeds the cpu device's maximum of "
+                              "1024 work-items")
+        program.launchg(*g3, *l3, *vals)
+
+
+def _element_view(a: ArrayArg) -> np.ndarray:
+    itemsize = np.dtype(a.dtype).itemsize
+    return np.ndarray(a.shape, a.dtype, buffer=a.buffer, offset=a.offset * itemsize,
+                      strides=tuple(s * itemsize for s in a.strides))
+
+
+def _is_numba_error(exc: Exception) -> bool:
+    from numba.core.errors import NumbaError
+
+    return isinstance(exc, NumbaError)
+
+
+def _index_error(program: CPUProgram, err: np.ndarray) -> KernelIndexError:
+    site, ndim = int(err[1]), int(err[2])
+    file, line = program.sites[site] if 0 <= site < len(program.sites) else ("<unknown>", 0)
+    index = tuple(int(x) for x in err[3:3 + ndim])
+    m = program.err_maxdim
+    shape = tuple(int(x) for x in err[3 + m:3 + m + ndim])
+    return KernelIndexError(f"index {index} is out of bounds for shape {shape} in kernel {program.name!r} "
+                            f"at {file}:{line}")
+
+
+BACKEND = CPUBackend()
