@@ -12,7 +12,7 @@ from cambrian.backends import get_backend, interp
 from cambrian.backends import interp_build as B
 from cambrian.backends.base import ArrayArg
 from cambrian.compiler import ir
-from cambrian.errors import CompileError, KernelRuntimeError, LaunchError, Loc
+from cambrian.errors import CompileError, KernelIndexError, KernelRuntimeError, LaunchError, Loc
 
 BE = interp.BACKEND
 DEV = BE.discover()[0]
@@ -280,7 +280,7 @@ def test_out_of_bounds_load_names_kernel_line_index_shape():
     with pytest.raises(IndexError) as err:
         launch(module, (4,), [np.zeros(4, np.float32), np.zeros(4, np.float32)])
     msg = str(err.value)
-    assert type(err.value) is IndexError
+    assert isinstance(err.value, KernelIndexError) and isinstance(err.value, IndexError)
     for part in ("'shift'", f"{FILE}:2", "index (4,)", "array 'a'", "shape (4,)", "global id (3,)"):
         assert part in msg
 
