@@ -16,8 +16,10 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -32,7 +34,7 @@ def tiny(a, b):
 
 def raw_call(device: cb.Device, a: cb.Array, b: cb.Array):
     """The raw backend call of the already built ``tiny`` program for these arrays."""
-    program = next(p for (d, _, _), (p, _, _) in tiny._specs.items() if d == device)
+    program = next(iter(tiny._specs[device].values())).program
     if device.backend == "cpu":
         va, vb = a.__cambrian_array__().view, b.__cambrian_array__().view
         return lambda: program.launch1(16, 1, va, vb)
@@ -87,11 +89,12 @@ def warm_start(device: cb.Device, runs: int = 5) -> tuple[float, float, float]:
     """(process wall time, in-process time from start, in-process time after importing the backend's
     library), medians over ``runs`` after one run that fills the cache."""
     lib = "numba" if device.backend == "cpu" else "pyopencl" if device.backend == "opencl" else "numpy"
-    script = WARM.format(lib=lib, dev=str(device))
+    script = Path(tempfile.gettempdir()) / "cambrian_warm_start_probe.py"  # a fixed path: same IR key
+    script.write_text(WARM.format(lib=lib, dev=str(device)))
     walls, totals, afters = [], [], []
     for i in range(runs + 1):
         t = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+        out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True,
                              env=os.environ | {"PYTHONWARNINGS": "ignore"})
         wall = time.perf_counter() - t
         if i:

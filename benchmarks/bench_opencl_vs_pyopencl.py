@@ -159,7 +159,7 @@ def main() -> None:
     sa, sb, sc = (asarray(np.ones(m, np.float32), device=dev) for _ in range(3))
     launcher = vadd[m]
     launcher(sa, sb, sc).wait()
-    prog = next(spec[0] for spec in vadd._specs.values() if getattr(spec[0], "device", None) == dev)
+    prog = next(iter(vadd._specs[dev].values())).program
     args = [x.__cambrian_array__() for x in (sa, sb, sc)]
     dq = dev.queue
     hbufs = [cl.Buffer(ctx, mf.READ_WRITE, size=4 * m) for _ in range(3)]

@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -130,6 +130,13 @@ def match(terms: tuple[Term, ...], listed: list[Device]) -> list[list[Device]]:
     return out
 
 
+def _backends_of(terms: tuple[Term, ...]) -> set[str] | None:
+    """The backends a filter can match, or None when a term leaves the backend open."""
+    if any(t.backend is None for t in terms):
+        return None
+    return {t.backend for t in terms if t.backend is not None}
+
+
 # -- discovery and verdicts ----------------------------------------------------------------------
 def _one_line(exc: BaseException) -> str:
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
@@ -176,44 +183,51 @@ class Registry:
         self.names = names
         self.verdicts = Verdicts()
         self._lock = threading.RLock()
-        self._listed: list[Device] | None = None
+        self._found: dict[str, list[Device]] = {}  # backend name -> its devices, once discovered
+        self._listed: list[Device] | None = None  # every backend's devices, once all are discovered
         self._missing: dict[str, str] = {}
         self._default: tuple[str | None, Device] | None = None
 
     def reset(self) -> None:
         """Forget discovered devices (the next query discovers again); tests use this."""
         with self._lock:
-            self._listed, self._missing, self._default = None, {}, None
+            self._found, self._listed, self._missing, self._default = {}, None, {}, None
             self.verdicts._memory.clear()
 
-    def listed(self) -> list[Device]:
-        """Every discovered device, usable or not, in backend order."""
-        if self._listed is None:
+    def listed(self, only: Iterable[str] | None = None) -> list[Device]:
+        """Discovered devices, usable or not, in backend order: every backend's, or only those of the
+        backends named in ``only`` (the others are not even imported: ``select_device("cpu")`` never
+        loads PyOpenCL or CuPy)."""
+        if only is None and self._listed is not None:
+            return self._listed
+        names = [n for n in self.names or backends.NAMES if only is None or n in only]
+        if any(n not in self._found for n in names):
             with self._lock:
-                if self._listed is None:
-                    self._listed = self._discover()
-        return self._listed
+                for n in names:
+                    if n not in self._found:
+                        self._found[n] = self._discover(n)
+        found = [d for n in names for d in self._found[n]]
+        if only is None:
+            self._listed = found
+        return found
 
     def missing(self) -> dict[str, str]:
         """Backend name -> why it yields no devices."""
         self.listed()
         return dict(self._missing)
 
-    def _discover(self) -> list[Device]:
-        found: list[Device] = []
-        for name in self.names or backends.NAMES:
-            try:
-                impl = backends.get_backend(name)
-                devs = list(impl.discover())
-            except Exception as exc:  # a broken backend never breaks discovery
-                self._missing[name] = _one_line(exc)
-                continue
-            if not devs:
-                self._missing[name] = "no devices found"
-            for d in devs:
-                d.usable, d.reason = self.verdicts.get(d, lambda d=d, impl=impl: impl.self_test(d))
-            found.extend(devs)
-        return found
+    def _discover(self, name: str) -> list[Device]:
+        try:
+            impl = backends.get_backend(name)
+            devs = list(impl.discover())
+        except Exception as exc:  # a broken backend never breaks discovery
+            self._missing[name] = _one_line(exc)
+            return []
+        if not devs:
+            self._missing[name] = "no devices found"
+        for d in devs:
+            d.usable, d.reason = self.verdicts.get(d, lambda d=d, impl=impl: impl.self_test(d))
+        return devs
 
     def describe(self) -> str:
         """One line naming the devices that exist, unusable ones and missing backends (for errors)."""
@@ -248,8 +262,11 @@ class Registry:
             if not filter.usable:
                 raise DeviceError(f"device {filter} is unusable: {filter.reason}")
             return filter
-        listed = self.listed()
-        groups = [listed] if filter is None else match(parse_filter(filter), listed)
+        if filter is None:
+            groups = [self.listed()]
+        else:
+            terms = parse_filter(filter)
+            groups = match(terms, self.listed(_backends_of(terms)))
         if score is not None:
             union: list[Device] = []
             for g in groups:
@@ -283,12 +300,12 @@ def devices(filter: str | None = None, *, include_unusable: bool = False) -> lis
 
     Devices that failed their self-test are left out unless ``include_unusable``.
     """
-    listed = _registry.listed()
     if filter is None:
-        found = list(listed)
+        found = list(_registry.listed())
     else:
         found = []
-        for group in match(parse_filter(filter), listed):
+        terms = parse_filter(filter)
+        for group in match(terms, _registry.listed(_backends_of(terms))):
             found.extend(d for d in group if d not in found)
     return found if include_unusable else [d for d in found if d.usable]
 

@@ -18,7 +18,7 @@ import inspect
 import math
 import textwrap
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -121,7 +121,7 @@ class Kernel:
         self.boundscheck = config.boundscheck() if boundscheck is None else boundscheck
         self._nparams = len(inspect.signature(py_func).parameters)
         self._params = tuple(inspect.signature(py_func).parameters)
-        self._specs: dict[tuple[Any, ...], tuple[Any, ir.Module, tuple[str | None, ...]]] = {}
+        self._specs: dict[Device, dict[tuple[Any, ...], _Spec]] = {}
         self._launchers: dict[Any, _Launcher] = {}
         self._higher_dims: bool | None = None
         functools.update_wrapper(self, py_func)
@@ -201,19 +201,29 @@ class Kernel:
         device = _as_device(target)
         return device.impl.source(device, module)
 
-    def _spec(self, device: Device, key: tuple[Any, ...], argtypes: Callable[[], tuple[ir.Type, ...]]
-              ) -> tuple[Any, ir.Module, tuple[str | None, ...]]:
-        full = (device, self.boundscheck, key)
-        spec = self._specs.get(full)
+    def _spec(self, device: Device, key: tuple[Any, ...], args: Sequence[Any]) -> _Spec:
+        specs = self._specs.get(device)
+        if specs is None:
+            specs = self._specs.setdefault(device, {})
+        spec = specs.get(key)
         if spec is None:
-            types = argtypes()
+            types = tuple(_arg_type(a, self, i) for i, a in enumerate(args))
             module = self.module(types)
             _check_device_caps(module, device)
             program = device.impl.compile(device, module)
-            scalar_dtypes = tuple(t.dtype if isinstance(t, ir.Scalar) else None for t in types)
-            spec = (program, module, scalar_dtypes)
-            self._specs[full] = spec
+            scalars = tuple((i, t.dtype) for i, t in enumerate(types) if isinstance(t, ir.Scalar))
+            spec = specs[key] = _Spec(program, module, scalars, device.impl.launch, device.queue)
         return spec
+
+
+class _Spec(NamedTuple):
+    """A kernel compiled for one device and one set of argument types, with its launch entry."""
+
+    program: Any
+    module: ir.Module
+    scalars: tuple[tuple[int, str], ...]  # (position, dtype) of scalar parameters
+    launch: Callable[..., Event]  # the backend's launch method
+    queue: Any
 
 
 def kernel(py_func: Callable[..., Any] | None = None, *, boundscheck: bool | None = None) -> Any:
@@ -229,13 +239,14 @@ def kernel(py_func: Callable[..., Any] | None = None, *, boundscheck: bool | Non
 class _Launcher:
     """A kernel bound to a launch configuration; calling it launches."""
 
-    __slots__ = ("gsize", "kernel", "lsize", "nitems")
+    __slots__ = ("checked", "gsize", "kernel", "lsize", "nitems")
 
     def __init__(self, kernel: Kernel, gsize: tuple[int, ...], lsize: tuple[int, ...] | None):
         self.kernel = kernel
         self.gsize = gsize
         self.lsize = lsize
         self.nitems = math.prod(gsize)
+        self.checked: set[Device] = set()  # devices whose limits admit the local size
 
     def __call__(self, *args: Any) -> Event:
         kern = self.kernel
@@ -269,20 +280,17 @@ class _Launcher:
             device = default_device()
         if host_arrays:
             return _launch_with_host_arrays(self, device, args, launch_args, host_arrays, tuple(key))
-        program, module, scalar_dtypes = kern._spec(
-            device, tuple(key), lambda: tuple(_arg_type(a, kern, i) for i, a in enumerate(args)))
-        return self._launch(device, program, module, scalar_dtypes, launch_args)
+        return self._launch(device, kern._spec(device, tuple(key), args), launch_args)
 
-    def _launch(self, device: Device, program: Any, module: ir.Module, scalar_dtypes: Sequence[str | None],
-                launch_args: list[Any]) -> Event:
-        for i, dt in enumerate(scalar_dtypes):
-            if dt is not None:
-                launch_args[i] = _to_scalar(launch_args[i], dt, self.kernel, i)
+    def _launch(self, device: Device, spec: _Spec, launch_args: list[Any]) -> Event:
+        for i, dt in spec.scalars:
+            launch_args[i] = _to_scalar(launch_args[i], dt, self.kernel, i)
         if self.nitems == 0:
-            return completed(device.queue, self.kernel.name)
-        if self.lsize is not None:
+            return completed(spec.queue, self.kernel.name)
+        if self.lsize is not None and device not in self.checked:
             _check_local_size(self, device)
-        return device.impl.launch(device, device.queue, program, self.gsize, self.lsize, launch_args)
+            self.checked.add(device)
+        return spec.launch(device, spec.queue, spec.program, self.gsize, self.lsize, launch_args)
 
 
 def _launch_with_host_arrays(launcher: _Launcher, device: Device, args: Sequence[Any], launch_args: list[Any],
@@ -312,12 +320,11 @@ def _launch_with_host_arrays(launcher: _Launcher, device: Device, args: Sequence
             view = view[: src.nbytes].view(src.dtype).reshape(src.shape)
         launch_args[i] = ArrayArg(buf, 0, src.shape, strides, src.dtype.name, view=view)
         staged.append((i, src, buf))
-    program, module, scalar_dtypes = kern._spec(
-        device, key, lambda: tuple(_arg_type(a, kern, i) for i, a in enumerate(args)))
-    event = launcher._launch(device, program, module, scalar_dtypes, launch_args)
-    written = _written_params(module)
+    spec = kern._spec(device, key, args)
+    event = launcher._launch(device, spec, launch_args)
+    written = _written_params(spec.module)
     for i, src, buf in staged:
-        if kern._params[i] in written or module.kernel.params[i].name in written:
+        if kern._params[i] in written or spec.module.kernel.params[i].name in written:
             out = src if src is args[i] else np.empty_like(src)
             backend.read(device, buf, 0, out, device.queue)
             if out is not args[i]:

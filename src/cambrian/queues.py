@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from .errors import KernelRuntimeError
+from .errors import CambrianError, KernelRuntimeError
 
 
 class Event:
@@ -34,7 +34,12 @@ class Event:
 
     def wait(self) -> None:
         if self._wait is not None:
-            self._wait()
+            try:
+                self._wait()
+            except CambrianError:
+                raise
+            except Exception as exc:  # a driver error of asynchronous work: name the work
+                raise KernelRuntimeError(f"{self.label or 'device work'} failed: {exc}") from None
             self._wait = None
         if self._check is not None:
             check, self._check = self._check, None

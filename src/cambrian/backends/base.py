@@ -127,6 +127,8 @@ class ArrayArg:
     view: Any = None
     #: ``(dtype, ndim, layout)``: what a kernel specialises on; layout "C" when C-contiguous, else "A".
     typekey: tuple[str, int, str] = field(init=False, repr=False, compare=False)
+    #: Per-backend memo of derived launch values (e.g. OpenCL's expanded argument tuple).
+    memo: dict[str, Any] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         layout = "C" if self.c_contiguous else "A"

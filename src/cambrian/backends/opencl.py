@@ -47,16 +47,6 @@ class _Profiled:
         return self.ev.profile.start * 1e-9, self.ev.profile.end * 1e-9
 
 
-def _waiter(ev: Any, label: str) -> Any:
-    def wait() -> None:
-        try:
-            ev.wait()
-        except Exception as exc:
-            raise KernelRuntimeError(f"{label} failed: {exc}") from None
-
-    return wait
-
-
 class OpenCLBackend(Backend):
     name = "opencl"
     asynchronous = True
@@ -171,7 +161,7 @@ class OpenCLBackend(Backend):
             return completed(queue, "write")
         # non-blocking: pyopencl's NannyEvent keeps ``host`` alive until the copy is done
         ev = self.cl.enqueue_copy(queue.native, buffer, host, dst_offset=byte_offset, is_blocking=False)
-        return Event(queue, _waiter(ev, "host-to-device copy"), ev, "write")
+        return Event(queue, ev.wait, ev, "host-to-device copy")
 
     def read(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> None:
         if host.nbytes == 0:
@@ -187,7 +177,7 @@ class OpenCLBackend(Backend):
             return completed(queue, "copy")
         ev = self.cl.enqueue_copy(queue.native, dst, src, byte_count=nbytes, src_offset=src_offset,
                                   dst_offset=dst_offset)
-        return Event(queue, _waiter(ev, "device copy"), ev, "copy")
+        return Event(queue, ev.wait, ev, "device copy")
 
     # --- compile and launch ------------------------------------------------------------------
     def source(self, device: Device | None, module: ir.Module) -> str:
@@ -207,11 +197,12 @@ class OpenCLBackend(Backend):
             if kind == ARRAY:
                 if not isinstance(a, ArrayArg) or a.dtype != dtype:
                     raise LaunchError(f"kernel {program.py_name!r}: expected a {dtype} array, got {a!r}")
-                vals.append(a.buffer)
-                vals.append(a.offset)
-                vals += a.shape
-                if strided:
-                    vals += a.strides
+                expanded = a.memo.get("opencl" if strided else "opencl-c")
+                if expanded is None:  # buffer, offset, shape[, strides]; PyOpenCL packs int64 fastest
+                    extra = (a.offset, *a.shape, *(a.strides if strided else ()))
+                    expanded = a.memo["opencl" if strided else "opencl-c"] = (
+                        a.buffer, *(np.int64(v) for v in extra))
+                vals += expanded
             else:
                 vals.append(a)
         if program.err is not None:
@@ -233,7 +224,7 @@ class OpenCLBackend(Backend):
             raise KernelRuntimeError(
                 f"launch of kernel {program.py_name!r} on {device} failed: {exc}") from None
         native = _Profiled(ev) if getattr(queue, "cambrian_profiling", False) else ev
-        return Event(queue, _waiter(ev, f"kernel {program.py_name!r}"), native, program.py_name)
+        return Event(queue, ev.wait, native, program.label)
 
     # --- bounds checks -----------------------------------------------------------------------
     def _register_check(self, queue: Queue, program: OpenCLProgram, args: list[Any]) -> None:

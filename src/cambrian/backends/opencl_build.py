@@ -45,6 +45,11 @@ class OpenCLProgram:
     check_pending: bool = False
     last_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
+    label: str = ""  # "kernel 'name'" for messages and events
+
+    def __post_init__(self) -> None:
+        self.label = f"kernel {self.py_name!r}"
+
 
 def arg_plan(kernel: ir.Function) -> tuple[tuple[tuple[int, Any, bool], ...], list[Any]]:
     """Per-parameter plan and the pyopencl scalar dtypes of the expanded argument list."""
