@@ -1,12 +1,16 @@
 """Sum of squares of 10**7 float64 with ``cb.reduction(add, 0.0, map=square)`` vs ``np.dot(a, a)`` on
 every CPU device (interp excluded: it is the pure-Python reference); also PyOpenCL's ReductionKernel
-on opencl devices for context. Prints ratios (best of N runs).
+on opencl devices for context. Prints ratios of medians, measured in alternating blocks (40 calls of
+one, then 40 of the other, several rounds), keeping the second half of each block: OpenBLAS's threads
+keep spinning for a while after np.dot returns (and Numba's/PoCL's after theirs), so the first calls
+after a switch measure the other library's idle threads, not the call.
 
     python benchmarks/bench_reduction.py [n] [repeats]
 """
 
 from __future__ import annotations
 
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -26,29 +30,35 @@ def square(v):
     return v * v
 
 
-def best(fn: Callable[[], object], repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
+def medians(fns: dict[str, Callable[[], object]], rounds: int, block: int = 40) -> dict[str, float]:
+    """Median seconds per call of each function, timed in alternating blocks of ``block`` calls (the
+    first half of each block is a warm-up)."""
+    for fn in fns.values():
         fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            for k in range(block):
+                t = time.perf_counter()
+                fn()
+                if k >= block // 2:
+                    times[name].append(time.perf_counter() - t)
+    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
-def main(n: int = 10_000_000, repeats: int = 10) -> None:
+def main(n: int = 10_000_000, rounds: int = 5) -> None:
     a = np.random.default_rng(0).standard_normal(n)
     sumsq = reduction(add, identity=0.0, map=square)
-    t_dot = best(lambda: np.dot(a, a), repeats)
-    print(f"np.dot(a, a): {t_dot * 1e3:.2f} ms")
     for dev in devices():
         if dev.backend == "interp":
             continue
         da = asarray(a, device=dev)
-        t = best(lambda da=da: float(sumsq(da)), repeats)
         got = float(sumsq(da))
         assert abs(got - np.dot(a, a)) <= 1e-9 * np.dot(a, a)
-        print(f"{dev} ({dev.kind}): cambrian sumsq {t * 1e3:.2f} ms, ratio to np.dot {t / t_dot:.3f}")
+        m = medians({"np.dot": lambda: np.dot(a, a), "cambrian": lambda da=da: float(sumsq(da))}, rounds)
+        t_dot = m["np.dot"]
+        print(f"{dev} ({dev.kind}): cambrian sumsq {m['cambrian'] * 1e3:.2f} ms, np.dot(a, a) "
+              f"{t_dot * 1e3:.2f} ms, ratio of medians {m['cambrian'] / t_dot:.2f}")
         if dev.backend == "opencl":
             try:
                 import pyopencl as cl
@@ -61,7 +71,7 @@ def main(n: int = 10_000_000, repeats: int = 10) -> None:
             rk = ReductionKernel(ctx, np.float64, neutral="0", reduce_expr="a+b", map_expr="x[i]*x[i]",
                                  arguments="const double *x")
             xa = cla.to_device(queue, a)
-            tr = best(lambda rk=rk, xa=xa: rk(xa).get(), repeats)
+            tr = medians({"rk": lambda rk=rk, xa=xa: rk(xa).get()}, rounds)["rk"]
             print(f"{dev}: PyOpenCL ReductionKernel {tr * 1e3:.2f} ms, ratio to np.dot {tr / t_dot:.3f}")
 
 

@@ -83,9 +83,8 @@ def test_numpy_arguments_are_copied_back_only_when_written(device) -> None:
     np.testing.assert_array_equal(b, a)
 
 
+@pytest.mark.devices("cpu,opencl,cuda")  # compiling devices, made fp64-less for the test
 def test_float64_on_device_without_fp64_is_a_clear_error(monkeypatch, device) -> None:
-    if device.backend == "interp":
-        pytest.skip("uses a fake fp64-less copy of a compiling device")
     monkeypatch.setattr(device, "supports_float64", False)
     copy1._specs.clear()
 

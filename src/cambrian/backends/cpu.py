@@ -74,8 +74,8 @@ class CPUProgram:
         self.scalar_types = tuple((i, np.dtype(p.type.dtype).type) for i, p in enumerate(module.kernel.params)
                                   if i not in self.array_pos)
         get = lambda n: getattr(mod, n, None)  # noqa: E731
-        self.launch1, self.launch2, self.launch3, self.launchg = (
-            get(n) for n in ("_launch1", "_launch2", "_launch3", "_launchg"))
+        self.launch1, self.launch2, self.launch3, self.launchg, self.launch1s = (
+            get(n) for n in ("_launch1", "_launch2", "_launch3", "_launchg", "_launch1s"))
 
     def __repr__(self) -> str:
         return f"<CPUProgram {self.name} {self.key[:12]}>"
@@ -177,9 +177,12 @@ class CPUBackend(Backend):
         try:
             if program.group_mode:
                 self._run_groups(program, global_size, local_size, vals)
-            elif len(global_size) == 1 and local_size is None:
+            elif len(global_size) == 1 and (local_size is None or global_size[0] == 1):
                 g0 = global_size[0]
-                program.launch1(g0, default_local(g0) if program.needs_local else 1, *vals)
+                if g0 == 1 and program.launch1s is not None:
+                    program.launch1s(1, *vals)
+                else:
+                    program.launch1(g0, default_local(g0) if program.needs_local else 1, *vals)
             else:
                 self._run_nd(program, global_size, local_size, vals)
         except Exception as exc:

@@ -224,6 +224,11 @@ class PyRenderer(ExprRenderer):
                 self.emit(1, line)
             self.emit(depth, f"_item({call}, {a})")
             self.emit(0, "")
+        # One work-item (e.g. a reduction's last pass): no thread-pool round trip. Compiled on first use.
+        self.jit()
+        self.emit(0, f"def _launch1s(L0, {a}):")
+        self.emit(1, "_item(0, 0, 0, 1, 1, 1, L0, 1, 1, " + a + ")")
+        self.emit(0, "")
 
     def render(self) -> PySource:
         m = self.module
