@@ -36,3 +36,33 @@ def test_explicit_forms(device) -> None:
     o1 = cb.zeros(6, dtype=cb.int64, device=device)
     local_ids[6, (3,)](o1).wait()
     np.testing.assert_array_equal(cb.asnumpy(o1), [0, 1, 2, 0, 1, 2])
+
+
+@cb.kernel
+def scale(a, out, k):
+    i = cb.get_global_id(0)
+    out[i] = a[i] * k
+
+
+def test_concurrent_launches_from_threads_keep_their_arguments(device) -> None:
+    """Threads launching one kernel with different arrays and scalars never mix their arguments."""
+    import threading
+
+    n, rounds = 256, 20 if device.backend != "interp" else 2
+    errors: list[str] = []
+
+    def work(k: int) -> None:
+        a = cb.asarray(np.arange(n, dtype=np.int64), device=device)
+        out = cb.zeros(n, dtype=cb.int64, device=device)
+        for r in range(rounds):
+            scale[n](a, out, k * 100 + r).wait()
+            got = cb.asnumpy(out)
+            if not np.array_equal(got, np.arange(n) * (k * 100 + r)):
+                errors.append(f"thread {k} round {r}")
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors

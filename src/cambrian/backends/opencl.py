@@ -217,9 +217,9 @@ class OpenCLBackend(Backend):
                 raise LaunchError(f"local size {local_size} ({total} work-items) exceeds the maximum "
                                   f"work-group size {limit} of kernel {program.py_name!r} on {device}")
         try:
-            with program.lock:
-                program.kernel.set_args(*vals)
-                ev = self._enqueue(queue.native, program.kernel, global_size, local_size)
+            kernel = program.thread_kernel()
+            kernel.set_args(*vals)
+            ev = self._enqueue(queue.native, kernel, global_size, local_size)
         except self._launch_errors as exc:
             raise KernelRuntimeError(
                 f"launch of kernel {program.py_name!r} on {device} failed: {exc}") from None

@@ -46,6 +46,18 @@ class OpenCLProgram:
     last_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     label: str = ""  # "kernel 'name'" for messages and events
+    built: Any = None  # the pyopencl.Program
+    scalar_dtypes: list[Any] = field(default_factory=list)
+    _tls: threading.local = field(default_factory=threading.local, repr=False)
+
+    def thread_kernel(self) -> Any:
+        """This thread's own ``cl.Kernel`` (argument setting and enqueue need no lock): OpenCL kernel
+        objects hold their arguments, so threads launching one program must not share one."""
+        k = getattr(self._tls, "kernel", None)
+        if k is None:
+            k = self._tls.kernel = type(self.kernel)(self.built, self.name)
+            k.set_scalar_arg_dtypes(self.scalar_dtypes)
+        return k
 
     def __post_init__(self) -> None:
         self.label = f"kernel {self.py_name!r}"
@@ -100,7 +112,8 @@ class Builder:
         max_local = kernel.get_work_group_info(cl.kernel_work_group_info.WORK_GROUP_SIZE, device.handle)
         prog = OpenCLProgram(kernel, rendered.kernel_name, module.kernel.py_name or module.kernel.name,
                              rendered.source, plan, tuple(p.name for p in module.kernel.params),
-                             rendered.sites, int(max_local), device=device)
+                             rendered.sites, int(max_local), device=device, built=built,
+                             scalar_dtypes=scalar_dtypes)
         if module.boundscheck:
             prog.err = cl.Buffer(ctx, cl.mem_flags.READ_WRITE | cl.mem_flags.COPY_HOST_PTR,
                                  hostbuf=np.zeros(8, np.int64))
