@@ -1,11 +1,12 @@
 """@cb.vectorize vs Numba ``@vectorize(target='parallel')`` (cpu) and a PyOpenCL ElementwiseKernel
-(opencl devices) on large float64 arrays; prints the ratio cambrian / reference (best of N runs).
+(opencl devices) on large float64 arrays; prints the ratio cambrian / reference (medians of N runs).
 
     python benchmarks/bench_vectorize.py [n] [repeats]
 """
 
 from __future__ import annotations
 
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -25,14 +26,14 @@ def rel_diff(x, y):
     return 2 * (x - y) / (x + y)
 
 
-def best(fn: Callable[[], object], repeats: int) -> float:
+def median_time(fn: Callable[[], object], repeats: int) -> float:
     fn()  # warm up (compile)
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return min(times)
+    return statistics.median(times)
 
 
 def main(n: int = 10_000_000, repeats: int = 10) -> None:
@@ -46,7 +47,7 @@ def main(n: int = 10_000_000, repeats: int = 10) -> None:
 
     nb_rel = numba.vectorize(["float64(float64, float64)"], target="parallel")(rel_diff)
     nb_out = np.empty(n)
-    ref_times["cpu"] = best(lambda: nb_rel(a, b, out=nb_out), repeats)
+    ref_times["cpu"] = median_time(lambda: nb_rel(a, b, out=nb_out), repeats)
     try:
         import pyopencl as cl
         import pyopencl.array as cla
@@ -63,7 +64,7 @@ def main(n: int = 10_000_000, repeats: int = 10) -> None:
             cb_rel(da, db, out=out)
             dev.synchronize()
 
-        t = best(run, repeats)
+        t = median_time(run, repeats)
         assert np.array_equal(asnumpy(out), want)
         ref = ref_times.get("cpu") if dev.backend == "cpu" else None
         label = "numba parallel vectorize"
@@ -73,12 +74,12 @@ def main(n: int = 10_000_000, repeats: int = 10) -> None:
             ek = ElementwiseKernel(ctx, "double *out, const double *x, const double *y",
                                    "out[i] = 2 * (x[i] - y[i]) / (x[i] + y[i])", "rel_diff")
             xa, ya, oa = cla.to_device(queue, a), cla.to_device(queue, b), cla.empty(queue, n, np.float64)
-            ref = best(lambda ek=ek, oa=oa, xa=xa, ya=ya, queue=queue: (ek(oa, xa, ya), queue.finish()),
-                       repeats)
+            ref = median_time(
+                lambda ek=ek, oa=oa, xa=xa, ya=ya, queue=queue: (ek(oa, xa, ya), queue.finish()), repeats)
             label = "PyOpenCL ElementwiseKernel"
             plain = cl.Program(ctx, PLAIN_CL).build().rel_diff
-            tp = best(lambda p=plain, q=queue, o=oa, x=xa, y=ya: (p(q, (n,), None, o.data, x.data, y.data),
-                                                                  q.finish()), repeats)
+            tp = median_time(lambda p=plain, q=queue, o=oa, x=xa, y=ya: (
+                p(q, (n,), None, o.data, x.data, y.data), q.finish()), repeats)
             print(f"{dev}: hand-written one-element-per-work-item OpenCL kernel {tp * 1e3:.2f} ms, "
                   f"cambrian/that {t / tp:.3f}")
         if ref:
