@@ -28,8 +28,13 @@ def boundscheck() -> bool:
 
 
 def debug() -> bool:
-    """``CAMBRIAN_DEBUG=1``: keep generated sources and print compile commands."""
+    """``CAMBRIAN_DEBUG=1``: print the generated source of every kernel compiled, on stderr."""
     return _flag("CAMBRIAN_DEBUG")
+
+
+def retest() -> bool:
+    """``CAMBRIAN_RETEST=1``: re-run device self-tests instead of trusting cached verdicts."""
+    return _flag("CAMBRIAN_RETEST")
 
 
 def profiling() -> bool:

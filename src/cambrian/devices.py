@@ -24,7 +24,6 @@ Note: ``cambrian.devices`` is the *function* :func:`devices`; reach this module 
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -52,7 +51,7 @@ __all__ = ["Device", "Term", "default_device", "default_score", "devices", "pars
 
 def retest_requested() -> bool:
     """``CAMBRIAN_RETEST=1``: re-run device self-tests instead of trusting cached verdicts."""
-    return os.environ.get("CAMBRIAN_RETEST", "").strip().lower() in {"1", "true", "yes", "on"}
+    return config.retest()
 
 
 # -- filter strings ------------------------------------------------------------------------------

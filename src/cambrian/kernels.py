@@ -16,6 +16,7 @@ import ast
 import functools
 import inspect
 import math
+import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -211,9 +212,21 @@ class Kernel:
             module = self.module(types)
             _check_device_caps(module, device)
             program = device.impl.compile(device, module)
+            if config.debug():
+                _print_debug(self, device, module)
             scalars = tuple((i, t.dtype) for i, t in enumerate(types) if isinstance(t, ir.Scalar))
             spec = specs[key] = _Spec(program, module, scalars, device.impl.launch, device.queue)
         return spec
+
+
+def _print_debug(kern: Kernel, device: Device, module: ir.Module) -> None:
+    """``CAMBRIAN_DEBUG=1``: the generated source of each compiled specialisation, on stderr."""
+    try:
+        text = device.impl.source(device, module)
+    except NotImplementedError:
+        text = "(no source view for this backend)"
+    print(f"[cambrian] compiled kernel {kern.name} for {device} (IR key {module.key()[:16]}):\n{text}",
+          file=sys.stderr)
 
 
 class _Spec(NamedTuple):

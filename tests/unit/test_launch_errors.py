@@ -102,3 +102,16 @@ def test_float64_on_device_without_fp64_is_a_clear_error(monkeypatch, device) ->
     with pytest.raises(cb.UnsupportedFeatureError, match="float64") as err:
         widen[4](x)
     assert "test_launch_errors.py" in str(err.value)
+
+
+def test_debug_prints_generated_source(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("CAMBRIAN_DEBUG", "1")
+
+    @cb.kernel
+    def ones(a):
+        a[cb.get_global_id(0)] = 1
+
+    with cb.using("interp"):
+        ones[4](np.zeros(4))
+    err = capsys.readouterr().err
+    assert "[cambrian] compiled kernel" in err and "ones" in err and "interp" in err
