@@ -148,7 +148,8 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert ci[0] == "#!/usr/bin/env bash" and "set -euo pipefail" in ci
     assert ci[-1] == "bash scripts/setup.sh test && python3 -m pytest -q"
     head = readme.split("## ")[0]  # the commands come first
-    assert f"```bash\n{ci[-1]}\n```" in head and "```bash\nbash scripts/setup.sh && cambrian" in head
+    assert f"```bash\n{ci[-1]}\n```" in head
+    assert "```bash\nbash scripts/setup.sh && python3 -m cambrian bench\n```" in head
 
 
 @pytest.mark.skipif(not shutil.which("bash"), reason="no bash")

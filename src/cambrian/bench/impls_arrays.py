@@ -144,6 +144,18 @@ def _dask_sync(result: Any, dev: DeviceSpec) -> Any:
     return dask.compute(*result) if isinstance(result, tuple) else dask.compute(result)[0]
 
 
+def _dask_mandel(xs: Any, ys: Any, maxiter: int, xp: Any) -> Any:
+    """Dask's idiom for an iterative kernel: NumPy's loop per block of rows (``map_blocks``); a lazy
+    graph of ``maxiter`` element-wise steps would exceed Python's recursion limit at 200 iterations."""
+    cols = xs.compute() if hasattr(xs, "compute") else xs
+    rows = ys[:, None]
+    return xp.map_blocks(lambda yb: mandel_numpy(cols, yb[:, 0], maxiter), rows, dtype=np.int32,
+                         chunks=(rows.chunks[0], (cols.shape[0],)))
+
+
+DASK_FUNCS: dict[str, Callable[..., Any]] = {**FUNCS, "mandelbrot": _dask_mandel}
+
+
 def _host_only() -> list[DeviceSpec]:
     return [HOST]
 
@@ -159,7 +171,7 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
          lambda x, d: importlib.import_module("jax").device_put(x, d.handle), _host_value, _jax_sync,
          jit=_jax_jit),
     Tool("dask", "dask.array", _host_only, lambda d: importlib.import_module("dask.array"),
-         _dask_to_device, _host_value, _dask_sync, offloaded=False),
+         _dask_to_device, _host_value, _dask_sync, funcs=DASK_FUNCS, offloaded=False),
 )}
 
 
