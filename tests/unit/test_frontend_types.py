@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import linecache
+import os
 import warnings
 
 import numpy as np
@@ -56,7 +57,7 @@ def expressions(draw, depth: int = 3):
     return f"({draw(expressions(depth - 1))} {op} {draw(expressions(depth - 1))})"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=int(os.environ.get("CAMBRIAN_HYPOTHESIS_EXAMPLES", "300")), deadline=None)
 @given(expr=expressions(), dts=st.lists(st.sampled_from(NUMERIC), min_size=3, max_size=3))
 def test_random_expressions_follow_numpy_nep50(expr, dts):
     params = ["a", "b", "c"]

@@ -239,7 +239,7 @@ class ExprMixin:
     def binary(self, op: str, a: Val, b: Val, loc: Loc) -> Val:
         """``a op b`` with NEP 50 promotion and the kernel language's type rules."""
         a, b = (_weak_bool_as_int(v) if op not in BITWISE[:3] else v for v in (a, b))
-        dt, weak = promote([a, b], loc)
+        dt, weak = promote([a, b], loc, check=op != "truediv")
         sym = SYMBOL[op]
         kind = dtypes.kind(dt)
         if op in BITWISE and kind in ("float", "complex"):

@@ -111,13 +111,16 @@ def check_weak_fits(v: Val, dtype: str, loc: Loc | None) -> None:
             raise KernelTypeError(f"Python integer {e.value} out of bounds for {dtype}", loc)
 
 
-def promote(vals: list[Val], loc: Loc | None) -> tuple[str, str | None]:
-    """Common dtype of ``vals`` under NEP 50, and the weak kind of the result (None if strong)."""
+def promote(vals: list[Val], loc: Loc | None, *, check: bool = True) -> tuple[str, str | None]:
+    """Common dtype of ``vals`` under NEP 50, and the weak kind of the result (None if strong).
+    ``check=False`` skips the range check of int literals (``/`` computes in float64, as NumPy does:
+    ``uint8 / -1`` is fine)."""
     dt = dtypes.result_type(*(v.operand() for v in vals))
     if all(v.weak for v in vals):
         return dt, max((v.weak for v in vals if v.weak), key=dtypes.WEAK_KINDS.index)
-    for v in vals:
-        check_weak_fits(v, dt, loc)
+    if check:
+        for v in vals:
+            check_weak_fits(v, dt, loc)
     return dt, None
 
 
