@@ -208,7 +208,8 @@ class Kernel:
             specs = self._specs.setdefault(device, {})
         spec = specs.get(key)
         if spec is None:
-            types = tuple(_arg_type(a, self, i) for i, a in enumerate(args))
+            narrow = not device.supports_float64
+            types = tuple(_arg_type(a, self, i, narrow) for i, a in enumerate(args))
             module = self.module(types)
             _check_device_caps(module, device)
             program = device.impl.compile(device, module)
@@ -386,9 +387,11 @@ def _check_local_size(launcher: _Launcher, device: Device) -> None:
                           f"sizes {device.max_work_item_sizes})")
 
 
-def _scalar_key(a: Any, kern: Kernel, i: int) -> str:
-    t = _SCALAR_TYPES.get(type(a))
-    if t is not None:
+def _scalar_key(a: Any, kern: Kernel, i: int) -> Any:
+    """Specialisation key of a scalar argument: the dtype name of a NumPy scalar, the type of a Python
+    scalar (typed per device: a Python float is float32 on a device without float64)."""
+    t = type(a)
+    if t in _SCALAR_TYPES:
         return t
     if isinstance(a, np.generic):
         return dtypes.name(a.dtype)
@@ -397,7 +400,12 @@ def _scalar_key(a: Any, kern: Kernel, i: int) -> str:
                           _def_loc(kern.py_func))
 
 
-def _arg_type(a: Any, kern: Kernel, i: int) -> ir.Type:
+_NARROW = {float: "float32", complex: "complex64"}
+
+
+def _arg_type(a: Any, kern: Kernel, i: int, narrow: bool = False) -> ir.Type:
+    """The IR type of a launch argument. ``narrow``: the device has no float64, so Python floats
+    (complexes) become float32 (complex64) parameters, as ``asarray`` does; NumPy float64 stays an error."""
     get = getattr(a, "__cambrian_array__", None)
     if get is not None:
         dt, nd, layout = get().typekey
@@ -407,7 +415,10 @@ def _arg_type(a: Any, kern: Kernel, i: int) -> ir.Type:
         return ir.ArrayT(dt, a.ndim, "global", "C" if a.flags.c_contiguous else "A")
     if isinstance(a, ir.Scalar | ir.ArrayT):
         return a
-    return ir.Scalar(_scalar_key(a, kern, i))
+    if narrow and type(a) in _NARROW:
+        return ir.Scalar(_NARROW[type(a)])
+    key = _scalar_key(a, kern, i)
+    return ir.Scalar(_SCALAR_TYPES[key] if isinstance(key, type) else key)
 
 
 def _to_scalar(value: Any, dtype: str, kern: Kernel, i: int) -> Any:

@@ -115,3 +115,18 @@ def test_debug_prints_generated_source(monkeypatch, capsys) -> None:
         ones[4](np.zeros(4))
     err = capsys.readouterr().err
     assert "[cambrian] compiled kernel" in err and "ones" in err and "interp" in err
+
+
+@pytest.mark.devices("cpu,opencl,cuda")
+def test_python_float_argument_is_float32_on_a_device_without_fp64(monkeypatch, device) -> None:
+    monkeypatch.setattr(device, "supports_float64", False)
+
+    @cb.kernel
+    def scale_by(a, k):
+        a[cb.get_global_id(0)] = a[cb.get_global_id(0)] * k
+
+    x = cb.ones(4, dtype=cb.float32, device=device)
+    scale_by[4](x, 0.5).wait()
+    np.testing.assert_array_equal(cb.asnumpy(x), np.full(4, 0.5, np.float32))
+    with pytest.raises(cb.UnsupportedFeatureError, match="float64"):
+        scale_by[4](x, np.float64(0.5))
