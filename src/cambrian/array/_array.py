@@ -13,28 +13,10 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..backends.base import ArrayArg, Device
+from ..backends.base import ArrayArg, Device, byte_extent, contiguous_strides
 from ..devices import resolve_device
 from ..errors import UnsupportedFeatureError
 from ..queues import Queue
-
-
-def contiguous_strides(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
-    """C-order byte strides of ``shape``."""
-    strides, step = [], itemsize
-    for n in reversed(shape):
-        strides.append(step)
-        step *= max(n, 1)
-    return tuple(reversed(strides))
-
-
-def byte_extent(shape: tuple[int, ...], strides: tuple[int, ...], offset: int,
-                itemsize: int) -> tuple[int, int]:
-    """The ``[lo, hi)`` byte range that the elements of a (non-empty) strided array touch."""
-    lo = hi = offset
-    for n, s in zip(shape, strides, strict=True):
-        (lo, hi) = (lo + (n - 1) * s, hi) if s < 0 else (lo, hi + (n - 1) * s)
-    return lo, hi + itemsize
 
 
 def check_dtype_on(device: Device, dtype: str) -> None:

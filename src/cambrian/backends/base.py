@@ -17,12 +17,31 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..queues import Event, Queue
+
+
+def contiguous_strides(shape: Sequence[int], itemsize: int) -> tuple[int, ...]:
+    """C-order byte strides of ``shape``."""
+    strides, step = [], itemsize
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(int(n), 1)
+    return tuple(reversed(strides))
+
+
+def byte_extent(shape: tuple[int, ...], strides: tuple[int, ...], offset: int,
+                itemsize: int) -> tuple[int, int]:
+    """The ``[lo, hi)`` byte range that the elements of a (non-empty) strided array touch."""
+    lo = hi = offset
+    for n, s in zip(shape, strides, strict=True):
+        (lo, hi) = (lo + (n - 1) * s, hi) if s < 0 else (lo, hi + (n - 1) * s)
+    return lo, hi + itemsize
 
 
 class BackendUnavailable(Exception):

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import dtypes
+from .base import byte_extent, contiguous_strides
 
 #: DLPack device types (``DLDeviceType``): CUDA memory and CUDA managed memory.
 DL_CUDA, DL_CUDA_MANAGED = 2, 13
@@ -52,22 +53,15 @@ class Described(NamedTuple):
 # ------------------------------------------------------------------------------ pure helpers
 
 
-def c_strides(shape: Sequence[int], itemsize: int) -> tuple[int, ...]:
-    """Byte strides of a C-contiguous array."""
-    out, step = [], itemsize
-    for n in reversed(shape):
-        out.append(step)
-        step *= max(int(n), 1)
-    return tuple(reversed(out))
+c_strides = contiguous_strides  # byte strides of a C-contiguous array
 
 
 def extent(shape: Sequence[int], strides: Sequence[int], itemsize: int) -> tuple[int, int]:
     """``(low, nbytes)``: bytes below element ``[0, ...]`` (negative strides) and the span touched."""
     if any(n == 0 for n in shape):
         return 0, 0
-    low = sum((n - 1) * s for n, s in zip(shape, strides, strict=True) if s < 0)
-    high = sum((n - 1) * s for n, s in zip(shape, strides, strict=True) if s > 0)
-    return -low, high - low + itemsize
+    lo, hi = byte_extent(tuple(shape), tuple(strides), 0, itemsize)
+    return -lo, hi - lo
 
 
 def interface_dict(ptr: int, shape: Sequence[int], strides: Sequence[int], dtype: str, stream: int | None,
