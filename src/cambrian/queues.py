@@ -17,14 +17,13 @@ class Event:
     queue that failed). ``start``/``end`` are seconds (floats) when profiling was on, else None.
     """
 
-    __slots__ = ("_check", "_native", "_wait", "label", "queue")
+    __slots__ = ("_native", "_wait", "label", "queue")
 
     def __init__(self, queue: Queue | None = None, wait: Callable[[], None] | None = None,
-                 native: Any = None, label: str = "", check: Callable[[], None] | None = None):
+                 native: Any = None, label: str = ""):
         self.queue = queue
         self._wait = wait
         self._native = native
-        self._check = check
         self.label = label
 
     @property
@@ -41,9 +40,6 @@ class Event:
             except Exception as exc:  # a driver error of asynchronous work: name the work
                 raise KernelRuntimeError(f"{self.label or 'device work'} failed: {exc}") from None
             self._wait = None
-        if self._check is not None:
-            check, self._check = self._check, None
-            check()
         if self.queue is not None:
             self.queue.raise_pending()
 
