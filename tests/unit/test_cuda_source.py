@@ -5,9 +5,6 @@ device functions taking arrays, bounds checks and strided arrays."""
 from __future__ import annotations
 
 import math
-import shutil
-import subprocess
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -18,8 +15,7 @@ from cambrian.kernels import func, kernel
 
 from ..backends import test_opencl_features as feat
 from ..backends import test_opencl_semantics as sem
-
-NVCC = shutil.which("nvcc")
+from .nvcc import NVCC, compile_failures
 
 
 @func
@@ -93,17 +89,5 @@ def test_cuda_corpus_renders_with_cuda_spellings():
 
 @pytest.mark.skipif(NVCC is None, reason="nvcc not found")
 def test_cuda_corpus_compiles_with_nvcc(tmp_path):
-    def compile_one(item):
-        name, module = item
-        path = tmp_path / f"{name}.cu"
-        path.write_text(render_c.render_cuda(module))
-        ptx = path.with_suffix(".ptx")
-        proc = subprocess.run([NVCC, "--ptx", "-arch=sm_80", "--fmad=false", "-o", str(ptx), str(path)],
-                              capture_output=True, text=True, timeout=300)
-        if proc.returncode != 0:
-            return f"{name}:\n{proc.stderr[-3000:]}"
-        return None if ".entry k_" in ptx.read_text() else f"{name}: no kernel entry in the PTX"
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        failures = [f for f in pool.map(compile_one, _modules()) if f]
+    failures = compile_failures(((name, render_c.render_cuda(m)) for name, m in _modules()), tmp_path)
     assert not failures, "\n\n".join(failures)
