@@ -140,42 +140,45 @@ def _parts(x: Any) -> list[np.ndarray]:
     return [np.asarray(x)]
 
 
-def close(rtol: float, atol: float = 0.0) -> Check:
-    """Elementwise ``|r - ref| <= atol + rtol * |ref|`` on every part of the result."""
+def _per_part(compare: Callable[[np.ndarray, np.ndarray], str]) -> Check:
+    """A check applying ``compare(part, ref_part) -> problem ('' if none)`` to each output part, after
+    checking that the outputs pair up with the same shapes."""
 
     def check(result: Any, ref: Any) -> tuple[bool, str]:
         res, exp = _parts(result), _parts(ref)
         if len(res) != len(exp):
             return False, f"expected {len(exp)} outputs, got {len(res)}"
         for r, e in zip(res, exp, strict=True):
-            if r.shape != e.shape:
-                return False, f"shape {r.shape} != {e.shape}"
-            err = np.abs(r.astype(np.float64) - e)
-            bad = ~(err <= atol + rtol * np.abs(e))
-            if bad.any():
-                return False, f"{int(bad.sum())} of {r.size} values off (max abs error {np.nanmax(err):.3g})"
+            problem = f"shape {r.shape} != {e.shape}" if r.shape != e.shape else compare(r, e)
+            if problem:
+                return False, problem
         return True, ""
 
     return check
+
+
+def close(rtol: float, atol: float = 0.0) -> Check:
+    """Elementwise ``|r - ref| <= atol + rtol * |ref|`` on every part of the result."""
+
+    def compare(r: np.ndarray, e: np.ndarray) -> str:
+        err = np.abs(r.astype(np.float64) - e)
+        bad = ~(err <= atol + rtol * np.abs(e))
+        if not bad.any():
+            return ""
+        return f"{int(bad.sum())} of {r.size} values off (max abs error {np.nanmax(err):.3g})"
+
+    return _per_part(compare)
 
 
 def close_to_max(rtol: float) -> Check:
     """``max |r - ref| <= rtol * max |ref|`` per part: for sums whose order differs between tools."""
 
-    def check(result: Any, ref: Any) -> tuple[bool, str]:
-        res, exp = _parts(result), _parts(ref)
-        if len(res) != len(exp):
-            return False, f"expected {len(exp)} outputs, got {len(res)}"
-        for r, e in zip(res, exp, strict=True):
-            if r.shape != e.shape:
-                return False, f"shape {r.shape} != {e.shape}"
-            err = float(np.max(np.abs(r.astype(np.float64) - e))) if r.size else 0.0
-            scale = float(np.max(np.abs(e))) if e.size else 0.0
-            if not err <= rtol * scale:
-                return False, f"max abs error {err:.3g} > {rtol:g} x max |ref| {scale:.3g}"
-        return True, ""
+    def compare(r: np.ndarray, e: np.ndarray) -> str:
+        err = float(np.max(np.abs(r.astype(np.float64) - e))) if r.size else 0.0
+        scale = float(np.max(np.abs(e))) if e.size else 0.0
+        return "" if err <= rtol * scale else f"max abs error {err:.3g} > {rtol:g} x max |ref| {scale:.3g}"
 
-    return check
+    return _per_part(compare)
 
 
 def mismatch_fraction(max_fraction: float) -> Check:
