@@ -312,7 +312,7 @@ def _launch_with_host_arrays(launcher: _Launcher, device: Device, args: Sequence
     """NumPy arguments: zero-copy views on host-memory devices, else copied in and (if written) out."""
     kern = launcher.kernel
     backend = device.impl
-    host_memory = _host_memory(device)
+    host_memory = backend.host_memory
     staged: list[tuple[int, np.ndarray, Any]] = []
     for i in host_arrays:
         a: np.ndarray = args[i]
@@ -345,19 +345,6 @@ def _launch_with_host_arrays(launcher: _Launcher, device: Device, args: Sequence
                 np.copyto(args[i], out)
     event.wait()
     return event
-
-
-_HOST_MEMORY: dict[str, bool] = {}
-
-
-def _host_memory(device: Device) -> bool:
-    """True when the device's buffers live in host memory (NumPy arrays can be used in place)."""
-    known = _HOST_MEMORY.get(device.backend)
-    if known is None:
-        backend = device.impl
-        known = backend.host_view(device, backend.alloc(device, 1)) is not None
-        _HOST_MEMORY[device.backend] = known
-    return known
 
 
 def _written_params(module: ir.Module) -> set[str]:

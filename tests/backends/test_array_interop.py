@@ -29,3 +29,8 @@ def test_cuda_array_interface_only_on_cuda(device) -> None:
 def test_asarray_accepts_device_positionally(device) -> None:
     x = cb.asarray([1, 2, 3], cb.int16, device)
     assert x.device == device and x.dtype == np.int16
+
+
+def test_host_memory_flag_matches_host_view(device) -> None:
+    impl = device.impl
+    assert (impl.host_view(device, impl.alloc(device, 8)) is not None) == impl.host_memory

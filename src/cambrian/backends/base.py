@@ -169,6 +169,8 @@ class Backend(ABC):
     name: str = ""
     #: True when launches return before the work is done (reads must wait).
     asynchronous: bool = False
+    #: True when buffers are host memory (``host_view`` works): NumPy arrays are launched in place.
+    host_memory: bool = False
 
     # -- discovery -----------------------------------------------------------------------------
     @abstractmethod

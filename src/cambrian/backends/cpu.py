@@ -84,6 +84,7 @@ class CPUProgram:
 class CPUBackend(Backend):
     name = "cpu"
     asynchronous = False
+    host_memory = True
 
     def __init__(self) -> None:
         from ..cache import MemoryCache

@@ -236,6 +236,7 @@ class InterpBackend(Backend):
 
     name = "interp"
     asynchronous = False
+    host_memory = True
 
     def __init__(self) -> None:
         self._programs = MemoryCache()
