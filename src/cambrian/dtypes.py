@@ -24,10 +24,20 @@ _WEAK_SAMPLE = {"bool": True, "int": 0, "float": 0.0, "complex": 0j}
 
 def name(dtype: object) -> str:
     """Canonical dtype name of anything NumPy understands (``np.float32``, ``"f4"``, ...)."""
+    memo = isinstance(dtype, (str, np.dtype)) or (isinstance(dtype, type) and dtype in _SCALAR_TYPES)
+    if memo and dtype in _NAMES:
+        return _NAMES[dtype]
     n = np.dtype(dtype).name  # type: ignore[call-overload]
     if n not in ALL:
         raise TypeError(f"unsupported dtype {n!r}; Cambrian supports {', '.join(ALL)}")
+    if memo and len(_NAMES) < 1024:
+        _NAMES[dtype] = n
     return n
+
+
+# memo of name() for strings, NumPy dtypes and scalar types (np.dtype(...).name costs microseconds)
+_NAMES: dict[object, str] = {}
+_SCALAR_TYPES = frozenset(np.dtype(t).type for t in ALL)
 
 
 def itemsize(dtype: str) -> int:

@@ -112,17 +112,25 @@ class Array:
         host = np.empty(self.shape, self.dtype)
         if host.size == 0:
             return host
-        self.queue.synchronize()
-        impl = self.device.impl
         if self.c_contiguous:
-            impl.read(self.device, self._buffer, self.offset, host, self.queue)
+            self._read_bytes(self.offset, host)
             return host
         lo, hi = byte_extent(self.shape, self.strides, self.offset, self.itemsize)
         raw = np.empty(hi - lo, np.uint8)
-        impl.read(self.device, self._buffer, lo, raw, self.queue)
+        self._read_bytes(lo, raw)
         view = np.ndarray(self.shape, self.dtype, buffer=raw, offset=self.offset - lo, strides=self.strides)
         host[...] = view
         return host
+
+    def _read_bytes(self, byte_offset: int, host: np.ndarray) -> None:
+        """Backend read (ordered after the queue's earlier work, one round trip), then the errors of
+        that work; if the read itself fails, the error of the earlier work comes first."""
+        try:
+            self.device.impl.read(self.device, self._buffer, byte_offset, host, self.queue)
+        except Exception:
+            self.queue.synchronize()
+            raise
+        self.queue.raise_pending()
 
     def to_device(self, device: Device | str, /, *, stream: Any = None) -> Array:
         """This array on ``device`` (a Device or a filter string); ``self`` when already there."""
