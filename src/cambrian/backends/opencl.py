@@ -20,6 +20,7 @@ from ..errors import DeviceError, KernelIndexError, KernelRuntimeError, LaunchEr
 from ..queues import Event, Queue, completed
 from .base import ArrayArg, Backend, BackendUnavailable, Device
 from .opencl_build import ARRAY, Builder, OpenCLProgram
+from .opencl_host import HostMemory
 
 _KINDS = (("GPU", "gpu"), ("CPU", "cpu"))
 
@@ -117,8 +118,11 @@ class OpenCLBackend(Backend):
                     ctx = cl.Context([device.handle])
                     props = cl.command_queue_properties.PROFILING_ENABLE if config.profiling() else 0
                     clq = cl.CommandQueue(ctx, device.handle, properties=props)
-                    queue = Queue(device, native=clq, finish=clq.finish)
+                    host = (HostMemory(cl) if device.kind == "cpu" and device.handle.host_unified_memory
+                            else None)
+                    queue = Queue(device, native=clq, finish=_finisher(clq, host))
                     queue.cambrian_profiling = bool(props)  # type: ignore[attr-defined]
+                    queue.cambrian_host = host  # type: ignore[attr-defined]
                     state = (ctx, clq, queue)
                     self._state[device.filter_string] = state
         return state
@@ -151,9 +155,13 @@ class OpenCLBackend(Backend):
     # --- allocator ---------------------------------------------------------------------------
     def alloc(self, device: Device, nbytes: int) -> Any:
         cl = self.cl
+        nbytes = max(int(nbytes), 1)
+        ctx, _, queue = self._ctx(device)
         try:
-            return cl.Buffer(self._ctx(device)[0], cl.mem_flags.READ_WRITE, size=max(int(nbytes), 1))
-        except cl.Error as exc:
+            if queue.cambrian_host is not None:  # CPU device: host memory used in place (opencl_host)
+                return queue.cambrian_host.buffer(ctx, nbytes)
+            return cl.Buffer(ctx, cl.mem_flags.READ_WRITE, size=nbytes)
+        except (cl.Error, MemoryError) as exc:
             raise DeviceError(f"cannot allocate {nbytes} bytes on {device}: {exc}") from None
 
     def write(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> Event:
@@ -161,6 +169,7 @@ class OpenCLBackend(Backend):
             return completed(queue, "write")
         # non-blocking: pyopencl's NannyEvent keeps ``host`` alive until the copy is done
         ev = self.cl.enqueue_copy(queue.native, buffer, host, dst_offset=byte_offset, is_blocking=False)
+        _enqueued(queue, ev)
         return Event(queue, ev.wait, ev, "host-to-device copy")
 
     def read(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> None:
@@ -177,6 +186,7 @@ class OpenCLBackend(Backend):
             return completed(queue, "copy")
         ev = self.cl.enqueue_copy(queue.native, dst, src, byte_count=nbytes, src_offset=src_offset,
                                   dst_offset=dst_offset)
+        _enqueued(queue, ev)
         return Event(queue, ev.wait, ev, "device copy")
 
     # --- compile and launch ------------------------------------------------------------------
@@ -223,6 +233,7 @@ class OpenCLBackend(Backend):
         except self._launch_errors as exc:
             raise KernelRuntimeError(
                 f"launch of kernel {program.py_name!r} on {device} failed: {exc}") from None
+        _enqueued(queue, ev)
         native = _Profiled(ev) if getattr(queue, "cambrian_profiling", False) else ev
         return Event(queue, ev.wait, native, program.label)
 
@@ -254,6 +265,25 @@ class OpenCLBackend(Backend):
         raise KernelIndexError(f"index {index} is out of bounds for axis {site.axis} with size {size} of "
                                f"array {site.array!r} (shape {tuple(shape) if shape else '?'}) in kernel "
                                f"{program.py_name!r} at {where}")
+
+
+def _enqueued(queue: Queue, event: Any) -> None:
+    """Record the newest command of ``queue`` (host memory retired now waits for it)."""
+    host = getattr(queue, "cambrian_host", None)
+    if host is not None:
+        host.last = event
+
+
+def _finisher(clq: Any, host: HostMemory | None) -> Any:
+    """The queue's finish: wait for the device, then free the host memory that waited for it."""
+    if host is None:
+        return clq.finish
+
+    def finish() -> None:
+        clq.finish()
+        host.collect()
+
+    return finish
 
 
 BACKEND = OpenCLBackend()
