@@ -42,6 +42,11 @@ def profiling() -> bool:
     return _flag("CAMBRIAN_PROFILE")
 
 
+def cpu_slp() -> bool:
+    """``CAMBRIAN_CPU_SLP=0``: compile cpu kernels without LLVM's SLP vectorizer (on by default)."""
+    return os.environ.get("CAMBRIAN_CPU_SLP", "1").strip().lower() not in {"0", "false", "no", "off"}
+
+
 def cache_dir() -> Path:
     """``CAMBRIAN_CACHE_DIR``, else ``$XDG_CACHE_HOME/cambrian``, else ``~/.cache/cambrian``."""
     env = os.environ.get("CAMBRIAN_CACHE_DIR")

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 import platform
+import threading
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from .. import config
 from ..errors import CompileError, KernelIndexError, LaunchError
 from ..queues import Event, Queue, completed
 from .base import ArrayArg, Backend, BackendUnavailable, Device
@@ -56,6 +58,41 @@ def _vadd(a, b, c):  # self-test kernel (jitted lazily)
         c[i] = a[i] + b[i]
 
 
+_SLP_LOCK = threading.Lock()
+
+
+class _CompileWithSLP:
+    """A Numba launcher whose first call (where Numba compiles it, or loads it from its cache) runs
+    with LLVM's SLP vectorizer on. Numba keeps SLP off by default for all code (miscompilations in
+    older LLVMs); Cambrian turns it on for its own kernels only, as C compilers (and PoCL) do at -O2:
+    it packs the independent lanes of reductions into vector instructions (~10% on a sum of squares).
+    ``CAMBRIAN_CPU_SLP=0`` turns it off."""
+
+    __slots__ = ("fn", "warm")
+
+    def __init__(self, fn: Any):
+        self.fn = fn
+        self.warm = False
+
+    def __call__(self, *args: Any) -> Any:
+        if self.warm:
+            return self.fn(*args)
+        import numba
+
+        with _SLP_LOCK:
+            old = numba.config.SLP_VECTORIZE
+            numba.config.SLP_VECTORIZE = 1
+            try:
+                out = self.fn(*args)
+            finally:
+                numba.config.SLP_VECTORIZE = old
+        self.warm = True
+        return out
+
+    def __getattr__(self, name: str) -> Any:  # the dispatcher's attributes (stats, signatures, ...)
+        return getattr(self.fn, name)
+
+
 class CPUProgram:
     """A built kernel: the generated module's launchers plus launch metadata."""
 
@@ -73,7 +110,9 @@ class CPUProgram:
         self.err_size, self.err_maxdim = ERR_SIZE, ERR_MAXDIM
         self.scalar_types = tuple((i, np.dtype(p.type.dtype).type) for i, p in enumerate(module.kernel.params)
                                   if i not in self.array_pos)
-        get = lambda n: getattr(mod, n, None)  # noqa: E731
+        slp = config.cpu_slp()
+        get = lambda n: None if getattr(mod, n, None) is None else (  # noqa: E731
+            _CompileWithSLP(getattr(mod, n)) if slp else getattr(mod, n))
         self.launch1, self.launch2, self.launch3, self.launchg, self.launch1s = (
             get(n) for n in ("_launch1", "_launch2", "_launch3", "_launchg", "_launch1s"))
 

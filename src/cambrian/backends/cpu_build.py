@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
+from .. import config
 from ..cache import CacheWarning, DiskCache, make_key
 from ..compiler import ir
 from ..compiler.render_py import PySource
@@ -45,7 +46,7 @@ def program_key(module: ir.Module, identity: str) -> str:
     import numba
 
     return make_key(module.key(), identity, f"numba {numba.__version__}",
-                    f"llvmlite {llvmlite.__version__}", impl_hash())
+                    f"llvmlite {llvmlite.__version__}", impl_hash(), f"slp {config.cpu_slp()}")
 
 
 def load(key: str, render: Callable[[bool], PySource]) -> tuple[object, PySource]:
