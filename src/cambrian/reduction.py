@@ -1,11 +1,12 @@
 """Map-reduce on any device: ``cb.reduction(reduce, identity, map=...)`` and ``sum/prod/min/max``.
 
-A reduction is a binary Python function ``reduce(a, b)`` (associative, with ``identity``), optionally
-after a ``map`` of one or more arrays (``map(u, v) = u * v`` makes a dot product), fused into the same
-pass (no temporary array). The kernels are generated Cambrian source (:mod:`cambrian.reduction_source`):
+A reduction is a binary Python function ``reduce(a, b)`` (associative and commutative, with
+``identity``), optionally after a ``map`` of one or more arrays (``map(u, v) = u * v`` makes a dot
+product), fused into the same pass (no temporary array). The kernels are generated Cambrian source
+(:mod:`cambrian.reduction_source`):
 
 * whole-array on a CPU device (``device.kind == "cpu"``): ``P = min(ceil(n / 4096), 256)`` contiguous
-  chunks, one work-item each (8 accumulator lanes per chunk), then one work-item reduces the ``P``
+  chunks, one work-item each (16 accumulator lanes per chunk), then one work-item reduces the ``P``
   partials in order. ``P`` depends on ``n`` only, so float results are identical on every CPU device.
 * whole-array on a GPU: work-groups of 256 (fewer if the device's limit is lower) reduce a
   grid-stride loop then a local-memory tree; at most 1024 groups; one group reduces the partials.
@@ -70,6 +71,7 @@ class Reduction:
         self.nin = nparams - (1 if with_index else 0)
         self.name = name or getattr(self.reduce.py_func, "__name__", "reduction")
         self._kernels: dict[tuple[Any, ...], Kernel] = {}
+        self._plans: dict[tuple[Any, ...], tuple[str, Any]] = {}
         functools.update_wrapper(self, self.reduce.py_func)
 
     def __repr__(self) -> str:
@@ -96,6 +98,22 @@ class Reduction:
             raise TypeError(f"{self.name}: identity {self.identity!r} does not fit the accumulator "
                             f"dtype {acc}; pass dtype=... or another identity") from exc
 
+    def _types(self, in_dtypes: tuple[Any, ...], dtype: Any) -> tuple[str, Any]:
+        """``(accumulator dtype, identity in it)`` for arrays of ``in_dtypes`` (memoized: type
+        inference costs more than a small reduction)."""
+        key = (in_dtypes, dtype)
+        try:
+            return self._plans[key]
+        except (KeyError, TypeError):
+            pass
+        acc = self.acc_dtype([dtypes.name(d) for d in in_dtypes], dtype)
+        plan = acc, self._ident(acc)
+        try:
+            self._plans[key] = plan
+        except TypeError:  # an unhashable dtype argument
+            pass
+        return plan
+
     # -- call ----------------------------------------------------------------------------------
     def __call__(self, *arrays: Any, axis: int | None = None, dtype: Any = None) -> Any:
         if len(arrays) != self.nin:
@@ -107,8 +125,7 @@ class Reduction:
         if any(tuple(a.shape) != shape for a in arrays):
             raise ValueError(f"{self.name}: arrays have different shapes: "
                              f"{', '.join(str(tuple(a.shape)) for a in arrays)}")
-        acc = self.acc_dtype([dtypes.name(a.dtype) for a in arrays], dtype)
-        ident = self._ident(acc)
+        acc, ident = self._types(tuple(a.dtype for a in arrays), dtype)
         like_numpy = device is None
         if axis is not None and len(shape) > 1:
             ax = normalize_axis(axis, len(shape), self.name)

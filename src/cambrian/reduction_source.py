@@ -5,8 +5,11 @@ Three kernels, each generated for: the accumulator dtype ``acc``, the number of 
 (``with_index``). ``_r`` is the reduce function, ``_m`` the map; both are ``@cb.func`` globals.
 
 * ``chunks`` (CPU devices): work-item ``g`` reduces the contiguous chunk ``[g*chunk, (g+1)*chunk)``
-  with ``LANES`` independent accumulators (element ``i`` goes to lane ``i % LANES`` of its chunk, for
-  instruction-level parallelism), then combines the lanes as a tree: ``((0,1),(2,3)),((4,5),(6,7))``.
+  with ``LANES`` independent accumulators (element ``i`` goes to lane ``i % LANES`` of its chunk while
+  whole rows of ``LANES`` remain, the rest to a tail accumulator), then combines the lanes in order
+  and the tail last. Written as scalars, the lanes become vector registers under LLVM's SLP
+  vectorizer (Numba with it on, see backends/cpu.py, and PoCL), which the in-order combine lets it
+  recognise as a horizontal reduction.
 * ``tree`` (GPUs): each work-item reduces a grid-stride loop, then the work-group reduces its values
   in local memory as a binary tree (halving strides, a barrier per level).
 * ``axis``: one work-item per output element loops along the reduced axis in order.
@@ -14,7 +17,7 @@ Three kernels, each generated for: the accumulator dtype ``acc``, the number of 
 
 from __future__ import annotations
 
-LANES = 8
+LANES = 16
 
 
 # Reduce functions of the built-in reductions (device functions; `min`/`max` are the NaN-propagating
@@ -64,15 +67,13 @@ def chunks_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str)
     for k, v in enumerate(lanes):
         idx = "i" if k == 0 else f"i + {k}"
         lines.append(f"        {v} = {_combine(acc, v, _element(nin, mapped, with_index, acc, idx))}")
-    lines += [f"        i += {LANES}", "    while i < stop:",
-              f"        acc0 = {_combine(acc, 'acc0', _element(nin, mapped, with_index, acc, 'i'))}",
+    lines += [f"        i += {LANES}", "    tail = ident", "    while i < stop:",
+              f"        tail = {_combine(acc, 'tail', _element(nin, mapped, with_index, acc, 'i'))}",
               "        i += 1"]
-    step = 1
-    while step < LANES:
-        for k in range(0, LANES, 2 * step):
-            lines.append(f"    acc{k} = {_combine(acc, f'acc{k}', f'acc{k + step}')}")
-        step *= 2
-    lines.append("    partials[g] = acc0")
+    # lanes combined in order (LLVM's SLP vectorizer recognises this chain as a horizontal reduction
+    # and keeps the lanes in vector registers; tree orders defeat it), then the tail
+    lines += [f"    acc0 = {_combine(acc, 'acc0', v)}" for v in lanes[1:]]
+    lines.append(f"    partials[g] = {_combine(acc, 'acc0', 'tail')}")
     return "\n".join(lines) + "\n"
 
 

@@ -138,14 +138,13 @@ def chunk_order_sum(x: np.ndarray) -> np.floating:
         full = len(v) // LANES * LANES
         for i in range(full):
             acc[i % LANES] = acc[i % LANES] + v[i]
+        tail = v.dtype.type(0)
         for i in range(full, len(v)):
-            acc[0] = acc[0] + v[i]
-        step = 1
-        while step < LANES:
-            for k in range(0, LANES, 2 * step):
-                acc[k] = acc[k] + acc[k + step]
-            step *= 2
-        return acc[0]
+            tail = tail + v[i]
+        total = acc[0]
+        for k in range(1, LANES):
+            total = total + acc[k]
+        return total + tail
 
     parts = [lanes(x[s:s + chunk]) for s in range(0, n, chunk)]
     return parts[0] if len(parts) == 1 else lanes(np.array(parts, dtype=x.dtype))
