@@ -1,9 +1,10 @@
 """Sum of squares of 10**7 float64 with ``cb.reduction(add, 0.0, map=square)`` vs ``np.dot(a, a)`` on
 every CPU device (interp excluded: it is the pure-Python reference); also PyOpenCL's ReductionKernel
 on opencl devices for context. Prints ratios of medians, measured in alternating blocks (40 calls of
-one, then 40 of the other, several rounds), keeping the second half of each block: OpenBLAS's threads
-keep spinning for a while after np.dot returns (and Numba's/PoCL's after theirs), so the first calls
-after a switch measure the other library's idle threads, not the call.
+one, then 40 of the other, several rounds), keeping the second half of each block. Before each block
+the benchmark sleeps ``SETTLE`` seconds: OpenBLAS's worker threads keep spinning for about 0.1 s
+after np.dot returns (and Numba's/PoCL's after theirs), and on 2 cores a spinning pool of the other
+library halves the speed of whatever runs next.
 
     python benchmarks/bench_reduction.py [n] [repeats]
 """
@@ -30,14 +31,18 @@ def square(v):
     return v * v
 
 
+SETTLE = 0.3  # seconds of sleep before each block: other libraries' thread pools go idle
+
+
 def medians(fns: dict[str, Callable[[], object]], rounds: int, block: int = 40) -> dict[str, float]:
     """Median seconds per call of each function, timed in alternating blocks of ``block`` calls (the
-    first half of each block is a warm-up)."""
+    first half of each block is a warm-up), each block after ``SETTLE`` seconds of sleep."""
     for fn in fns.values():
         fn()
     times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
+            time.sleep(SETTLE)
             for k in range(block):
                 t = time.perf_counter()
                 fn()
