@@ -22,10 +22,13 @@ last argument; see ``docs/vectorize_reduction_random.md``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
+import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 import numpy as np
@@ -160,10 +163,13 @@ class Reduction:
         if nchunks == 1:
             first[1, 1](out, *arrays, n, chunk, ident)
             return
-        partials = flat(empty((nchunks,), acc, device, like_numpy))
-        first[nchunks, 1](partials, *arrays, n, chunk, ident)
         second = self._kernel("chunks", 1, False, acc)
-        second[1, 1](out, partials, nchunks, _cdiv(nchunks, LANES) * LANES, ident)
+        group = chunk_group_size(device, nchunks)
+        padded = _cdiv(nchunks, group) * group  # work-items past nchunks get empty chunks
+        partials, together = _partials(device, acc, padded, like_numpy)
+        with together:
+            first[(padded,), (group,)](partials, *arrays, n, chunk, ident)
+            second[1, 1](out, partials, nchunks, _cdiv(nchunks, LANES) * LANES, ident)
 
     def _tree(self, arrays: Sequence[Any], out: Any, n: int, acc: str, ident: Any, device: Device,
               like_numpy: bool) -> None:
@@ -173,9 +179,11 @@ class Reduction:
         if ngroups == 1:
             first[group, group](out, *arrays, n, ident)
             return
-        partials = flat(empty((ngroups,), acc, device, like_numpy))
-        first[ngroups * group, group](partials, *arrays, n, ident)
-        self._kernel("tree", 1, False, acc, group)[group, group](out, partials, ngroups, ident)
+        second = self._kernel("tree", 1, False, acc, group)
+        partials, together = _partials(device, acc, ngroups, like_numpy)
+        with together:
+            first[ngroups * group, group](partials, *arrays, n, ident)
+            second[group, group](out, partials, ngroups, ident)
 
     def _along_axis(self, arrays: Sequence[Any], axis: int, acc: str, ident: Any, device: Device | None,
                     like_numpy: bool) -> Any:
@@ -207,6 +215,36 @@ class Reduction:
 
 def _cdiv(a: int, b: int) -> int:
     return -(-a // b)
+
+
+_SCRATCH: dict[tuple[Device, str], tuple[Any, threading.Lock]] = {}
+_SCRATCH_LOCK = threading.Lock()
+
+
+def _partials(device: Device, acc: str, count: int, like_numpy: bool) -> tuple[Any, AbstractContextManager]:
+    """Room for ``count`` partial results, and what keeps a reduction's two passes together.
+
+    Device reductions share one scratch array per (device, dtype), allocated once: a new buffer per
+    call cost 50-100 us on PoCL (a tenth of a sum of squares of 10**7 float64). Each device has one
+    in-order queue, so the lock, held while the two passes are launched, is all it takes for two
+    threads not to interleave their passes on it."""
+    if like_numpy:
+        return flat(empty((count,), acc, device, True)), contextlib.nullcontext()
+    entry = _SCRATCH.get((device, acc))
+    if entry is None:
+        with _SCRATCH_LOCK:
+            entry = _SCRATCH.get((device, acc))
+            if entry is None:
+                scratch = flat(empty((max(MAX_CHUNKS, MAX_GROUPS),), acc, device, False))
+                entry = _SCRATCH[(device, acc)] = (scratch, threading.Lock())
+    return entry
+
+
+def chunk_group_size(device: Device, nchunks: int) -> int:
+    """Chunks per work-group on a CPU device: up to 16, keeping 4 work-groups per compute unit.
+    PoCL runs each work-group as one task; 256 one-item groups took 1.2 ms where 32 took 1.0 ms (sum
+    of squares of 10**7 float64). It does not change which element goes to which chunk."""
+    return max(1, min(16, nchunks // (4 * max(1, device.compute_units)), device.max_work_group_size))
 
 
 def tree_group_size(device: Device) -> int:

@@ -36,11 +36,11 @@ def slow_fill(out, rounds):
 def test_dropped_buffer_memory_waits_for_the_queue(cpu_cl):
     queue = cpu_cl.impl.create_queue(cpu_cl)
     host = queue.cambrian_host
-    out = empty((64,), dtype="float64", device=cpu_cl)
-    slow_fill[64](out, 2)  # compile outside the timed part
+    out = empty((1 << 14,), dtype="float64", device=cpu_cl)
+    slow_fill[1 << 14](out, 2)  # compile outside the timed part
     queue.synchronize()
     memory = weakref.ref(out._buffer.hostbuf.base)
-    slow_fill[64](out, 2_000_000)  # runs long enough to still be running below
+    slow_fill[1 << 14](out, 20_000)  # runs long enough to still be running below
     del out
     gc.collect()
     assert memory() is not None, "host memory freed while a kernel was still writing it"
@@ -52,13 +52,13 @@ def test_dropped_buffer_memory_waits_for_the_queue(cpu_cl):
 
 
 def test_temporaries_in_a_loop_stay_correct(cpu_cl):
-    total = zeros((1000,), dtype="float64", device=cpu_cl)
+    total = zeros((10_000,), dtype="float64", device=cpu_cl)
     for k in range(50):  # each iteration drops an array whose kernel may still be queued
-        tmp = empty((1000,), dtype="float64", device=cpu_cl)
-        slow_fill[1000](tmp, k)
-        add_into[1000](total, tmp)
+        tmp = empty((10_000,), dtype="float64", device=cpu_cl)
+        slow_fill[10_000](tmp, k)
+        add_into[10_000](total, tmp)
     expected = sum(2.0 - 2.0 ** (1 - k) for k in range(50))
-    np.testing.assert_allclose(asnumpy(total), np.full(1000, expected))
+    np.testing.assert_allclose(asnumpy(total), np.full(10_000, expected))
 
 
 @kernel
@@ -71,3 +71,12 @@ def add_into(acc, x):
 def test_aligned_host_memory(nbytes, align):
     mem = aligned_host_memory(nbytes)
     assert mem.nbytes == nbytes and mem.ctypes.data % align == 0
+
+
+def test_only_large_buffers_use_host_memory(cpu_cl):
+    from cambrian.backends.opencl_host import HOST_MEMORY_MIN
+
+    small = empty((HOST_MEMORY_MIN // 8 - 1,), dtype="float64", device=cpu_cl)
+    large = empty((HOST_MEMORY_MIN // 8,), dtype="float64", device=cpu_cl)
+    assert not hasattr(small._buffer, "cambrian_host")
+    assert large._buffer.cambrian_host is cpu_cl.impl.create_queue(cpu_cl).cambrian_host

@@ -20,7 +20,7 @@ from ..errors import DeviceError, KernelIndexError, KernelRuntimeError, LaunchEr
 from ..queues import Event, Queue, completed
 from .base import ArrayArg, Backend, BackendUnavailable, Device
 from .opencl_build import ARRAY, Builder, OpenCLProgram
-from .opencl_host import HostMemory
+from .opencl_host import HOST_MEMORY_MIN, HostMemory
 
 _KINDS = (("GPU", "gpu"), ("CPU", "cpu"))
 
@@ -158,7 +158,7 @@ class OpenCLBackend(Backend):
         nbytes = max(int(nbytes), 1)
         ctx, _, queue = self._ctx(device)
         try:
-            if queue.cambrian_host is not None:  # CPU device: host memory used in place (opencl_host)
+            if queue.cambrian_host is not None and nbytes >= HOST_MEMORY_MIN:  # CPU device (opencl_host)
                 return queue.cambrian_host.buffer(ctx, nbytes)
             return cl.Buffer(ctx, cl.mem_flags.READ_WRITE, size=nbytes)
         except (cl.Error, MemoryError) as exc:
