@@ -170,3 +170,41 @@ def test_both_algorithms_on_every_device(device, algorithm):
     run([asarray(x, device=device)], out, n, "int64", np.int64(0), device, False)
     assert int(asnumpy(out)[0]) == int((x * x).sum())
     assert tree_group_size(device) & (tree_group_size(device) - 1) == 0
+
+
+@pytest.mark.parametrize("group", [1, 3, 16])
+def test_chunk_work_group_size_does_not_change_the_result(device, group, monkeypatch):
+    """Chunks run in work-groups of a device-dependent size (padded with empty chunks); the order,
+    hence the float result, is the same for every size."""
+    import sys
+
+    red = sys.modules["cambrian.reduction"]  # the package's `reduction` attribute is the function
+    requires(device, "float64")
+    n = big(device, 49 * CHUNK_MIN + 7)
+    x = asarray(np.random.default_rng(4).standard_normal(n), device=device)
+    r = Reduction(add, 0.0, square)
+    monkeypatch.setattr(red, "chunk_group_size", lambda device, nchunks: 1)
+    one = float(r(x)) if device.kind == "cpu" else None
+    monkeypatch.setattr(red, "chunk_group_size", lambda device, nchunks: group)
+    out = asarray(np.zeros(1), device=device)
+    r._chunked([x], out, n, "float64", np.float64(0), device, False)
+    got = float(asnumpy(out)[0])
+    if one is not None:
+        assert got == one
+    assert got == pytest.approx(float(np.sum(asnumpy(x) ** 2)), rel=1e-12)
+
+
+def test_threads_share_the_scratch_without_mixing_passes(device):
+    """Two passes of one reduction stay together on the device queue when threads reduce at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = big(device, 20 * CHUNK_MIN)
+    arrays = [np.full(n, k, dtype=np.int64) for k in range(8)]
+    dev_arrays = [asarray(a, device=device) for a in arrays]
+
+    def run(k: int) -> int:
+        return sum(int(total(dev_arrays[k])) for _ in range(5))
+
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(run, range(8)))
+    assert got == [5 * k * n for k in range(8)]
