@@ -128,3 +128,13 @@ def test_thread_scaling_calls_every_count():
     out = runner.thread_scaling(prep, (1,), repeat=1, budget=1.0)
     top = runner.max_threads()
     assert list(out) == [str(k) for k in range(1, top + 1)] and seen[-1] == top
+
+
+def test_threaded_rows_settle_before_steady_state_timing(monkeypatch):
+    events = []
+    monkeypatch.setattr(runner.time, "sleep", lambda s: events.append(("sleep", s)))
+    prep = Prepared(compute=lambda s: events.append("compute"))
+    runner.measure(prep, (1,), None, lambda got, ref: (True, ""), repeat=2, budget=1.0, settle=0.25)
+    assert events == ["compute", ("sleep", 0.25), "compute", "compute"]  # validate, settle, repeats
+    impls = {i.name: i for i in registry.select(None)}
+    assert impls["numba-prange"].threaded and not impls["numpy"].threaded

@@ -81,9 +81,16 @@ def _repeat(fn: Callable[[], Any], repeat: int, budget: float, min_runs: int = 3
     return times
 
 
+#: Seconds of sleep before a threaded row's steady-state timing. OpenBLAS's worker threads spin for
+#: about 0.1 s after a BLAS call returns; on 2 cores a spinning pool of the previous row's library
+#: halves the speed of a threaded row timed right after it.
+SETTLE = 0.12
+
+
 def measure(prep: Prepared, inputs: Inputs, ref: Any, check: Callable[[Any, Any], tuple[bool, str]],
-            repeat: int, budget: float, min_runs: int = 3) -> dict[str, Any]:
-    """Time one prepared implementation; the result is validated before any steady-state timing."""
+            repeat: int, budget: float, min_runs: int = 3, settle: float = 0.0) -> dict[str, Any]:
+    """Time one prepared implementation; the result is validated before any steady-state timing,
+    which starts after ``settle`` seconds of sleep."""
     t_in, state = _timed(lambda: prep.copy_in(inputs))
     t_compute, out = _timed(lambda: prep.compute(state))
     t_out, host = _timed(lambda: prep.copy_out(out))
@@ -93,6 +100,8 @@ def measure(prep: Prepared, inputs: Inputs, ref: Any, check: Callable[[Any, Any]
     except Exception as exc:
         ok, detail = False, f"result not comparable: {type(exc).__name__}: {exc}"
     res.update(correct=bool(ok), detail=detail)
+    if settle:
+        time.sleep(settle)
     times = _repeat(lambda: prep.compute(state), repeat, budget, min_runs)
     res.update(median_s=statistics.median(times), min_s=min(times), max_s=max(times), repeat=len(times))
     if prep.offloaded:
@@ -175,7 +184,8 @@ def run_task(task: Task, data: Data, opts: Options) -> Record:
     inputs, ref = data.get(size)
     try:
         prep = impl.build(w, dev)
-        res = measure(prep, inputs, ref, w.check, opts.repeats, opts.budget, 1 if opts.quick else 3)
+        res = measure(prep, inputs, ref, w.check, opts.repeats, opts.budget, 1 if opts.quick else 3,
+                      SETTLE if impl.threaded else 0.0)
     except Skip as exc:
         rec.skipped_reason = str(exc)
         return rec
