@@ -95,8 +95,10 @@ class FlatView:
 
 
 def flat(x: Any) -> Any:
-    """A 1-D view of a C-contiguous NumPy or device array."""
-    return x.reshape(-1) if isinstance(x, np.ndarray) else FlatView(x)
+    """A 1-D view of a C-contiguous NumPy or device array (the array itself when it is 1-D)."""
+    if isinstance(x, np.ndarray):
+        return x.reshape(-1)
+    return x if len(x.shape) == 1 else FlatView(x)
 
 
 def is_c_contiguous(x: Any) -> bool:
