@@ -111,10 +111,13 @@ class CPUProgram:
         self.scalar_types = tuple((i, np.dtype(p.type.dtype).type) for i, p in enumerate(module.kernel.params)
                                   if i not in self.array_pos)
         slp = config.cpu_slp()
-        get = lambda n: None if getattr(mod, n, None) is None else (  # noqa: E731
-            _CompileWithSLP(getattr(mod, n)) if slp else getattr(mod, n))
+
+        def launcher(name: str) -> Any:
+            fn = getattr(mod, name, None)
+            return _CompileWithSLP(fn) if slp and fn is not None else fn
+
         self.launch1, self.launch2, self.launch3, self.launchg, self.launch1s = (
-            get(n) for n in ("_launch1", "_launch2", "_launch3", "_launchg", "_launch1s"))
+            launcher(n) for n in ("_launch1", "_launch2", "_launch3", "_launchg", "_launch1s"))
 
     def __repr__(self) -> str:
         return f"<CPUProgram {self.name} {self.key[:12]}>"

@@ -12,6 +12,7 @@ device's in-order queue and is freed once that event has completed.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import deque
 from typing import Any
@@ -74,22 +75,17 @@ class HostMemory:
         return len(self._waiting)
 
 
-_TYPES: dict[int, type] = {}
-
-
+@functools.cache
 def _buffer_type(cl: Any) -> type:
     """``cl.Buffer`` whose Python object hands its host memory to its HostMemory when it dies."""
-    key = id(cl.Buffer)
-    if key not in _TYPES:
 
-        class HostBuffer(cl.Buffer):  # type: ignore[name-defined,misc]
-            cambrian_host: HostMemory
+    class HostBuffer(cl.Buffer):  # type: ignore[name-defined,misc]
+        cambrian_host: HostMemory
 
-            def __del__(self) -> None:
-                try:
-                    self.cambrian_host.retire(self.hostbuf)
-                except Exception:  # interpreter shutdown: nothing left to protect
-                    pass
+        def __del__(self) -> None:
+            try:
+                self.cambrian_host.retire(self.hostbuf)
+            except Exception:  # interpreter shutdown: nothing left to protect
+                pass
 
-        _TYPES[key] = HostBuffer
-    return _TYPES[key]
+    return HostBuffer
