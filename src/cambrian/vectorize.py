@@ -84,11 +84,8 @@ class FlatView:
     __slots__ = ("_arg", "device")
 
     def __init__(self, x: Any):
-        arg: ArrayArg = x.__cambrian_array__()
-        size = math.prod(arg.shape)
-        view = None if arg.view is None else arg.view.reshape(-1)
         self.device = x.device
-        self._arg = ArrayArg(arg.buffer, arg.offset, (size,), (1,), arg.dtype, view=view)
+        self._arg = x.__cambrian_array__().flat()
 
     def __cambrian_array__(self) -> ArrayArg:
         return self._arg

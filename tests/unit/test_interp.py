@@ -431,3 +431,15 @@ def test_integer_truediv_gives_float64_like_numpy():
     launch(B.module("tdiv", (x, y, out), (assign("i", B.workitem()), B.store(out, i, div)), (i,)), (3,),
            [np.array([1, -7, 1], np.int32), np.array([3, 2, 0], np.int32), res])
     assert res.tolist() == [1 / 3, -3.5, np.inf]
+
+
+def test_array_arg_flat_view_is_memoized_and_needs_c_order():
+    buf = np.arange(12, dtype=np.int32)
+    a = ArrayArg(buf, 0, (3, 4), (4, 1), "int32", view=buf.reshape(3, 4))
+    f = a.flat()
+    assert f is a.flat() and f.shape == (12,) and f.strides == (1,) and f.typekey == ("int32", 1, "C")
+    assert f.view.tolist() == list(range(12))
+    one = ArrayArg(buf, 2, (5,), (1,), "int32")
+    assert one.flat() is one
+    with pytest.raises(ValueError, match="C-contiguous"):
+        ArrayArg(buf, 0, (3, 4), (1, 3), "int32").flat()

@@ -15,6 +15,7 @@ arguments as :class:`ArrayArg` (buffer, element offset, shape, element strides, 
 
 from __future__ import annotations
 
+import math
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -133,25 +134,46 @@ class Device:
         return {"filter": self.filter_string} | {k: getattr(self, k) for k in keys}
 
 
-@dataclass(frozen=True)
 class ArrayArg:
-    """An array argument of a launch: native buffer, offset and strides in *elements*."""
+    """An array argument of a launch: native buffer, offset and strides in *elements*.
 
-    buffer: Any
-    offset: int
-    shape: tuple[int, ...]
-    strides: tuple[int, ...]
-    dtype: str
-    #: For host-memory backends (cpu, interp): a ready NumPy view of the elements (or None).
-    view: Any = None
-    #: ``(dtype, ndim, layout)``: what a kernel specialises on; layout "C" when C-contiguous, else "A".
-    typekey: tuple[str, int, str] = field(init=False, repr=False, compare=False)
-    #: Per-backend memo of derived launch values (e.g. OpenCL's expanded argument tuple).
-    memo: dict[str, Any] = field(init=False, repr=False, compare=False, default_factory=dict)
+    Built on every new array's first launch, so a plain slotted class (a frozen dataclass cost
+    several times as much). Treat it as immutable."""
 
-    def __post_init__(self) -> None:
-        layout = "C" if self.c_contiguous else "A"
-        object.__setattr__(self, "typekey", (self.dtype, len(self.shape), layout))
+    __slots__ = ("buffer", "dtype", "memo", "offset", "shape", "strides", "typekey", "view")
+
+    def __init__(self, buffer: Any, offset: int, shape: tuple[int, ...], strides: tuple[int, ...], dtype: str,
+                 view: Any = None):
+        self.buffer = buffer
+        self.offset = offset
+        self.shape = shape
+        self.strides = strides
+        self.dtype = dtype
+        #: For host-memory backends (cpu, interp): a ready NumPy view of the elements (or None).
+        self.view = view
+        #: ``(dtype, ndim, layout)``: what a kernel specialises on; layout "C" when C-contiguous, else "A".
+        self.typekey: tuple[str, int, str] = (dtype, len(shape), "C" if self.c_contiguous else "A")
+        #: Per-backend memo of derived launch values (e.g. OpenCL's expanded argument tuple).
+        self.memo: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return (f"ArrayArg(buffer={self.buffer!r}, offset={self.offset}, shape={self.shape}, "
+                f"strides={self.strides}, dtype={self.dtype!r})")
+
+    def flat(self) -> ArrayArg:
+        """The same elements as a 1-D argument (C-contiguous arguments only; memoized)."""
+        out = self.memo.get("flat")
+        if out is None:
+            if len(self.shape) == 1 and self.strides == (1,):
+                out = self
+            elif not self.c_contiguous:
+                raise ValueError(f"a flat view needs a C-contiguous array, not strides {self.strides}")
+            else:
+                size = math.prod(self.shape)
+                view = None if self.view is None else self.view.reshape(-1)
+                out = ArrayArg(self.buffer, self.offset, (size,), (1,), self.dtype, view=view)
+            self.memo["flat"] = out
+        return out
 
     @property
     def c_contiguous(self) -> bool:
