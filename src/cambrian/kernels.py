@@ -263,6 +263,24 @@ class _Launcher:
         self.checked: set[Device] = set()  # devices whose limits admit the local size
 
     def __call__(self, *args: Any) -> Event:
+        device, key, launch_args, host_arrays = self._bind(args)
+        if host_arrays:
+            return _launch_with_host_arrays(self, device, args, launch_args, host_arrays, key)
+        return self._launch(device, self.kernel._spec(device, key, args), launch_args)
+
+    def prepare(self, *args: Any) -> tuple[Prepared, list[Any]]:
+        """Check, specialise and compile this launch for ``args`` (device arrays and scalars) without
+        running it: ``(prepared, launch_args)``. ``prepared(launch_args)`` launches; callers that repeat
+        a launch may swap in other ``ArrayArg`` of the same types (``x.__cambrian_array__()``) and
+        skip the per-call checks (the reductions do)."""
+        device, key, launch_args, host_arrays = self._bind(args)
+        if host_arrays:
+            raise LaunchError(f"kernel {self.kernel.name}: prepare() takes device arrays, not NumPy "
+                              f"(argument {self.kernel._params[host_arrays[0]]!r})")
+        return self._ready(device, self.kernel._spec(device, key, args), launch_args), launch_args
+
+    def _bind(self, args: Sequence[Any]) -> tuple[Device, tuple[Any, ...], list[Any], list[int]]:
+        """``(device, specialisation key, launch args, positions of NumPy arrays)`` of a launch."""
         kern = self.kernel
         if len(args) != kern._nparams:
             kern._check_nargs(len(args))
@@ -292,19 +310,37 @@ class _Launcher:
             from .devices import default_device
 
             device = default_device()
-        if host_arrays:
-            return _launch_with_host_arrays(self, device, args, launch_args, host_arrays, tuple(key))
-        return self._launch(device, kern._spec(device, tuple(key), args), launch_args)
+        return device, tuple(key), launch_args, host_arrays
 
     def _launch(self, device: Device, spec: _Spec, launch_args: list[Any]) -> Event:
+        return self._ready(device, spec, launch_args)(launch_args)
+
+    def _ready(self, device: Device, spec: _Spec, launch_args: list[Any]) -> Prepared:
+        """Convert the scalars of ``launch_args`` in place and check the local size."""
         for i, dt in spec.scalars:
             launch_args[i] = _to_scalar(launch_args[i], dt, self.kernel, i)
         if self.nitems == 0:
-            return completed(spec.queue, self.kernel.name)
+            name = self.kernel.name
+            return Prepared(lambda *_: completed(spec.queue, name), device, spec.queue, spec.program,
+                            self.gsize, self.lsize)
         if self.lsize is not None and device not in self.checked:
             _check_local_size(self, device)
             self.checked.add(device)
-        return spec.launch(device, spec.queue, spec.program, self.gsize, self.lsize, launch_args)
+        return Prepared(spec.launch, device, spec.queue, spec.program, self.gsize, self.lsize)
+
+
+class Prepared(NamedTuple):
+    """A launch specialised and checked once (:meth:`_Launcher.prepare`); call it with launch args."""
+
+    launch: Callable[..., Event]
+    device: Device
+    queue: Any
+    program: Any
+    gsize: tuple[int, ...]
+    lsize: tuple[int, ...] | None
+
+    def __call__(self, launch_args: list[Any]) -> Event:
+        return self.launch(self.device, self.queue, self.program, self.gsize, self.lsize, launch_args)
 
 
 def _launch_with_host_arrays(launcher: _Launcher, device: Device, args: Sequence[Any], launch_args: list[Any],

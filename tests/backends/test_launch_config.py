@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import cambrian as cb
 
@@ -66,3 +67,33 @@ def test_concurrent_launches_from_threads_keep_their_arguments(device) -> None:
     for t in threads:
         t.join()
     assert not errors, errors
+
+
+@cb.kernel
+def scaled(o, x, k):
+    i = cb.get_global_id(0)
+    o[i] = x[i] * k
+
+
+def test_prepared_launch_repeats_with_other_arrays(device) -> None:
+    """``launcher.prepare(*args)`` specialises once; the prepared launch runs with other arrays of
+    the same types swapped into its launch arguments."""
+    x = cb.asarray(np.arange(6, dtype=np.int64), device=device)
+    o = cb.zeros(6, dtype=cb.int64, device=device)
+    prepared, args = scaled[6].prepare(o, x, 3)
+    assert cb.asnumpy(o).tolist() == [0] * 6  # prepared, not launched
+    prepared(args).wait()
+    assert cb.asnumpy(o).tolist() == [3 * i for i in range(6)]
+    y = cb.asarray(np.arange(6, dtype=np.int64) + 10, device=device)
+    args[1] = y.__cambrian_array__()
+    prepared(args).wait()
+    assert cb.asnumpy(o).tolist() == [3 * (i + 10) for i in range(6)]
+    empty, eargs = scaled[0].prepare(o, x, 3)
+    empty(eargs).wait()  # an empty range launches nothing
+    assert cb.asnumpy(o).tolist() == [3 * (i + 10) for i in range(6)]
+
+
+def test_prepare_refuses_numpy_arrays(device) -> None:
+    o = cb.zeros(4, dtype=cb.int64, device=device)
+    with pytest.raises(cb.LaunchError, match=r"prepare\(\) takes device arrays.*'x'"):
+        scaled[4].prepare(o, np.arange(4), 2)
