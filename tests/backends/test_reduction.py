@@ -10,7 +10,7 @@ import pytest
 
 from cambrian.array import Array, asarray, asnumpy
 from cambrian.devices import using
-from cambrian.reduction import CHUNK_MIN, MAX_CHUNKS, Reduction, reduction, tree_group_size
+from cambrian.reduction import CHUNK_MIN, MAX_CHUNKS, Reduction, _run, reduction, tree_group_size
 from cambrian.reduction_ops import max as cb_max
 from cambrian.reduction_ops import min as cb_min
 from cambrian.reduction_ops import prod as cb_prod
@@ -166,8 +166,8 @@ def test_both_algorithms_on_every_device(device, algorithm):
     x = (np.arange(n, dtype=np.int64) % 1000) - 300
     r = Reduction(add, 0, square)
     out = asarray(np.zeros(1, np.int64), device=device)
-    run = r._chunked if algorithm == "chunks" else r._tree
-    run([asarray(x, device=device)], out, n, "int64", np.int64(0), device, False)
+    passes = r._chunked if algorithm == "chunks" else r._tree
+    _run(*passes([asarray(x, device=device)], out, n, "int64", np.int64(0), device, False))
     assert int(asnumpy(out)[0]) == int((x * x).sum())
     assert tree_group_size(device) & (tree_group_size(device) - 1) == 0
 
@@ -187,7 +187,7 @@ def test_chunk_work_group_size_does_not_change_the_result(device, group, monkeyp
     one = float(r(x)) if device.kind == "cpu" else None
     monkeypatch.setattr(red, "chunk_group_size", lambda device, nchunks: group)
     out = asarray(np.zeros(1), device=device)
-    r._chunked([x], out, n, "float64", np.float64(0), device, False)
+    red._run(*r._chunked([x], out, n, "float64", np.float64(0), device, False))
     got = float(asnumpy(out)[0])
     if one is not None:
         assert got == one

@@ -52,6 +52,15 @@ class Array:
         self._arg: ArrayArg | None = None
 
     @classmethod
+    def _new(cls, buffer: Any, device: Device, shape: tuple[int, ...], dtype: np.dtype,
+             strides: tuple[int, ...], capacity: int) -> Array:
+        """An array over ``buffer`` from already normalised parts (hot paths: no checks)."""
+        self = object.__new__(cls)
+        self.dtype, self.shape, self.strides, self.offset = dtype, shape, strides, 0
+        self.device, self._buffer, self._capacity, self._arg = device, buffer, capacity, None
+        return self
+
+    @classmethod
     def _empty(cls, shape: tuple[int, ...], dtype: str, device: Device) -> Array:
         """A new uninitialised C-contiguous array."""
         check_dtype_on(device, dtype)
