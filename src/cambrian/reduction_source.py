@@ -64,7 +64,7 @@ def _combine(acc: str, a: str, b: str) -> str:
 def _chunk_lines(acc: str, load: Any, start: str, stop: str, result: str) -> list[str]:
     """Statements that reduce elements ``[start, stop)`` (``load(index)`` is one element, cast to
     ``acc``) into ``result``: ``LANES`` lanes while whole rows remain, a tail accumulator for the rest,
-    then the lanes combined in order and the tail last."""
+    then the lanes combined in order and the tail last (``result`` is an assignment target)."""
     lanes = [f"acc{k}" for k in range(LANES)]
     lines = [f"{v} = ident" for v in lanes]
     lines += [f"i = {start}", f"while i + {LANES} <= {stop}:"]
@@ -87,8 +87,7 @@ def chunks_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str)
              "    start = g * chunk",
              "    stop = min(start + chunk, n)"]
     lines += ["    " + line for line in _chunk_lines(
-        acc, lambda idx: _element(nin, mapped, with_index, acc, idx), "start", "stop", "v")]
-    lines.append("    partials[g] = v")
+        acc, lambda idx: _element(nin, mapped, with_index, acc, idx), "start", "stop", "partials[g]")]
     return "\n".join(lines) + "\n"
 
 
