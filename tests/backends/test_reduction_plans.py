@@ -13,17 +13,7 @@ import pytest
 from cambrian.array import Array, asarray, asnumpy
 from cambrian.reduction import CHUNK_MIN, Reduction
 
-
-def add(a, b):
-    return a + b
-
-
-def square(v):
-    return v * v
-
-
-def mul(u, v):
-    return u * v
+from .test_reduction import add, mul, square
 
 
 def size(device, n: int) -> int:
