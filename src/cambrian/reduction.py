@@ -55,6 +55,7 @@ CHUNK_MIN = 4096  # elements per chunk at least (CPU devices)
 MAX_CHUNKS = 256  # chunks at most (CPU devices)
 GROUP = 256  # work-group size of the tree reduction (GPUs)
 MAX_GROUPS = 1024
+MAX_PLANS = 64  # whole-array plans kept per reduction (one per device, dtypes and shape)
 
 _copy = Vectorized(same)
 
@@ -144,14 +145,17 @@ class Reduction:
         if not all(is_c_contiguous(a) for a in arrays):
             arrays = tuple(a if is_c_contiguous(a) else _copy(a) for a in arrays)
         result = empty((), acc, device, like_numpy)
-        passes, together = self.passes([flat(a) for a in arrays], flat(result), math.prod(shape), acc, ident,
-                                       device, like_numpy)
+        passes, together = self._passes([flat(a) for a in arrays], flat(result), math.prod(shape), acc,
+                                        ident, device, like_numpy)
         if like_numpy:
             _run(passes, together)
             return result[()]
         plan = _Plan([launcher.prepare(*args) for launcher, args in passes], len(arrays), together)
         key = _plan_key(arrays, dtype)
         if key is not None:
+            if len(self._whole) >= MAX_PLANS:  # the oldest goes: shapes may never repeat
+                with contextlib.suppress(KeyError, RuntimeError, StopIteration):  # another thread's
+                    del self._whole[next(iter(self._whole))]
             self._whole[key] = plan
         plan.run([a.__cambrian_array__() for a in arrays], result)
         return result
@@ -166,12 +170,7 @@ class Reduction:
             return None
         return plan.run([a.__cambrian_array__() for a in arrays])
 
-    def reduce_flat(self, arrays: Sequence[Any], out: Any, n: int, acc: str, ident: Any,
-                    device: Device | None, like_numpy: bool) -> None:
-        """Reduce the 1-D ``arrays`` (``n`` elements) into the 1-element ``out``."""
-        _run(*self.passes(arrays, out, n, acc, ident, device, like_numpy))
-
-    def passes(self, arrays: Sequence[Any], out: Any, n: int, acc: str, ident: Any, device: Device | None,
+    def _passes(self, arrays: Sequence[Any], out: Any, n: int, acc: str, ident: Any, device: Device | None,
                like_numpy: bool) -> tuple[list[tuple[Any, tuple[Any, ...]]], AbstractContextManager]:
         """The launches (``(launcher, args)``) that reduce the 1-D ``arrays`` (``n`` elements) into the
         1-element ``out``, and the lock that keeps them together on the device's queue. The inputs

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from cambrian.array import Array, asarray, asnumpy
-from cambrian.reduction import CHUNK_MIN, Reduction
+from cambrian.reduction import CHUNK_MIN, MAX_PLANS, Reduction
 
 from .test_reduction import add, mul, square
 
@@ -68,3 +68,12 @@ def test_plan_keeps_no_input_alive(device):
     del x
     gc.collect()
     assert buffer() is None
+
+
+def test_plans_per_reduction_are_bounded(device):
+    r = Reduction(add, 0)
+    sizes = range(1, MAX_PLANS + 9)
+    got = [int(r(asarray(np.arange(n, dtype=np.int64), device=device))) for n in sizes]
+    assert got == [n * (n - 1) // 2 for n in sizes]
+    assert len(r._whole) == MAX_PLANS
+    assert int(r(asarray(np.arange(5, dtype=np.int64), device=device))) == 10  # its plan was dropped
