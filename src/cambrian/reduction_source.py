@@ -17,18 +17,16 @@ Three kernels, each generated for: the accumulator dtype ``acc``, the number of 
 
 from __future__ import annotations
 
-from typing import Any
-
 LANES = 16
 
 
-# Reduce functions of the built-in reductions (device functions; `min`/`max` are the NaN-propagating
-# kernel intrinsics).
 def same(x):  # type: ignore[no-untyped-def]
     """The element itself (the vectorized copy that makes strided inputs contiguous)."""
     return x
 
 
+# Reduce functions of the built-in reductions (device functions; `min`/`max` are the NaN-propagating
+# kernel intrinsics).
 def add(a, b):  # type: ignore[no-untyped-def]
     return a + b
 
@@ -61,33 +59,26 @@ def _combine(acc: str, a: str, b: str) -> str:
     return f"cb.{acc}(_r({a}, {b}))"
 
 
-def _chunk_lines(acc: str, load: Any, start: str, stop: str, result: str) -> list[str]:
-    """Statements that reduce elements ``[start, stop)`` (``load(index)`` is one element, cast to
-    ``acc``) into ``result``: ``LANES`` lanes while whole rows remain, a tail accumulator for the rest,
-    then the lanes combined in order and the tail last (``result`` is an assignment target)."""
-    lanes = [f"acc{k}" for k in range(LANES)]
-    lines = [f"{v} = ident" for v in lanes]
-    lines += [f"i = {start}", f"while i + {LANES} <= {stop}:"]
-    for k, v in enumerate(lanes):
-        lines.append(f"    {v} = {_combine(acc, v, load('i' if k == 0 else f'i + {k}'))}")
-    lines += [f"    i += {LANES}", "tail = ident", f"while i < {stop}:",
-              f"    tail = {_combine(acc, 'tail', load('i'))}", "    i += 1"]
-    # lanes combined in order (LLVM's SLP vectorizer recognises this chain as a horizontal reduction
-    # and keeps the lanes in vector registers; tree orders defeat it), then the tail
-    lines += [f"{lanes[0]} = {_combine(acc, lanes[0], v)}" for v in lanes[1:]]
-    lines.append(f"{result} = {_combine(acc, lanes[0], 'tail')}")
-    return lines
-
-
 def chunks_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str) -> str:
     """``name(partials, a0.., n, chunk, ident)``: ``partials[g]`` = reduction of chunk ``g``."""
     arrays = ", ".join(f"a{k}" for k in range(nin))
+    lanes = [f"acc{k}" for k in range(LANES)]
     lines = [f"def {name}(partials, {arrays}, n, chunk, ident):",
              "    g = cb.get_global_id(0)",
              "    start = g * chunk",
              "    stop = min(start + chunk, n)"]
-    lines += ["    " + line for line in _chunk_lines(
-        acc, lambda idx: _element(nin, mapped, with_index, acc, idx), "start", "stop", "partials[g]")]
+    lines += [f"    {v} = ident" for v in lanes]
+    lines += ["    i = start", f"    while i + {LANES} <= stop:"]
+    for k, v in enumerate(lanes):
+        idx = "i" if k == 0 else f"i + {k}"
+        lines.append(f"        {v} = {_combine(acc, v, _element(nin, mapped, with_index, acc, idx))}")
+    lines += [f"        i += {LANES}", "    tail = ident", "    while i < stop:",
+              f"        tail = {_combine(acc, 'tail', _element(nin, mapped, with_index, acc, 'i'))}",
+              "        i += 1"]
+    # lanes combined in order (LLVM's SLP vectorizer recognises this chain as a horizontal reduction
+    # and keeps the lanes in vector registers; tree orders defeat it), then the tail
+    lines += [f"    acc0 = {_combine(acc, 'acc0', v)}" for v in lanes[1:]]
+    lines.append(f"    partials[g] = {_combine(acc, 'acc0', 'tail')}")
     return "\n".join(lines) + "\n"
 
 
