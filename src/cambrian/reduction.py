@@ -157,8 +157,7 @@ class Reduction:
                 with contextlib.suppress(KeyError, RuntimeError, StopIteration):  # another thread's
                     del self._whole[next(iter(self._whole))]
             self._whole[key] = plan
-        plan.run([a.__cambrian_array__() for a in arrays], result)
-        return result
+        return plan.run([a.__cambrian_array__() for a in arrays])  # ``result`` served as the template
 
     def _planned(self, arrays: Sequence[Any], dtype: Any) -> Any:
         """A whole-array reduction of device arrays whose device, dtypes and shape were seen before:
@@ -276,17 +275,15 @@ class _Plan:
         self.launches = launches
         self.together = together
 
-    def run(self, args: Sequence[ArrayArg], out: Any = None) -> Any:
-        """Launch with the C-contiguous input ``args`` (launch arguments) into ``out`` (a 1-element
-        device array), or into a new 0-d array allocated while the first launch runs; returns it."""
+    def run(self, args: Sequence[ArrayArg]) -> Any:
+        """Launch with the C-contiguous input ``args`` (launch arguments) into a new 0-d array, which
+        is allocated while the earlier passes run; returns it."""
         runs = [list(template) for _, template in self.launches]
         runs[0][1:1 + len(args)] = [a.flat() for a in args]
         with self.together:
-            if out is not None:
-                runs[-1][0] = out.__cambrian_array__().flat()
             for k, (launch, _) in enumerate(self.launches):
-                if k == len(runs) - 1 and out is None:
-                    out, runs[-1][0] = self._scalar(launch.device)
+                if k == len(runs) - 1:
+                    out, runs[k][0] = self._scalar(launch.device)
                 launch(runs[k])
         return out
 
