@@ -1,12 +1,19 @@
 """Sum of squares of 10**7 float64 with ``cb.reduction(add, 0.0, map=square)`` vs ``np.dot(a, a)`` on
 every CPU device (interp excluded: it is the pure-Python reference); also PyOpenCL's ReductionKernel
-on opencl devices for context. Prints ratios of medians, measured in alternating blocks (40 calls of
-one, then 40 of the other, several rounds), keeping the second half of each block. Before each block
-the benchmark sleeps ``SETTLE`` seconds: OpenBLAS's worker threads keep spinning for about 0.1 s
-after np.dot returns (and Numba's/PoCL's after theirs), and on 2 cores a spinning pool of the other
-library halves the speed of whatever runs next.
+on opencl devices for context.
 
-    python benchmarks/bench_reduction.py [n] [repeats]
+Timing is side by side: blocks of 40 calls of np.dot and of the tested function alternate (np.dot
+first and last), each block's median over its second half (the first is warm-up), and each block of
+the tested function is divided by the mean of the two np.dot blocks around it. Printed: the median of
+those per-block ratios with their quartiles, and the median times. This VM's memory switches between a
+fast and a slow state (np.dot 0.9 against 1.7 ms) from one minute to the next; a ratio of blocks a
+second apart compares like with like, where a ratio of two medians over a whole run does not.
+
+Before each block the benchmark sleeps ``SETTLE`` seconds: OpenBLAS's worker threads keep spinning for
+about 0.1 s after np.dot returns (and Numba's/PoCL's after theirs), and on 2 cores a spinning pool of
+the other library halves the speed of whatever runs next.
+
+    python benchmarks/bench_reduction.py [n] [rounds]
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -34,24 +42,46 @@ def square(v):
 SETTLE = 0.3  # seconds of sleep before each block: other libraries' thread pools go idle
 
 
-def medians(fns: dict[str, Callable[[], object]], rounds: int, block: int = 40) -> dict[str, float]:
-    """Median seconds per call of each function, timed in alternating blocks of ``block`` calls (the
-    first half of each block is a warm-up), each block after ``SETTLE`` seconds of sleep."""
-    for fn in fns.values():
+class Ratio(NamedTuple):
+    median: float  # median of the per-block ratios
+    q1: float
+    q3: float
+    seconds: float  # median time per call of the tested function
+    ref_seconds: float  # and of the reference
+
+    def __str__(self) -> str:
+        return (f"{self.seconds * 1e3:.2f} ms, np.dot(a, a) {self.ref_seconds * 1e3:.2f} ms, ratio "
+                f"{self.median:.2f} (quartiles {self.q1:.2f}-{self.q3:.2f})")
+
+
+def block(fn: Callable[[], object], calls: int = 40) -> float:
+    """Median seconds per call of ``fn`` over the second half of ``calls`` calls, after ``SETTLE``."""
+    time.sleep(SETTLE)
+    times = []
+    for _ in range(calls):
+        t = time.perf_counter()
         fn()
-    times: dict[str, list[float]] = {name: [] for name in fns}
+        times.append(time.perf_counter() - t)
+    return statistics.median(times[calls // 2:])
+
+
+def side_by_side(fn: Callable[[], object], ref: Callable[[], object], rounds: int) -> Ratio:
+    """``fn`` against ``ref`` in alternating blocks (``ref`` first and last): each ``fn`` block over
+    the mean of its two neighbours."""
+    fn()
+    ref()
+    refs = [block(ref)]
+    own: list[float] = []
     for _ in range(rounds):
-        for name, fn in fns.items():
-            time.sleep(SETTLE)
-            for k in range(block):
-                t = time.perf_counter()
-                fn()
-                if k >= block // 2:
-                    times[name].append(time.perf_counter() - t)
-    return {name: statistics.median(ts) for name, ts in times.items()}
+        own.append(block(fn))
+        refs.append(block(ref))
+    ratios = [t / ((r0 + r1) / 2) for t, r0, r1 in zip(own, refs, refs[1:], strict=False)]
+    quart = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
+    return Ratio(statistics.median(ratios), quart[0], quart[2], statistics.median(own),
+                 statistics.median(refs))
 
 
-def main(n: int = 10_000_000, rounds: int = 5) -> None:
+def main(n: int = 10_000_000, rounds: int = 9) -> None:
     a = np.random.default_rng(0).standard_normal(n)
     sumsq = reduction(add, identity=0.0, map=square)
     for dev in devices():
@@ -60,10 +90,9 @@ def main(n: int = 10_000_000, rounds: int = 5) -> None:
         da = asarray(a, device=dev)
         got = float(sumsq(da))
         assert abs(got - np.dot(a, a)) <= 1e-9 * np.dot(a, a)
-        m = medians({"np.dot": lambda: np.dot(a, a), "cambrian": lambda da=da: float(sumsq(da))}, rounds)
-        t_dot = m["np.dot"]
-        print(f"{dev} ({dev.kind}): cambrian sumsq {m['cambrian'] * 1e3:.2f} ms, np.dot(a, a) "
-              f"{t_dot * 1e3:.2f} ms, ratio of medians {m['cambrian'] / t_dot:.2f}")
+        dot = lambda: np.dot(a, a)  # noqa: E731
+        ratio = side_by_side(lambda da=da: float(sumsq(da)), dot, rounds)
+        print(f"{dev} ({dev.kind}): cambrian sumsq {ratio}")
         if dev.backend == "opencl":
             try:
                 import pyopencl as cl
@@ -76,8 +105,8 @@ def main(n: int = 10_000_000, rounds: int = 5) -> None:
             rk = ReductionKernel(ctx, np.float64, neutral="0", reduce_expr="a+b", map_expr="x[i]*x[i]",
                                  arguments="const double *x")
             xa = cla.to_device(queue, a)
-            tr = medians({"rk": lambda rk=rk, xa=xa: rk(xa).get()}, rounds)["rk"]
-            print(f"{dev}: PyOpenCL ReductionKernel {tr * 1e3:.2f} ms, ratio to np.dot {tr / t_dot:.3f}")
+            rk_ratio = side_by_side(lambda rk=rk, xa=xa: rk(xa).get(), dot, max(1, rounds // 3))
+            print(f"{dev}: PyOpenCL ReductionKernel {rk_ratio}")
 
 
 if __name__ == "__main__":
