@@ -47,7 +47,9 @@ from .vectorize import (
     is_c_contiguous,
     is_device_array,
     kernel_namespace,
+    launch_key,
     make_function,
+    remember,
     result_dtype,
 )
 
@@ -55,7 +57,6 @@ CHUNK_MIN = 4096  # elements per chunk at least (CPU devices)
 MAX_CHUNKS = 256  # chunks at most (CPU devices)
 GROUP = 256  # work-group size of the tree reduction (GPUs)
 MAX_GROUPS = 1024
-MAX_PLANS = 64  # whole-array plans kept per reduction (one per device, dtypes and shape)
 
 _copy = Vectorized(same)
 
@@ -153,10 +154,7 @@ class Reduction:
         plan = _Plan([launcher.prepare(*args) for launcher, args in passes], len(arrays), together)
         key = _plan_key(arrays, dtype)
         if key is not None:
-            if len(self._whole) >= MAX_PLANS:  # the oldest goes: shapes may never repeat
-                with contextlib.suppress(KeyError, RuntimeError, StopIteration):  # another thread's
-                    del self._whole[next(iter(self._whole))]
-            self._whole[key] = plan
+            remember(self._whole, key, plan)
         return plan.run([a.__cambrian_array__() for a in arrays])  # ``result`` served as the template
 
     def _planned(self, arrays: Sequence[Any], dtype: Any) -> Any:
@@ -244,20 +242,14 @@ def _run(passes: Sequence[tuple[Any, tuple[Any, ...]]], together: AbstractContex
 
 
 def _plan_key(arrays: Sequence[Any], dtype: Any) -> tuple[Any, ...] | None:
-    """What a whole-array plan depends on: each array's device, type key (dtype, ndim, layout) and
-    shape, and the ``dtype`` argument. None for NumPy inputs or an unhashable ``dtype``."""
-    key: list[Any] = [len(arrays), dtype]
-    for a in arrays:
-        get = getattr(a, "__cambrian_array__", None)
-        if get is None:
-            return None
-        arg = get()
-        key += (a.device, arg.typekey, arg.shape)
+    """What a whole-array plan depends on: the arrays' ``launch_key`` and the ``dtype`` argument. None
+    for NumPy inputs or an unhashable ``dtype``."""
+    key = launch_key(arrays, scalars=False)
     try:
         hash(dtype)
     except TypeError:
         return None
-    return tuple(key)
+    return None if key is None else (*key, dtype)
 
 
 class _Plan:

@@ -16,6 +16,7 @@ launches do).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import itertools
@@ -31,9 +32,12 @@ from . import dtypes
 from .backends.base import ArrayArg, Device
 from .compiler import ir
 from .errors import PlacementError
-from .kernels import Func, Kernel
+from .kernels import Func, Kernel, Prepared
 
 _counter = itertools.count()
+
+#: Prepared launches kept per vectorized function or reduction (one per devices, dtypes and shapes).
+MAX_PLANS = 64
 
 
 def make_function(source: str, name: str, tag: str, namespace: dict[str, Any]) -> Callable[..., Any]:
@@ -118,6 +122,35 @@ def common_device(args: Sequence[Any], what: str) -> Device | None:
     return device
 
 
+def launch_key(items: Sequence[Any], scalars: bool = True) -> tuple[Any, ...] | None:
+    """What a cached plan of prepared launches depends on: each device array's device, type key
+    (dtype, ndim, layout) and shape, and each other item's type and dtype (a scalar's value does not
+    matter, NEP 50). None when an item is a NumPy array, or not a device array and not ``scalars``, or
+    when no item is a device array."""
+    key: list[Any] = []
+    found = False
+    for a in items:
+        get = getattr(a, "__cambrian_array__", None)
+        if get is not None:
+            arg = get()
+            key.append((a.device, arg.typekey, arg.shape))
+            found = True
+        elif scalars and not isinstance(a, np.ndarray):
+            key.append((type(a), getattr(a, "dtype", None)))
+        else:
+            return None
+    return tuple(key) if found else None
+
+
+def remember(plans: dict[Any, Any], key: Any, plan: Any) -> None:
+    """Store ``plan`` in a cache of at most ``MAX_PLANS``; the oldest goes first (shapes may never
+    repeat)."""
+    if len(plans) >= MAX_PLANS:
+        with contextlib.suppress(KeyError, RuntimeError, StopIteration):  # another thread's
+            del plans[next(iter(plans))]
+    plans[key] = plan
+
+
 def empty(shape: tuple[int, ...], dtype: str, device: Device | None, like_numpy: bool) -> Any:
     """A new output: NumPy when ``like_numpy``, else a ``cb.Array`` on ``device``."""
     if like_numpy:
@@ -198,6 +231,7 @@ class Vectorized:
         self._sig_text = list(signatures)
         self._kernels: dict[tuple[Any, ...], Kernel] = {}
         self._types: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}
+        self._plans: dict[tuple[Any, ...], _Plan] = {}
         functools.update_wrapper(self, self.py_func)
 
     def __repr__(self) -> str:
@@ -224,6 +258,13 @@ class Vectorized:
         return out
 
     def __call__(self, *args: Any, out: Any = None) -> Any:
+        key = launch_key((*args, out)) if len(args) == self.nin else None
+        try:
+            plan = self._plans.get(key) if key is not None else None
+        except TypeError:  # an unhashable scalar type's dtype
+            key = plan = None
+        if plan is not None:
+            return plan.run(args, out)
         if len(args) != self.nin:
             raise TypeError(f"{self.name} takes {self.nin} arguments, got {len(args)}")
         device = common_device([*args, *([out] if out is not None else [])], self.name)
@@ -247,7 +288,14 @@ class Vectorized:
         launch = [np.dtype(t).type(a) if k[0] == "s" else a
                   for a, k, t in zip(launch, kinds, argtypes, strict=True)]
         target = flat(out) if plain else out
-        kern[n](target, *launch)
+        if key is None:
+            kern[n](target, *launch)
+            return out
+        prepared, launch_args = kern[n].prepare(target, *launch)
+        prepared(launch_args)
+        convert = [np.dtype(t).type if k[0] == "s" else _flat_arg if plain or k[1] == 0 else _arg
+                   for k, t in zip(kinds, argtypes, strict=True)]
+        remember(self._plans, key, _Plan(prepared, convert, _flat_arg if plain else _arg, shape, ret))
         return out
 
     def _kernel(self, ndim: int, kinds: tuple[Any, ...], argtypes: tuple[str, ...], out_dtype: str) -> Kernel:
@@ -258,6 +306,34 @@ class Vectorized:
             py = make_function(src, f"{self.name}_vec", "vectorize", kernel_namespace(_f=self.func))
             kern = self._kernels[key] = Kernel(py)
         return kern
+
+
+def _arg(a: Any) -> ArrayArg:
+    return a.__cambrian_array__()  # type: ignore[no-any-return]
+
+
+def _flat_arg(a: Any) -> ArrayArg:
+    return a.__cambrian_array__().flat()  # type: ignore[no-any-return]
+
+
+class _Plan:
+    """A vectorized call prepared for operands of given devices, types and shapes (no NumPy arrays):
+    the launch, how each operand becomes a launch argument, and the result's shape and dtype."""
+
+    __slots__ = ("convert", "dtype", "prepared", "shape", "target")
+
+    def __init__(self, prepared: Prepared, convert: list[Callable[[Any], Any]],
+                 target: Callable[[Any], ArrayArg], shape: tuple[int, ...], dtype: str):
+        self.prepared, self.convert, self.target = prepared, convert, target
+        self.shape, self.dtype = shape, dtype
+
+    def run(self, args: Sequence[Any], out: Any) -> Any:
+        if out is None:
+            from .array import Array
+
+            out = Array._empty(self.shape, self.dtype, self.prepared.device)
+        self.prepared([self.target(out), *(f(a) for f, a in zip(self.convert, args, strict=True))])
+        return out
 
 
 def _operand_kind(a: Any, shape: tuple[int, ...], plain: bool) -> tuple[Any, ...]:
