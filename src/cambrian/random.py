@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
-from .kernels import Func, Kernel
+from .kernels import Func, Kernel, Prepared
 from .random_philox import KERNEL_SOURCE, MATH_SOURCE
-from .vectorize import flat, kernel_namespace, make_function
+from .vectorize import flat, kernel_namespace, make_function, remember
 
 PUBLIC_FUNCS = ("uniform", "uniform_f32", "normal", "bits64")
 _MASK64 = (1 << 64) - 1
@@ -66,6 +66,8 @@ _FILL_SOURCE = {
     "integers": "cb.{t}(cb.uint64(low) + _bits64(seed, offset + cb.uint64(i)) % scale)",
 }
 _kernels: dict[tuple[str, str], Kernel] = {}
+#: Fill launches prepared once per (kind, dtype, size, device): a draw skips the launch checks.
+_plans: dict[tuple[Any, ...], Prepared] = {}
 
 
 def _fill_kernel(kind: str, dtype: str) -> Kernel:
@@ -109,12 +111,22 @@ class Generator:
         return self
 
     def _fill(self, kind: str, shape: tuple[int, ...], dtype: str, device: Any, a: Any, b: Any) -> Any:
-        from .array import empty
+        from .array import Array
+        from .devices import resolve_device
 
-        out = empty(shape, dtype=dtype, device=device)
+        target = resolve_device(device)
+        out = Array._empty(shape, dtype, target)
         n = math.prod(shape)
         if n:
-            _fill_kernel(kind, dtype)[n](flat(out), np.uint64(self.seed), np.uint64(self.offset), a, b)
+            key = (kind, dtype, n, target)
+            args = [np.uint64(self.seed), np.uint64(self.offset), a, b]
+            prepared = _plans.get(key)
+            if prepared is None:
+                prepared, launch_args = _fill_kernel(kind, dtype)[n].prepare(flat(out), *args)
+                remember(_plans, key, prepared)
+            else:
+                launch_args = [out.__cambrian_array__().flat(), *args]
+            prepared(launch_args)
         self.advance(n)
         return out
 

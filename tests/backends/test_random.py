@@ -45,6 +45,19 @@ def test_stream_continues_across_calls(device):
     np.testing.assert_array_equal(first, whole)
 
 
+def test_repeated_draws_of_one_size_follow_the_stream(device):
+    # from the second draw on, a prepared launch runs: seed, offset and bounds must still be this call's
+    requires(device, "float64")
+    n = size(device, 1000)
+    rng = cbr.default_rng(11)
+    for k in range(3):
+        got = asnumpy(rng.uniform(float(k), k + 2.0, n, device=device))
+        counters = np.arange(k * n, (k + 1) * n, dtype=np.uint64)
+        np.testing.assert_array_equal(got, k + 2.0 * ref.uniform(11, counters))
+    np.testing.assert_array_equal(asnumpy(cbr.default_rng(12).random(n, device=device)),
+                                  ref.uniform(12, np.arange(n, dtype=np.uint64)))
+
+
 def test_uniform_and_integers(device):
     n = size(device, 5000)
     rng = cbr.default_rng(7)
