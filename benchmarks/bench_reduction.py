@@ -1,6 +1,7 @@
 """Sum of squares of 10**7 float64 with ``cb.reduction(add, 0.0, map=square)`` vs ``np.dot(a, a)`` on
-every CPU device (interp excluded: it is the pure-Python reference); also PyOpenCL's ReductionKernel
-on opencl devices for context.
+every CPU device (interp excluded: it is the pure-Python reference); on opencl devices also two
+PyOpenCL references: a hand-written chunk kernel (what the driver gives without Cambrian) and
+PyOpenCL's ReductionKernel.
 
 Timing is side by side: blocks of 40 calls of np.dot and of the tested function alternate (np.dot
 first and last), each block's median over its second half (the first is warm-up), and each block of
@@ -94,20 +95,62 @@ def main(n: int = 10_000_000, rounds: int = 9) -> None:
         ratio = side_by_side(lambda da=da: float(sumsq(da)), dot, rounds)
         print(f"{dev} ({dev.kind}): cambrian sumsq {ratio}")
         if dev.backend == "opencl":
-            try:
-                import pyopencl as cl
-                import pyopencl.array as cla
-                from pyopencl.reduction import ReductionKernel
-            except ImportError:
-                continue
-            ctx = cl.Context([dev.handle]) if not isinstance(dev.handle, cl.Context) else dev.handle
-            queue = cl.CommandQueue(ctx)
-            rk = ReductionKernel(ctx, np.float64, neutral="0", reduce_expr="a+b", map_expr="x[i]*x[i]",
-                                 arguments="const double *x")
-            xa = cla.to_device(queue, a)
-            rk_ratio = side_by_side(lambda rk=rk, xa=xa: rk(xa).get(), dot, max(1, rounds // 3))
-            print(f"{dev}: PyOpenCL ReductionKernel {rk_ratio}")
+            opencl_rows(dev, a, dot, rounds)
 
+
+#: Hand-written PyOpenCL reference: work-item ``g`` sums the squares of chunk ``g`` (two double8
+#: accumulators), the host sums the partials. What the driver gives without Cambrian.
+CHUNKS_SOURCE = """
+__kernel void chunks(__global const double *x, __global double *partial, long n, long chunk) {
+  long s = get_global_id(0) * chunk, e = min(s + chunk, n), i = s;
+  double8 u = 0, v = 0;
+  for (; i + 16 <= e; i += 16) {
+    double8 p = vload8(0, x + i), q = vload8(0, x + i + 8);
+    u += p * p; v += q * q;
+  }
+  double t = 0;
+  for (; i < e; i++) t += x[i] * x[i];
+  u += v;
+  partial[get_global_id(0)] = ((u.s0 + u.s1) + (u.s2 + u.s3)) + ((u.s4 + u.s5) + (u.s6 + u.s7)) + t;
+}
+"""
+
+
+def opencl_rows(dev: object, a: np.ndarray, dot: Callable[[], object], rounds: int) -> None:
+    """PyOpenCL on the same device: the hand-written chunk kernel (256 work-items in groups of 16, as
+    Cambrian runs on CPU devices, over page-aligned host memory as Cambrian allocates it), and
+    PyOpenCL's ReductionKernel."""
+    try:
+        import pyopencl as cl
+        import pyopencl.array as cla
+        from pyopencl.reduction import ReductionKernel
+    except ImportError:
+        return
+    from cambrian.backends.opencl_host import aligned_host_memory
+
+    ctx = cl.Context([dev.handle])  # type: ignore[attr-defined]
+    queue = cl.CommandQueue(ctx)
+    host = aligned_host_memory(a.nbytes).view(a.dtype)
+    host[:] = a
+    mf = cl.mem_flags
+    x = cl.Buffer(ctx, mf.READ_ONLY | mf.USE_HOST_PTR, hostbuf=host)
+    items, chunk = 256, -(-a.size // 256)
+    partial = np.empty(items)
+    part_buf = cl.Buffer(ctx, mf.READ_WRITE, size=partial.nbytes)
+    kern = cl.Program(ctx, CHUNKS_SOURCE).build().chunks
+
+    def chunks() -> float:
+        kern(queue, (items,), (16,), x, part_buf, np.int64(a.size), np.int64(chunk))
+        cl.enqueue_copy(queue, partial, part_buf, is_blocking=True)
+        return float(partial.sum())
+
+    assert abs(chunks() - np.dot(a, a)) <= 1e-9 * np.dot(a, a)
+    print(f"{dev}: PyOpenCL chunk kernel (hand-written) {side_by_side(chunks, dot, rounds)}")
+    rk = ReductionKernel(ctx, np.float64, neutral="0", reduce_expr="a+b", map_expr="x[i]*x[i]",
+                         arguments="const double *x")
+    xa = cla.to_device(queue, a)
+    rk_ratio = side_by_side(lambda: rk(xa).get(), dot, max(1, rounds // 3))
+    print(f"{dev}: PyOpenCL ReductionKernel {rk_ratio}")
 
 if __name__ == "__main__":
     main(*(int(v) for v in sys.argv[1:3]))
