@@ -206,6 +206,19 @@ class Array:
             return dlpack_device(self.device)
         return (1, 0)  # kDLCPU: host memory (cpu, interp); other devices refuse __dlpack__
 
+    # -- indexing (``_indexing.py``) --------------------------------------------------------------
+    def __getitem__(self, key: Any) -> Array:
+        """Basic indexing (integers, slices, ``...``, None): a view of the same device memory."""
+        from ._indexing import basic_index
+
+        return self._view(*basic_index(self.shape, self.strides, self.offset, key))
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        """``x[key] = value``: ``value`` broadcast and cast (as NumPy does), written on the device."""
+        from ._indexing import assign
+
+        assign(self[key], value)
+
     # -- Python protocol -------------------------------------------------------------------------
     def __len__(self) -> int:
         if not self.shape:
