@@ -37,11 +37,11 @@ from . import dtypes
 from .array import Array
 from .backends.base import ArrayArg, Device
 from .kernels import Kernel, Prepared
-from .reduction_source import LANES, axis_source, chunks_source, same, tree_source
+from .reduction_source import LANES, axis_source, chunks_source, tree_source
 from .vectorize import (
-    Vectorized,
     as_func,
     common_device,
+    copy,
     empty,
     flat,
     is_c_contiguous,
@@ -57,8 +57,6 @@ CHUNK_MIN = 4096  # elements per chunk at least (CPU devices)
 MAX_CHUNKS = 256  # chunks at most (CPU devices)
 GROUP = 256  # work-group size of the tree reduction (GPUs)
 MAX_GROUPS = 1024
-
-_copy = Vectorized(same)
 
 
 class Reduction:
@@ -144,7 +142,7 @@ class Reduction:
         if axis is not None:
             normalize_axis(axis, max(len(shape), 1), self.name)
         if not all(is_c_contiguous(a) for a in arrays):
-            arrays = tuple(a if is_c_contiguous(a) else _copy(a) for a in arrays)
+            arrays = tuple(a if is_c_contiguous(a) else copy(a) for a in arrays)
         result = empty((), acc, device, like_numpy)
         passes, together = self._passes([flat(a) for a in arrays], flat(result), math.prod(shape), acc,
                                         ident, device, like_numpy)

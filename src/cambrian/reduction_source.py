@@ -20,11 +20,6 @@ from __future__ import annotations
 LANES = 16
 
 
-def same(x):  # type: ignore[no-untyped-def]
-    """The element itself (the vectorized copy that makes strided inputs contiguous)."""
-    return x
-
-
 # Reduce functions of the built-in reductions (device functions; `min`/`max` are the NaN-propagating
 # kernel intrinsics).
 def add(a, b):  # type: ignore[no-untyped-def]

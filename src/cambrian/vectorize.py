@@ -390,3 +390,13 @@ def vectorize(fn: Callable[..., Any] | Sequence[str] | None = None, *,
     if isinstance(fn, str):
         sigs = [fn]
     return lambda f: Vectorized(f, sigs)
+
+
+def same(x):  # type: ignore[no-untyped-def]
+    """The element itself (a kernel-language function: ``copy`` is its vectorized form)."""
+    return x
+
+
+#: Elementwise copy on the operands' device: ``copy(x)`` makes a C-contiguous copy of a strided
+#: array, ``copy(x, out=view)`` writes into a view, casting to its dtype.
+copy = Vectorized(same)

@@ -76,7 +76,7 @@ def _integer(k: Any, dim: int) -> int:
 def assign(target: Any, value: Any) -> None:
     """Write ``value`` (a scalar, NumPy data or a ``cb.Array`` on the same device), broadcast to
     ``target``'s shape and cast to its dtype (as NumPy does), into the view ``target``."""
-    from ..reduction import _copy
+    from ..vectorize import copy
     from ._array import Array
     from ._creation import asarray
 
@@ -86,11 +86,11 @@ def assign(target: Any, value: Any) -> None:
                                  f"move it with x.to_device({str(target.device)!r})")
         src = _broadcast(value, target.shape)
         if value._buffer is target._buffer:  # may overlap the target: read it all before writing
-            src = _copy(src)
+            src = copy(src)
     else:  # host data goes to the device at its own size, then broadcasts there
         src = _broadcast(asarray(np.asarray(value, dtype=target.dtype), device=target.device), target.shape)
     if target.size:
-        _copy(src, out=target)
+        copy(src, out=target)
 
 
 def _broadcast(value: Any, shape: tuple[int, ...]) -> Any:
