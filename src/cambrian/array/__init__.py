@@ -1,21 +1,12 @@
-"""The array namespace: :class:`Array` and its creation functions (more chapters of the array API
-standard will join as modules named after them)."""
+"""The array API namespace, one module per chapter of the standard (re-exported by ``cambrian``, which
+*is* the namespace): ``_array`` (the Array object), ``_constants``, ``_creation``, ``_dtypes``."""
 
 from __future__ import annotations
 
+from . import _constants, _creation, _dtypes
 from ._array import Array
-from ._creation import (
-    asarray,
-    asnumpy,
-    empty,
-    empty_like,
-    full,
-    full_like,
-    ones,
-    ones_like,
-    zeros,
-    zeros_like,
-)
+from ._constants import *  # noqa: F403
+from ._creation import *  # noqa: F403
+from ._dtypes import *  # noqa: F403
 
-__all__ = ["Array", "asarray", "asnumpy", "empty", "empty_like", "full", "full_like", "ones", "ones_like",
-           "zeros", "zeros_like"]
+__all__ = ["Array", *_constants.__all__, *_creation.__all__, *_dtypes.__all__]
