@@ -59,3 +59,11 @@ def cache_dir() -> Path:
 def disk_cache_enabled() -> bool:
     """``CAMBRIAN_DISABLE_CACHE=1`` turns the on-disk cache off."""
     return not _flag("CAMBRIAN_DISABLE_CACHE")
+
+
+def host_math_max() -> int:
+    """``CAMBRIAN_HOST_MATH_MAX=N``: on host-memory devices with synchronous launches (``cpu``), array
+    functions of fewer than N elements run NumPy on the device's memory, larger ones a generated
+    kernel. Default: NumPy at every size (faster here: SIMD math); 0: always the kernel."""
+    text = os.environ.get("CAMBRIAN_HOST_MATH_MAX", "").strip()
+    return int(text) if text else 1 << 62

@@ -222,8 +222,12 @@ def _sig_matches(sig: tuple[str, ...], ops: Sequence[str | tuple[str, str]]) -> 
 class Vectorized:
     """An elementwise operation made from a scalar function; see :func:`vectorize`."""
 
-    def __init__(self, py_func: Callable[..., Any], signatures: Sequence[str] = ()):
+    def __init__(self, py_func: Callable[..., Any], signatures: Sequence[str] = (),
+                 typer: Callable[[list[str | tuple[str, str]]], tuple[str, tuple[str, ...]]] | None = None):
         self.func = as_func(py_func)
+        #: Library callers (the array namespace) decide the types themselves: ``typer(operand dtypes)``
+        #: returns ``(result dtype, dtypes the function sees)``.
+        self.typer = typer
         self.py_func = self.func.py_func
         self.name = getattr(self.py_func, "__name__", "f")
         self.nin = len(inspect.signature(self.py_func).parameters)
@@ -243,6 +247,9 @@ class Vectorized:
         key = tuple(ops)
         if key in self._types:
             return self._types[key]
+        if self.typer is not None:
+            out = self._types[key] = self.typer(ops)
+            return out
         if self.signatures:
             for ret, sig in self.signatures:
                 if _sig_matches(sig, ops):

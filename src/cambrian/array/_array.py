@@ -219,6 +219,50 @@ class Array:
 
         assign(self[key], value)
 
+    # -- array API object --------------------------------------------------------------------------
+    __hash__ = None  # type: ignore[assignment]  # == is elementwise
+
+    def __array_namespace__(self, /, *, api_version: str | None = None) -> Any:
+        """The ``cambrian`` module: the array API namespace of this array."""
+        if api_version not in (None, "2021.12", "2022.12", "2023.12", "2024.12"):
+            raise ValueError(f"unsupported array API version {api_version!r}; cambrian implements 2024.12")
+        import cambrian
+
+        return cambrian
+
+    @property
+    def T(self) -> Array:
+        """The transpose of a 2-D array (a view); use ``permute_dims``/``mT`` for other ranks."""
+        if self.ndim != 2:
+            raise ValueError(f"x.T needs a 2-D array (got {self.ndim}-D); use x.mT or permute_dims")
+        return self._view(self.offset, self.shape[::-1], self.strides[::-1])
+
+    @property
+    def mT(self) -> Array:
+        """The matrix transpose (last two axes swapped; a view)."""
+        if self.ndim < 2:
+            raise ValueError(f"x.mT needs at least 2 dimensions, got {self.ndim}")
+        sh, st = list(self.shape), list(self.strides)
+        sh[-2:], st[-2:] = sh[:-3:-1], st[:-3:-1]
+        return self._view(self.offset, tuple(sh), tuple(st))
+
+    def __matmul__(self, other: Any) -> Any:
+        raise NotImplementedError("cambrian: matmul (@) arrives with the linear algebra chapter")
+
+    __rmatmul__ = __imatmul__ = __matmul__
+
+    def astype(self, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Array:
+        """This array cast to ``dtype`` on its device (``cambrian.astype``)."""
+        import cambrian
+
+        return cambrian.astype(self, dtype, copy=copy, device=device)
+
+    def __iter__(self) -> Any:
+        """Iterate over the first axis (views)."""
+        if not self.shape:
+            raise TypeError("iteration over a 0-d cambrian.Array")
+        return (self[i] for i in range(self.shape[0]))
+
     # -- Python protocol -------------------------------------------------------------------------
     def __len__(self) -> int:
         if not self.shape:

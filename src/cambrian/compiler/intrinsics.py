@@ -140,7 +140,7 @@ _add(
     Intrinsic("gamma", "math", (1, 1), _unary_float, _py(math.gamma)),
 )
 _BINARY_NP = {"atan2": np.arctan2, "pow": np.power, "hypot": np.hypot, "fmod": np.fmod,
-              "copysign": np.copysign}
+              "copysign": np.copysign, "nextafter": np.nextafter}
 _add(*(Intrinsic(n, "math", (2, 2), _binary_float, f) for n, f in _BINARY_NP.items()))
 _add(*(Intrinsic(n, "predicate", (1, 1), _predicate, f) for n, f in
        {"isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite}.items()))

@@ -1,0 +1,481 @@
+"""Scalar definitions of the elementwise functions, in the kernel language.
+
+Each function here is the body of one elementwise function for one kind of operand (real, complex,
+integer): the generated array kernels call it per element, and inside user kernels ``cb.exp(z)`` is the
+same definition. Complex formulas follow C99 Annex G where a special case is cheap to honour.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..kernels import func
+
+
+# -- generic (any dtype the rule lets through) --------------------------------------------------------
+def same(x):  # type: ignore[no-untyped-def]
+    return x
+
+
+def zero(x):  # type: ignore[no-untyped-def]
+    return 0
+
+
+def true(x):  # type: ignore[no-untyped-def]
+    return True
+
+
+def false(x):  # type: ignore[no-untyped-def]
+    return False
+
+
+def add(a, b):  # type: ignore[no-untyped-def]
+    return a + b
+
+
+def subtract(a, b):  # type: ignore[no-untyped-def]
+    return a - b
+
+
+def multiply(a, b):  # type: ignore[no-untyped-def]
+    return a * b
+
+
+def divide(a, b):  # type: ignore[no-untyped-def]
+    return a / b
+
+
+def floor_divide(a, b):  # type: ignore[no-untyped-def]
+    return a // b
+
+
+def remainder(a, b):  # type: ignore[no-untyped-def]
+    return a % b
+
+
+def pow(a, b):  # type: ignore[no-untyped-def]
+    return a ** b
+
+
+def negative(x):  # type: ignore[no-untyped-def]
+    return -x
+
+
+def positive(x):  # type: ignore[no-untyped-def]
+    return +x
+
+
+def square(x):  # type: ignore[no-untyped-def]
+    return x * x
+
+
+def reciprocal(x):  # type: ignore[no-untyped-def]
+    return 1 / x
+
+
+def absolute(x):  # type: ignore[no-untyped-def]
+    return abs(x)
+
+
+def equal(a, b):  # type: ignore[no-untyped-def]
+    return a == b
+
+
+def not_equal(a, b):  # type: ignore[no-untyped-def]
+    return a != b
+
+
+def less(a, b):  # type: ignore[no-untyped-def]
+    return a < b
+
+
+def less_equal(a, b):  # type: ignore[no-untyped-def]
+    return a <= b
+
+
+def greater(a, b):  # type: ignore[no-untyped-def]
+    return a > b
+
+
+def greater_equal(a, b):  # type: ignore[no-untyped-def]
+    return a >= b
+
+
+def maximum(a, b):  # type: ignore[no-untyped-def]
+    return max(a, b)
+
+
+def minimum(a, b):  # type: ignore[no-untyped-def]
+    return min(a, b)
+
+
+def bitwise_and(a, b):  # type: ignore[no-untyped-def]
+    return a & b
+
+
+def bitwise_or(a, b):  # type: ignore[no-untyped-def]
+    return a | b
+
+
+def bitwise_xor(a, b):  # type: ignore[no-untyped-def]
+    return a ^ b
+
+
+def bitwise_invert(x):  # type: ignore[no-untyped-def]
+    return ~x
+
+
+def bitwise_left_shift(a, b):  # type: ignore[no-untyped-def]
+    return a << b
+
+
+def bitwise_right_shift(a, b):  # type: ignore[no-untyped-def]
+    return a >> b
+
+
+def logical_and(a, b):  # type: ignore[no-untyped-def]
+    return bool(a) and bool(b)
+
+
+def logical_or(a, b):  # type: ignore[no-untyped-def]
+    return bool(a) or bool(b)
+
+
+def logical_xor(a, b):  # type: ignore[no-untyped-def]
+    return bool(a) != bool(b)
+
+
+def logical_not(x):  # type: ignore[no-untyped-def]
+    return not bool(x)
+
+
+# -- real floating point ------------------------------------------------------------------------------
+def exp(x):  # type: ignore[no-untyped-def]
+    return math.exp(x)
+
+
+def expm1(x):  # type: ignore[no-untyped-def]
+    return math.expm1(x)
+
+
+def log(x):  # type: ignore[no-untyped-def]
+    return math.log(x)
+
+
+def log1p(x):  # type: ignore[no-untyped-def]
+    return math.log1p(x)
+
+
+def log2(x):  # type: ignore[no-untyped-def]
+    return math.log2(x)
+
+
+def log10(x):  # type: ignore[no-untyped-def]
+    return math.log10(x)
+
+
+def sqrt(x):  # type: ignore[no-untyped-def]
+    return math.sqrt(x)
+
+
+def sin(x):  # type: ignore[no-untyped-def]
+    return math.sin(x)
+
+
+def cos(x):  # type: ignore[no-untyped-def]
+    return math.cos(x)
+
+
+def tan(x):  # type: ignore[no-untyped-def]
+    return math.tan(x)
+
+
+def asin(x):  # type: ignore[no-untyped-def]
+    return math.asin(x)
+
+
+def acos(x):  # type: ignore[no-untyped-def]
+    return math.acos(x)
+
+
+def atan(x):  # type: ignore[no-untyped-def]
+    return math.atan(x)
+
+
+def sinh(x):  # type: ignore[no-untyped-def]
+    return math.sinh(x)
+
+
+def cosh(x):  # type: ignore[no-untyped-def]
+    return math.cosh(x)
+
+
+def tanh(x):  # type: ignore[no-untyped-def]
+    return math.tanh(x)
+
+
+def asinh(x):  # type: ignore[no-untyped-def]
+    return math.asinh(x)
+
+
+def acosh(x):  # type: ignore[no-untyped-def]
+    return math.acosh(x)
+
+
+def atanh(x):  # type: ignore[no-untyped-def]
+    return math.atanh(x)
+
+
+def atan2(a, b):  # type: ignore[no-untyped-def]
+    return math.atan2(a, b)
+
+
+def copysign(a, b):  # type: ignore[no-untyped-def]
+    return math.copysign(a, b)
+
+
+def hypot(a, b):  # type: ignore[no-untyped-def]
+    return math.hypot(a, b)
+
+
+def nextafter(a, b):  # type: ignore[no-untyped-def]
+    return math.nextafter(a, b)
+
+
+def floor(x):  # type: ignore[no-untyped-def]
+    return math.floor(x)
+
+
+def ceil(x):  # type: ignore[no-untyped-def]
+    return math.ceil(x)
+
+
+def trunc(x):  # type: ignore[no-untyped-def]
+    return math.trunc(x)
+
+
+@func
+def round_even(x):  # type: ignore[no-untyped-def]
+    """Round half to even, keeping the sign of zero (``np.round``)."""
+    r = math.floor(x)
+    d = x - r
+    if d > 0.5 or (d == 0.5 and r % 2 != 0):
+        r = r + 1
+    return math.copysign(r, x)
+
+
+def round(x):  # type: ignore[no-untyped-def]
+    return round_even(x)
+
+
+def isnan(x):  # type: ignore[no-untyped-def]
+    return math.isnan(x)
+
+
+def isinf(x):  # type: ignore[no-untyped-def]
+    return math.isinf(x)
+
+
+def isfinite(x):  # type: ignore[no-untyped-def]
+    return math.isfinite(x)
+
+
+def signbit(x):  # type: ignore[no-untyped-def]
+    return math.copysign(1, x) < 0
+
+
+def sign(x):  # type: ignore[no-untyped-def]
+    return 1 if x > 0 else (-1 if x < 0 else x)
+
+
+def logaddexp(a, b):  # type: ignore[no-untyped-def]
+    # NumPy's npy_logaddexp: exact for equal arguments (also both infinite), stable otherwise
+    t = a - b
+    r = t
+    if a == b:
+        r = a + 0.6931471805599453
+    elif t > 0:
+        r = a + math.log1p(math.exp(-t))
+    elif t <= 0:
+        r = b + math.log1p(math.exp(t))
+    return r
+
+
+def conj(x):  # type: ignore[no-untyped-def]
+    return x.conjugate()
+
+
+def real(x):  # type: ignore[no-untyped-def]
+    return x.real
+
+
+def imag(x):  # type: ignore[no-untyped-def]
+    return x.imag
+
+
+# -- complex ------------------------------------------------------------------------------------------
+@func
+def cexp(z):  # type: ignore[no-untyped-def]
+    if z.imag == 0:
+        return complex(math.exp(z.real), z.imag)
+    e = math.exp(z.real)
+    return complex(e * math.cos(z.imag), e * math.sin(z.imag))
+
+
+def c_exp(z):  # type: ignore[no-untyped-def]
+    return cexp(z)
+
+
+def c_expm1(z):  # type: ignore[no-untyped-def]
+    if z.imag == 0:
+        return complex(math.expm1(z.real), z.imag)
+    return cexp(z) - 1
+
+
+@func
+def clog(z):  # type: ignore[no-untyped-def]
+    return complex(math.log(abs(z)), math.atan2(z.imag, z.real))
+
+
+def c_log(z):  # type: ignore[no-untyped-def]
+    return clog(z)
+
+
+def c_log1p(z):  # type: ignore[no-untyped-def]
+    return clog(z + 1)
+
+
+def c_log2(z):  # type: ignore[no-untyped-def]
+    w = clog(z)
+    return complex(w.real / 0.6931471805599453, w.imag / 0.6931471805599453)
+
+
+def c_log10(z):  # type: ignore[no-untyped-def]
+    w = clog(z)
+    return complex(w.real / 2.302585092994046, w.imag / 2.302585092994046)
+
+
+@func
+def csqrt(z):  # type: ignore[no-untyped-def]
+    a = z.real
+    b = z.imag
+    r = abs(z)
+    if math.isinf(b):
+        return complex(math.inf, b)
+    if r == 0:
+        return complex(0 * a, b)
+    t = math.sqrt((abs(a) + r) * 0.5)
+    if a >= 0:
+        return complex(t, b / (2 * t))
+    return complex(abs(b) / (2 * t), math.copysign(t, b))
+
+
+def c_sqrt(z):  # type: ignore[no-untyped-def]
+    return csqrt(z)
+
+
+def c_sin(z):  # type: ignore[no-untyped-def]
+    return complex(math.sin(z.real) * math.cosh(z.imag), math.cos(z.real) * math.sinh(z.imag))
+
+
+def c_cos(z):  # type: ignore[no-untyped-def]
+    return complex(math.cos(z.real) * math.cosh(z.imag), -(math.sin(z.real) * math.sinh(z.imag)))
+
+
+def c_sinh(z):  # type: ignore[no-untyped-def]
+    return complex(math.sinh(z.real) * math.cos(z.imag), math.cosh(z.real) * math.sin(z.imag))
+
+
+def c_cosh(z):  # type: ignore[no-untyped-def]
+    return complex(math.cosh(z.real) * math.cos(z.imag), math.sinh(z.real) * math.sin(z.imag))
+
+
+@func
+def ctanh(z):  # type: ignore[no-untyped-def]
+    a = z.real
+    b = z.imag
+    if abs(a) > 20:
+        return complex(math.copysign(1, a), math.copysign(0, math.sin(2 * b)))
+    d = math.cosh(2 * a) + math.cos(2 * b)
+    return complex(math.sinh(2 * a) / d, math.sin(2 * b) / d)
+
+
+def c_tanh(z):  # type: ignore[no-untyped-def]
+    return ctanh(z)
+
+
+def c_tan(z):  # type: ignore[no-untyped-def]
+    t = ctanh(complex(-z.imag, z.real))
+    return complex(t.imag, -t.real)
+
+
+@func
+def casinh(z):  # type: ignore[no-untyped-def]
+    return clog(z + csqrt(z * z + 1))
+
+
+def c_asinh(z):  # type: ignore[no-untyped-def]
+    return casinh(z)
+
+
+def c_asin(z):  # type: ignore[no-untyped-def]
+    w = casinh(complex(-z.imag, z.real))
+    return complex(w.imag, -w.real)
+
+
+def c_acos(z):  # type: ignore[no-untyped-def]
+    w = casinh(complex(-z.imag, z.real))
+    return complex(1.5707963267948966 - w.imag, w.real)
+
+
+def c_acosh(z):  # type: ignore[no-untyped-def]
+    return clog(z + csqrt(z + 1) * csqrt(z - 1))
+
+
+@func
+def catanh(z):  # type: ignore[no-untyped-def]
+    return (clog(1 + z) - clog(1 - z)) * 0.5
+
+
+def c_atanh(z):  # type: ignore[no-untyped-def]
+    return catanh(z)
+
+
+def c_atan(z):  # type: ignore[no-untyped-def]
+    w = catanh(complex(-z.imag, z.real))
+    return complex(w.imag, -w.real)
+
+
+def c_pow(a, b):  # type: ignore[no-untyped-def]
+    if b == 0:
+        return a * 0 + 1
+    if a == 0 and b.imag == 0 and b.real > 0:
+        return a * 0
+    return cexp(b * clog(a))
+
+
+def c_abs(z):  # type: ignore[no-untyped-def]
+    return abs(z)
+
+
+def c_sign(z):  # type: ignore[no-untyped-def]
+    r = abs(z)
+    if r == 0:
+        return z * 0
+    return z / r
+
+
+def c_isnan(z):  # type: ignore[no-untyped-def]
+    return math.isnan(z.real) or math.isnan(z.imag)
+
+
+def c_isinf(z):  # type: ignore[no-untyped-def]
+    return math.isinf(z.real) or math.isinf(z.imag)
+
+
+def c_isfinite(z):  # type: ignore[no-untyped-def]
+    return math.isfinite(z.real) and math.isfinite(z.imag)
+
+
+def c_round(z):  # type: ignore[no-untyped-def]
+    return complex(round_even(z.real), round_even(z.imag))

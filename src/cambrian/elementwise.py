@@ -1,0 +1,307 @@
+"""The elementwise engine of the array namespace: one :class:`Elementwise` per function of the standard.
+
+A function is a scalar definition in the kernel language (plus one for complex operands where the
+formula differs), a dtype rule and the matching NumPy ufunc. A call resolves the operands' dtypes (the
+standard's promotion, Python scalars weak as in NEP 50), allocates the result on the operands' device
+and runs one of two paths with the same semantics:
+
+* **kernel**: a kernel generated from the scalar definition (``vectorize``'s generator) on the device.
+  Broadcast operands are passed as stride-0 views and mergeable dimensions are collapsed, so a function
+  compiles one kernel per (dtypes, scalar positions, dimensions after collapsing), never per shape;
+* **host**: on devices whose memory is host memory and whose launches are synchronous (``cpu``,
+  ``interp``), NumPy's ufunc works in place on that memory, split over the device's threads for large
+  arrays (NumPy releases the GIL in its loops and uses SIMD math, which Numba here lacks).
+
+Inside kernels the same object is a device function (``cb.exp(x)`` in a kernel is the scalar
+definition): ``__cambrian_overload__`` picks the real or complex definition by argument dtype.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from . import config, dtypes
+from .backends.base import ArrayArg, Device
+from .errors import PlacementError
+from .vectorize import Vectorized
+
+#: Rules of the result dtype from the promoted operand dtype ``p`` (and the device's default float).
+RULES = ("same", "float", "bool", "real", "compare")
+
+#: Dtype groups (the standard's "numeric", "real numeric", ... as sets of dtype names).
+GROUPS: dict[str, frozenset[str]] = {
+    "any": frozenset(dtypes.ALL),
+    "numeric": frozenset(dtypes.INTEGER + dtypes.FLOATING + dtypes.COMPLEX),
+    "real": frozenset(dtypes.BOOL + dtypes.INTEGER + dtypes.FLOATING),
+    "float": frozenset(dtypes.FLOATING + dtypes.COMPLEX),
+    "real float": frozenset(dtypes.FLOATING),
+    "integer": frozenset(dtypes.INTEGER),
+    "integer or bool": frozenset(dtypes.BOOL + dtypes.INTEGER),
+    "bool": frozenset(dtypes.BOOL),
+}
+
+
+#: Host-memory devices run NumPy below this many elements, a kernel from it on (read from
+#: ``CAMBRIAN_HOST_MATH_MAX`` at import; tests set it to 0 to check the kernels of ``cpu``).
+HOST_MATH_MAX = config.host_math_max()
+
+
+class _View:
+    """A device array seen with other shape/strides (stride 0 for broadcast dimensions): the launch
+    protocol (``device``, ``shape``, ``dtype``, ``__cambrian_array__``), no copy."""
+
+    __slots__ = ("_arg", "device", "dtype", "shape")
+
+    def __init__(self, device: Device, arg: ArrayArg, shape: tuple[int, ...], strides: tuple[int, ...]):
+        self.device, self.shape, self.dtype = device, shape, np.dtype(arg.dtype)
+        view = None
+        if arg.view is not None:
+            view = np.lib.stride_tricks.as_strided(arg.view, shape, tuple(s * arg.view.itemsize
+                                                                        for s in strides))
+        self._arg = ArrayArg(arg.buffer, arg.offset, shape, strides, arg.dtype, view)
+
+    def __cambrian_array__(self) -> ArrayArg:
+        return self._arg
+
+
+def broadcast_strides(arg: ArrayArg, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Element strides of ``arg`` broadcast to ``shape`` (0 where it is broadcast)."""
+    lead = len(shape) - len(arg.shape)
+    return (0,) * lead + tuple(0 if n == 1 and m != 1 else s
+                               for n, m, s in zip(arg.shape, shape[lead:], arg.strides, strict=True))
+
+
+def collapse(shape: tuple[int, ...], strides: list[tuple[int, ...]]) -> tuple[tuple[int, ...],
+                                                                              list[tuple[int, ...]]]:
+    """Merge neighbouring dimensions that every operand walks as one (and drop size-1 dimensions):
+    fewer dimensions, fewer kernels, cheaper index arithmetic."""
+    keep = [d for d, n in enumerate(shape) if n != 1] or [len(shape) - 1]
+    dims = [[shape[d], *(st[d] for st in strides)] for d in keep]
+    out = [dims[0]]
+    for cur in dims[1:]:
+        prev = out[-1]
+        if all(p == c * cur[0] for p, c in zip(prev[1:], cur[1:], strict=True)):
+            out[-1] = [prev[0] * cur[0], *cur[1:]]
+        else:
+            out.append(cur)
+    return tuple(d[0] for d in out), [tuple(d[k + 1] for d in out) for k in range(len(strides))]
+
+
+class Elementwise:
+    """One elementwise function of the namespace (see the module docstring)."""
+
+    __cambrian_func__ = True
+
+    def __init__(self, name: str, fn: Callable[..., Any], ufunc: Any, *, rule: str = "same",
+                 group: str = "numeric", variants: dict[str, Callable[..., Any]] | None = None,
+                 doc: str = ""):
+        assert rule in RULES, rule
+        self.__name__ = self.__qualname__ = self.name = name
+        self.py_func, self.ufunc, self.rule, self.group = fn, ufunc, rule, group
+        #: Scalar definitions per operand kind ("complex", "uint", "int", "bool", "integer" for all
+        #: three, "float"); ``fn`` serves the rest.
+        self.variants = variants or {}
+        self.nin = fn.__code__.co_argcount
+        self.__doc__ = doc or f"Elementwise ``{name}`` of the array API standard, on the operands' device."
+        self._vec: dict[tuple[Any, bool], Vectorized] = {}
+        self._types: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}
+
+    def __repr__(self) -> str:
+        return f"<cambrian elementwise function {self.name}>"
+
+    def __cambrian_overload__(self, argtypes: Sequence[str]) -> Callable[..., Any]:
+        """The scalar definition for kernel arguments of ``argtypes``."""
+        return self.definition(dtypes.result_type(*argtypes))
+
+    def definition(self, dtype: str) -> Callable[..., Any]:
+        """The scalar definition that computes in ``dtype``."""
+        kind = dtypes.kind(dtype)
+        v = self.variants
+        fn = v.get(kind) or (v.get("integer") if kind in ("bool", "int", "uint") else None)
+        return fn or self.py_func
+
+    # -- types -----------------------------------------------------------------------------------
+    def types(self, ops: Sequence[str | tuple[str, str]], fp64: bool = True) -> tuple[str, tuple[str, ...]]:
+        """``(result dtype, dtypes the scalar definition computes in)`` for operands ``ops`` (dtype
+        names; Python scalars as ``("weak", kind)``) on a device with (``fp64``) or without float64."""
+        key = (*ops, fp64)
+        got = self._types.get(key)
+        if got is None:
+            got = self._types[key] = self._resolve(ops, fp64)
+        return got
+
+    def _resolve(self, ops: Sequence[str | tuple[str, str]], fp64: bool) -> tuple[str, tuple[str, ...]]:
+        try:
+            p = dtypes.result_type(*ops)
+        except TypeError:
+            raise TypeError(f"{self.name}: no common dtype for {_describe(ops)}") from None
+        if p not in GROUPS[self.group]:
+            raise TypeError(f"{self.name} is defined for {self.group} dtypes, got {_describe(ops)}")
+        compute = p
+        if self.rule == "float" and p not in GROUPS["float"]:
+            compute = "float64" if fp64 else "float32"
+        ret = {"same": compute, "float": compute, "bool": "bool", "compare": "bool",
+               "real": dtypes.real_of(compute)}[self.rule]
+        return ret, tuple(compute for _ in ops)
+
+    # -- call ------------------------------------------------------------------------------------
+    def __call__(self, *args: Any, out: Any = None) -> Any:
+        from .array._array import Array
+
+        if len(args) != self.nin:
+            raise TypeError(f"{self.name}() takes {self.nin} positional argument(s), got {len(args)}")
+        args = tuple(_operand(a, args, self.name) for a in args)
+        arrays = [a for a in args if isinstance(a, Array)]
+        if not arrays:
+            raise TypeError(f"{self.name}: at least one operand must be a cambrian.Array, got "
+                            f"{', '.join(type(a).__name__ for a in args)}")
+        device = arrays[0].device
+        for a in arrays:
+            if a.device != device:
+                raise PlacementError(f"{self.name}: operands are on {device} and {a.device}; move one "
+                                     f"with x.to_device({str(device)!r}) (data never moves implicitly)")
+        ops = [a.dtype.name if isinstance(a, Array) else ("weak", dtypes.weak_kind(a)) for a in args]
+        ret, compute = self.types(ops, device.supports_float64)
+        for a, o in zip(args, ops, strict=True):
+            if isinstance(o, tuple):
+                _check_scalar(a, compute[0], self.name)
+        shape = arrays[0].shape
+        for a in arrays[1:]:
+            if a.shape != shape:
+                shape = np.broadcast_shapes(*(a.shape for a in arrays))
+                break
+        if out is None:
+            out = Array._empty(shape, ret, device)
+        else:
+            _check_out(out, shape, ret, device, self.name)
+        if out.size == 0:
+            return out
+        impl = device.impl
+        if impl.host_memory and not impl.asynchronous and (device.backend == "interp"
+                                                           or out.size < HOST_MATH_MAX):
+            self._host(args, compute, out)
+        elif any(isinstance(a, Array) and a._buffer is out._buffer and _overlaps(a, out) for a in arrays):
+            tmp = self(*args)  # an input overlaps the output in another layout: no race, as NumPy
+            from .vectorize import copy
+
+            copy(tmp, out=out)
+        else:
+            self._kernel(args, compute, out)
+        return out
+
+    def _host(self, args: Sequence[Any], compute: tuple[str, ...], out: Any) -> None:
+        from .array._array import Array
+
+        ins = [(a.__cambrian_array__().view if a.dtype.name == c else
+                a.__cambrian_array__().view.astype(c)) if isinstance(a, Array) else a
+               for a, c in zip(args, compute, strict=True)]
+        target = out.__cambrian_array__().view
+        with np.errstate(all="ignore"):
+            if out.size >= _SPLIT and target.ndim and target.shape[0] >= 2:
+                _threaded(self.ufunc, ins, target)
+            else:
+                self.ufunc(*ins, out=target)
+
+    def _kernel(self, args: Sequence[Any], compute: tuple[str, ...], out: Any) -> None:
+        from .array._array import Array
+
+        fn = self.definition(compute[0])
+        fp64 = out.device.supports_float64
+        vec = self._vec.get((fn, fp64))
+        if vec is None:
+            vec = self._vec[fn, fp64] = Vectorized(fn, typer=lambda ops: self.types(ops, fp64))
+        plain = all(not isinstance(a, Array) or (a.shape == out.shape and a.c_contiguous) for a in args)
+        if plain and out.c_contiguous:
+            vec(*args, out=out)
+            return
+        arrs = [a.__cambrian_array__() for a in args if isinstance(a, Array)]
+        oarg = out.__cambrian_array__()
+        shape, strides = collapse(out.shape, [oarg.strides, *(broadcast_strides(a, out.shape) for a in arrs)])
+        views = iter(_View(out.device, a, shape, st) for a, st in zip(arrs, strides[1:], strict=True))
+        launch = [next(views) if isinstance(a, Array) else a for a in args]
+        vec(*launch, out=_View(out.device, oarg, shape, strides[0]))
+
+def _describe(ops: Sequence[str | tuple[str, str]]) -> str:
+    return ", ".join(o if isinstance(o, str) else f"Python {o[1]}" for o in ops)
+
+
+def _operand(a: Any, args: Sequence[Any], name: str) -> Any:
+    """A cambrian.Array or Python scalar operand; NumPy data moves to the other operands' device
+    (explicitly host data, as kernel launches do); anything else is a TypeError."""
+    from .array._array import Array
+
+    if isinstance(a, Array | bool | int | float | complex):
+        return a
+    if isinstance(a, np.ndarray | np.generic):
+        device = next((b.device for b in args if isinstance(b, Array)), None)
+        if device is None:
+            raise TypeError(f"{name}: at least one operand must be a cambrian.Array")
+        from .array._creation import from_host
+
+        return from_host(np.asarray(a), device)
+    raise TypeError(f"{name}: unsupported operand type {type(a).__name__} (cambrian.Array or Python scalar)")
+
+
+def _check_scalar(value: Any, dtype: str, name: str) -> None:
+    """A Python int must fit an integer compute dtype (NumPy 2 raises OverflowError too)."""
+    if isinstance(value, int) and not isinstance(value, bool) and dtypes.is_integer(dtype):
+        info = np.iinfo(dtype)
+        if not info.min <= value <= info.max:
+            raise OverflowError(f"{name}: Python integer {value} out of bounds for {dtype}")
+
+
+def _check_out(out: Any, shape: tuple[int, ...], ret: str, device: Device, name: str) -> None:
+    from .array._array import Array
+
+    if not isinstance(out, Array):
+        raise TypeError(f"{name}: out must be a cambrian.Array, got {type(out).__name__}")
+    if out.device != device:
+        raise PlacementError(f"{name}: out is on {out.device}, the operands on {device}")
+    if out.shape != tuple(shape):
+        raise ValueError(f"{name}: out has shape {out.shape}, the result has shape {tuple(shape)}")
+    if not np.can_cast(ret, out.dtype, "same_kind"):
+        raise TypeError(f"{name}: cannot write the {ret} result into out of dtype {out.dtype.name}")
+
+
+def _overlaps(a: Any, out: Any) -> bool:
+    """True when ``a`` and ``out`` share bytes but are not the same elements in the same layout."""
+    if (a.offset, a.strides, a.shape) == (out.offset, out.strides, out.shape) or not a.size:
+        return False
+    from .backends.base import byte_extent
+
+    lo1, hi1 = byte_extent(a.shape, a.strides, a.offset, a.itemsize)
+    lo2, hi2 = byte_extent(out.shape, out.strides, out.offset, out.itemsize)
+    return lo1 < hi2 and lo2 < hi1
+
+
+#: Host-path arrays of at least this many elements are split over threads.
+_SPLIT = 1 << 16
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _threaded(ufunc: Any, ins: list[Any], target: np.ndarray) -> None:
+    """``ufunc(*ins, out=target)`` in chunks of the first axis, one per thread (NumPy releases the GIL)."""
+    global _POOL
+    workers = min(os.cpu_count() or 1, 8)
+    if workers == 1:
+        ufunc(*ins, out=target)
+        return
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(workers, thread_name_prefix="cambrian-host")
+    n = target.shape[0]
+    step = math.ceil(n / workers)
+    full = [np.broadcast_to(a, target.shape) if isinstance(a, np.ndarray) else a for a in ins]
+
+    def part(lo: int) -> None:
+        sl = slice(lo, lo + step)
+        with np.errstate(all="ignore"):
+            ufunc(*(a[sl] if isinstance(a, np.ndarray) else a for a in full), out=target[sl])
+
+    for f in [_POOL.submit(part, lo) for lo in range(0, n, step)]:
+        f.result()
