@@ -152,41 +152,52 @@ class Elementwise:
 
     # -- call ------------------------------------------------------------------------------------
     def __call__(self, *args: Any, out: Any = None) -> Any:
-        from .array._array import Array
-
         if len(args) != self.nin:
             raise TypeError(f"{self.name}() takes {self.nin} positional argument(s), got {len(args)}")
-        args = tuple(_operand(a, args, self.name) for a in args)
-        arrays = [a for a in args if isinstance(a, Array)]
-        if not arrays:
+        array_type = _array_type()
+        device = None
+        ops: list[Any] = []
+        for a in args:
+            if a.__class__ is array_type:
+                if device is None:
+                    device = a.device
+                elif a.device is not device and a.device != device:
+                    raise PlacementError(f"{self.name}: operands are on {device} and {a.device}; move one "
+                                         f"with x.to_device({str(device)!r}) (data never moves implicitly)")
+                ops.append(_NAMES[a.dtype])
+            elif a.__class__ in _WEAK:
+                ops.append(_WEAK[a.__class__])
+            else:  # subclasses, NumPy data, other objects: the slow path
+                return self(*(_operand(b, args, self.name) for b in args), out=out)
+        if device is None:
             raise TypeError(f"{self.name}: at least one operand must be a cambrian.Array, got "
                             f"{', '.join(type(a).__name__ for a in args)}")
-        device = arrays[0].device
-        for a in arrays:
-            if a.device != device:
-                raise PlacementError(f"{self.name}: operands are on {device} and {a.device}; move one "
-                                     f"with x.to_device({str(device)!r}) (data never moves implicitly)")
-        ops = [a.dtype.name if isinstance(a, Array) else ("weak", dtypes.weak_kind(a)) for a in args]
-        ret, compute = self.types(ops, device.supports_float64)
+        got = self._types.get((*ops, device.supports_float64))
+        ret, compute = got if got is not None else self.types(ops, device.supports_float64)
+        shape = None
         for a, o in zip(args, ops, strict=True):
-            if isinstance(o, tuple):
-                _check_scalar(a, compute[0], self.name)
-        shape = arrays[0].shape
-        for a in arrays[1:]:
-            if a.shape != shape:
-                shape = np.broadcast_shapes(*(a.shape for a in arrays))
+            if o.__class__ is tuple:
+                if o[1] == "int":
+                    _check_scalar(a, compute[0], self.name)
+            elif shape is None:
+                shape = a.shape
+            elif a.shape != shape:
+                shape = np.broadcast_shapes(*(b.shape for b in args if b.__class__ is array_type))
                 break
+        impl = device.impl
+        host = impl.host_memory and not impl.asynchronous
         if out is None:
-            out = Array._empty(shape, ret, device)
+            out = array_type._empty(shape, ret, device)
+            if host and out.size < HOST_MATH_MAX and out.size:
+                self._host(args, compute, out, np.ndarray(shape, out.dtype, buffer=out._buffer))
+                return out
         else:
             _check_out(out, shape, ret, device, self.name)
         if out.size == 0:
             return out
-        impl = device.impl
-        if impl.host_memory and not impl.asynchronous and (device.backend == "interp"
-                                                           or out.size < HOST_MATH_MAX):
-            self._host(args, compute, out)
-        elif any(isinstance(a, Array) and a._buffer is out._buffer and _overlaps(a, out) for a in arrays):
+        if host and (device.backend == "interp" or out.size < HOST_MATH_MAX):
+            self._host(args, compute, out, out.__cambrian_array__().view)
+        elif any(a.__class__ is array_type and a._buffer is out._buffer and _overlaps(a, out) for a in args):
             tmp = self(*args)  # an input overlaps the output in another layout: no race, as NumPy
             from .vectorize import copy
 
@@ -195,13 +206,11 @@ class Elementwise:
             self._kernel(args, compute, out)
         return out
 
-    def _host(self, args: Sequence[Any], compute: tuple[str, ...], out: Any) -> None:
-        from .array._array import Array
-
-        ins = [(a.__cambrian_array__().view if a.dtype.name == c else
-                a.__cambrian_array__().view.astype(c)) if isinstance(a, Array) else a
+    def _host(self, args: Sequence[Any], compute: tuple[str, ...], out: Any, target: np.ndarray) -> None:
+        array_type = _array_type()
+        ins = [(a.__cambrian_array__().view if _NAMES[a.dtype] == c else
+                a.__cambrian_array__().view.astype(c)) if a.__class__ is array_type else a
                for a, c in zip(args, compute, strict=True)]
-        target = out.__cambrian_array__().view
         with np.errstate(all="ignore"):
             if out.size >= _SPLIT and target.ndim and target.shape[0] >= 2:
                 _threaded(self.ufunc, ins, target)
@@ -226,6 +235,22 @@ class Elementwise:
         views = iter(_View(out.device, a, shape, st) for a, st in zip(arrs, strides[1:], strict=True))
         launch = [next(views) if isinstance(a, Array) else a for a in args]
         vec(*launch, out=_View(out.device, oarg, shape, strides[0]))
+
+_ARRAY: list[type] = []
+#: dtype -> name (``np.dtype.name`` costs microseconds) and Python scalar type -> weak operand.
+_NAMES: dict[Any, str] = {np.dtype(n): n for n in dtypes.ALL}
+_WEAK = {bool: ("weak", "bool"), int: ("weak", "int"), float: ("weak", "float"),
+         complex: ("weak", "complex")}
+
+
+def _array_type() -> type:
+    """``cambrian.Array`` (imported on first use: the array package is built on this module)."""
+    if not _ARRAY:
+        from .array._array import Array
+
+        _ARRAY.append(Array)
+    return _ARRAY[0]
+
 
 def _describe(ops: Sequence[str | tuple[str, str]]) -> str:
     return ", ".join(o if isinstance(o, str) else f"Python {o[1]}" for o in ops)
