@@ -16,16 +16,18 @@ import ast
 import functools
 import inspect
 import math
+import re
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
+from types import FunctionType
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import config, dtypes
 from .backends import get_backend
-from .backends.base import ArrayArg, Device
+from .backends.base import Device
 from .compiler import ir
 from .errors import (
     CambrianError,
@@ -35,6 +37,7 @@ from .errors import (
     PlacementError,
     UnsupportedFeatureError,
 )
+from .host_args import launch_with_host_arrays
 from .queues import Event, completed
 
 _SCALAR_TYPES: dict[type, str] = {bool: "bool", int: "int64", float: "float64", complex: "complex128"}
@@ -54,7 +57,14 @@ class Func:
 
     __cambrian_func__ = True
 
-    def __init__(self, py_func: Callable[..., Any]):
+    def __init__(self, py_func: Callable[..., Any], signature: str | None = None):
+        self.signature = None if signature is None else parse_func_signature(signature)
+        if self.signature is not None and inspect.isfunction(py_func):
+            # The front end sees the Python function: a copy carries the declared types to it.
+            f = py_func
+            py_func = FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__)
+            functools.update_wrapper(py_func, f)
+            py_func.__cambrian_signature__ = self.signature  # type: ignore[attr-defined]
         self.py_func = py_func
         functools.update_wrapper(self, py_func)
 
@@ -65,9 +75,57 @@ class Func:
         return f"<cambrian.func {self.py_func.__qualname__}>"
 
 
-def func(py_func: Callable[..., Any]) -> Func:
-    """Decorator: mark ``py_func`` as a device function callable from kernels."""
-    return Func(py_func)
+def func(py_func: Callable[..., Any] | str | None = None, *, signature: str | None = None) -> Any:
+    """Decorator: mark ``py_func`` as a device function callable from kernels.
+
+    ``@func``, or with a Numba-style signature ``@func("int32(int32, int32)")`` (also
+    ``signature=...``; arrays as ``float32[:]``, ``"void(...)"`` for no result): arguments are then
+    cast to the declared types at every call, as Numba does, and the result to the declared type.
+    Without one, a device function is specialised on the types of the arguments of each call."""
+    if isinstance(py_func, str | list | tuple):
+        if signature is not None:
+            raise TypeError("cambrian.func: give the signature once (positionally or as signature=)")
+        py_func, signature = None, _one_signature(py_func)
+    if py_func is None:
+        if signature is not None:
+            parse_func_signature(signature)  # a bad signature fails here, at the decorator
+        return lambda f: func(f, signature=signature)
+    if not callable(py_func):
+        raise TypeError(f"cambrian.func decorates a Python function, not {type(py_func).__name__}")
+    return Func(py_func, signature)
+
+
+def _one_signature(sig: str | list[str] | tuple[str, ...]) -> str:
+    if isinstance(sig, str):
+        return sig
+    if len(sig) == 1 and isinstance(sig[0], str):
+        return sig[0]
+    raise TypeError(f"cambrian.func takes one signature string, got {sig!r}; device functions are "
+                    "specialised on their argument types at each call, so several are not needed")
+
+
+_FUNC_SIG = re.compile(r"^\s*(\w+)\s*\((.*)\)\s*$")
+_ARRAY_SIG = re.compile(r"^(\w+)\s*\[\s*(:\s*(?:,\s*:\s*)*)(?::\s*1\s*)?\]$")
+
+
+def parse_func_signature(sig: str) -> tuple[str | None, tuple[str | tuple[str, int], ...]]:
+    """``'int32(int32, float64[:, :])'`` -> ``('int32', ('int32', ('float64', 2)))``; ``void`` -> None."""
+    m = _FUNC_SIG.match(sig) if isinstance(sig, str) else None
+    if m is None:
+        raise ValueError(f"bad device function signature {sig!r}; expected like 'int32(int32, float32[:])'")
+    try:
+        ret = None if m.group(1) in ("void", "none") else dtypes.name(m.group(1))
+        params: list[str | tuple[str, int]] = []
+        for part in re.split(r",(?![^\[]*\])", m.group(2)):
+            part = part.strip()
+            arr = _ARRAY_SIG.match(part)
+            if arr:
+                params.append((dtypes.name(arr.group(1)), arr.group(0).count(":") - arr.group(0).count(":1")))
+            elif part:
+                params.append(dtypes.name(part))
+    except TypeError as exc:
+        raise ValueError(f"bad device function signature {sig!r}: {exc}") from None
+    return ret, tuple(params)
 
 
 _WORKITEM_CALLS = frozenset(("get_global_id", "get_local_id", "get_group_id", "get_global_size",
@@ -265,7 +323,7 @@ class _Launcher:
     def __call__(self, *args: Any) -> Event:
         device, key, launch_args, host_arrays = self._bind(args)
         if host_arrays:
-            return _launch_with_host_arrays(self, device, args, launch_args, host_arrays, key)
+            return launch_with_host_arrays(self, device, args, launch_args, host_arrays, key)
         return self._launch(device, self.kernel._spec(device, key, args), launch_args)
 
     def prepare(self, *args: Any) -> tuple[Prepared, list[Any]]:
@@ -341,63 +399,6 @@ class Prepared(NamedTuple):
 
     def __call__(self, launch_args: list[Any]) -> Event:
         return self.launch(self.device, self.queue, self.program, self.gsize, self.lsize, launch_args)
-
-
-def _launch_with_host_arrays(launcher: _Launcher, device: Device, args: Sequence[Any], launch_args: list[Any],
-                             host_arrays: list[int], key: tuple[Any, ...]) -> Event:
-    """NumPy arguments: zero-copy views on host-memory devices, else copied in and (if written) out."""
-    kern = launcher.kernel
-    backend = device.impl
-    host_memory = backend.host_memory
-    staged: list[tuple[int, np.ndarray, Any]] = []
-    for i in host_arrays:
-        a: np.ndarray = args[i]
-        dtypes.name(a.dtype)
-        src = a if (host_memory and a.flags.aligned and all(s % a.itemsize == 0 for s in a.strides)) \
-            else np.ascontiguousarray(a)
-        if host_memory and src is a:
-            launch_args[i] = ArrayArg(None, 0, a.shape, tuple(s // a.itemsize for s in a.strides),
-                                      a.dtype.name, view=a)
-            continue
-        if dtypes.needs_float64(src.dtype.name) and not device.supports_float64:
-            raise UnsupportedFeatureError(f"kernel {kern.name}: argument {kern._params[i]!r} is "
-                                          f"{src.dtype.name} but device {device} has no float64 support")
-        buf = backend.alloc(device, src.nbytes)
-        backend.write(device, buf, 0, src, device.queue)
-        strides = tuple(s // src.itemsize for s in src.strides) if src.ndim else ()
-        view = backend.host_view(device, buf)
-        if view is not None:
-            view = view[: src.nbytes].view(src.dtype).reshape(src.shape)
-        launch_args[i] = ArrayArg(buf, 0, src.shape, strides, src.dtype.name, view=view)
-        staged.append((i, src, buf))
-    spec = kern._spec(device, key, args)
-    event = launcher._launch(device, spec, launch_args)
-    written = _written_params(spec.module)
-    for i, src, buf in staged:
-        if kern._params[i] in written or spec.module.kernel.params[i].name in written:
-            out = src if src is args[i] else np.empty_like(src)
-            backend.read(device, buf, 0, out, device.queue)
-            if out is not args[i]:
-                np.copyto(args[i], out)
-    event.wait()
-    return event
-
-
-def _written_params(module: ir.Module) -> set[str]:
-    """Names of kernel array parameters that the kernel may write (stores and atomics)."""
-    written: set[str] = set()
-    for fn in (module.kernel, *module.funcs):
-        for stmt in fn.body:
-            for node in ir.walk(stmt):
-                if isinstance(node, ir.Store) and node.array is not None:
-                    written.add(node.array.name)
-                elif isinstance(node, ir.Call) and node.name.startswith("atomic_") and node.args:
-                    arr = node.args[0]
-                    if isinstance(arr, ir.Name):
-                        written.add(arr.name)
-    if module.funcs:  # arrays passed to device functions may be written there: be conservative
-        written.update(p.name for p in module.kernel.params if isinstance(p.type, ir.ArrayT))
-    return written
 
 
 def _check_local_size(launcher: _Launcher, device: Device) -> None:

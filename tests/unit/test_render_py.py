@@ -159,5 +159,6 @@ def test_hand_built_ir_with_while_and_select() -> None:
             ir.Return(loc=Loc("k.py", 3)))
     fn = ir.Function("k", (ir.Param("out", A("int64")),), None, body, (("x", i64),), True, py_name="k")
     src = render(ir.Module(fn)).text
-    check(src, r"v_x = \(0\)", r"while \(v_x < \(10\)\):", r"v_x = \(v_x \+ \(1\)\)",
+    check(src, r"v_x = \(0\)", r"while \(v_x < \(10\)\):",
+          r"v_x = np\.int64\(\(np\.uint64\(v_x\) \+ np\.uint64\(\(1\)\)\)\)",  # wraps (no nsw)
           r"v_out\[\(1\)\] = \(v_x if \(v_x == \(1\)\) else \(1\)\)", r"^    return$")

@@ -66,10 +66,10 @@ def ipow_s(a, b):
         return x - x
     e = b + 0
     r = x - x + 1
-    while e > 0:
+    while e > 0:  # products in uint64: Numba's signed `*` is `nsw` (overflow undefined to LLVM)
         if e & 1:
-            r = r * x
-        x = x * x
+            r = np.int64(np.uint64(r) * np.uint64(x))
+        x = np.int64(np.uint64(x) * np.uint64(x))
         e = e >> 1
     return r
 

@@ -213,8 +213,8 @@ class OpenCLBackend(Backend):
                     expanded = a.memo["opencl" if strided else "opencl-c"] = (
                         a.buffer, *(np.int64(v) for v in extra))
                 vals += expanded
-            else:
-                vals.append(a)
+            else:  # exactly the packed type (a bool is passed as uint8: PyOpenCL can't pack np.bool_)
+                vals.append(a if type(a) is dtype else dtype(a))
         if program.err is not None:
             vals.append(program.err)
             self._register_check(queue, program, args)

@@ -227,12 +227,43 @@ class CallMixin:
 
     def device_call(self, pyfunc: Any, node: ast.Call, loc: Loc, stmt: bool) -> Val:
         vals = [self.expr(a) for a in node.args]
-        argtypes = tuple(v.expr.type for v in vals)
-        fn = self.module.device_function(pyfunc, argtypes, loc)
+        sig = getattr(pyfunc, "__cambrian_signature__", None)
+        args = tuple(v.expr for v in vals) if sig is None else self._declared_args(pyfunc, sig[1], vals, loc)
+        fn = self.module.device_function(pyfunc, tuple(a.type for a in args), loc)
         self.note_callee(fn.name)
         if fn.ret is None and not stmt:
             raise KernelTypeError(f"device function {pyfunc.__qualname__!r} does not return a value", loc)
-        return Val(ir.CallFunc(fn.ret or VOID, func=fn.name, args=tuple(v.expr for v in vals), loc=loc))
+        out = Val(ir.CallFunc(fn.ret or VOID, func=fn.name, args=args, loc=loc))
+        if sig is not None and fn.ret is not None:
+            if sig[0] is None:
+                raise KernelTypeError(f"device function {pyfunc.__qualname__!r} is declared void but "
+                                      "returns a value", loc)
+            out = Val(cast(out, sig[0], loc))
+        return out
+
+    def _declared_args(self, pyfunc: Any, params: tuple[Any, ...], vals: list[Val],
+                       loc: Loc) -> tuple[ir.Expr, ...]:
+        """Arguments of a call of a device function with a signature: scalars cast to the declared
+        dtypes (as Numba converts them), arrays checked against the declared dtype and ndim."""
+        name = pyfunc.__qualname__
+        if len(params) != len(vals):
+            declared = _plural(len(params), "argument")
+            raise KernelTypeError(f"device function {name!r} is declared with {declared}, called with "
+                                  f"{len(vals)}", loc)
+        out = []
+        for k, (p, v) in enumerate(zip(params, vals, strict=True)):
+            t = v.expr.type
+            if isinstance(p, tuple):
+                if not isinstance(t, ir.ArrayT) or (t.dtype, t.ndim) != p:
+                    want = f"{p[0]}[{', '.join(':' * p[1])}]"
+                    raise KernelTypeError(f"argument {k + 1} of {name!r} is declared {want}, got {t}", loc)
+                out.append(v.expr)
+            elif isinstance(t, ir.ArrayT):
+                raise KernelTypeError(f"argument {k + 1} of {name!r} is declared {p}, got an array", loc)
+            else:
+                check_weak_fits(v, p, loc)
+                out.append(cast(v, p, loc))
+        return tuple(out)
 
 
 def _callee_name(func: ast.expr) -> str:
