@@ -18,6 +18,9 @@ from ..devices import resolve_device
 from ..errors import UnsupportedFeatureError
 from ..queues import Queue
 
+_DTYPES = {n: np.dtype(n) for n in dtypes.ALL}
+_FP64 = (np.dtype("float64"), np.dtype("complex128"))
+
 
 def check_dtype_on(device: Device, dtype: str) -> None:
     """Raise UnsupportedFeatureError when ``device`` cannot hold ``dtype`` (float64 on a device
@@ -62,10 +65,15 @@ class Array:
 
     @classmethod
     def _empty(cls, shape: tuple[int, ...], dtype: str, device: Device) -> Array:
-        """A new uninitialised C-contiguous array."""
-        check_dtype_on(device, dtype)
-        nbytes = math.prod(shape) * np.dtype(dtype).itemsize
-        return cls(device.impl.alloc(device, nbytes), device, shape, dtype, capacity=nbytes)
+        """A new uninitialised C-contiguous array (``dtype`` a supported dtype name; a hot path)."""
+        dt = _DTYPES.get(dtype)
+        if dt is None:
+            dt = np.dtype(dtypes.name(dtype))
+        if dt in _FP64 and not device.supports_float64:
+            check_dtype_on(device, dt.name)
+        nbytes = math.prod(shape) * dt.itemsize
+        return cls._new(device.impl.alloc(device, nbytes), device, tuple(shape), dt,
+                        contiguous_strides(shape, dt.itemsize), nbytes)
 
     def _view(self, offset: int, shape: tuple[int, ...], strides: tuple[int, ...]) -> Array:
         """A view of the same buffer: byte ``offset`` from the buffer start, byte ``strides``."""

@@ -21,6 +21,7 @@ from .. import config
 from ..errors import CompileError, KernelIndexError, LaunchError
 from ..queues import Event, Queue, completed
 from .base import ArrayArg, Backend, BackendUnavailable, Device
+from .host_pool import POOL
 
 ALIGN = 64
 
@@ -163,10 +164,7 @@ class CPUBackend(Backend):
 
     # -- allocator ---------------------------------------------------------------------------------
     def alloc(self, device: Device, nbytes: int) -> np.ndarray:
-        n = max(int(nbytes), 1)
-        raw = np.empty(n + ALIGN, np.uint8)
-        off = (-raw.ctypes.data) % ALIGN
-        return raw[off:off + n]
+        return POOL.alloc(nbytes)  # reused blocks: no page faults, no np.empty per array
 
     def write(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> Event:
         src = np.ascontiguousarray(host).reshape(-1).view(np.uint8)

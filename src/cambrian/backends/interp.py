@@ -55,6 +55,7 @@ from ..errors import KernelRuntimeError, LaunchError, Loc
 from ..queues import Event, Queue
 from . import interp_build, interp_source
 from .base import ArrayArg, Backend, Device
+from .host_pool import POOL
 from .interp_eval import CompiledFunction, FunctionCompiler, WorkItem, where
 
 MAX_WORK_GROUP_SIZE = 1024
@@ -265,7 +266,7 @@ class InterpBackend(Backend):
 
     # -- allocator: buffers are NumPy uint8 arrays in host memory -------------------------------
     def alloc(self, device: Device, nbytes: int) -> np.ndarray:
-        return np.empty(max(int(nbytes), 1), np.uint8)
+        return POOL.alloc(nbytes)  # reused blocks: no page faults, no np.empty per array
 
     def write(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> Event:
         data = np.ascontiguousarray(host).reshape(-1).view(np.uint8)
