@@ -7,7 +7,8 @@ buffer the driver allocates; ``np.dot`` takes 0.85 ms. So Cambrian allocates tha
 The driver does not own it, so it must outlive every command enqueued on the buffer, and a buffer's
 Python object can die while a kernel still writes it (a temporary dropped right after an
 asynchronous launch). When it dies, its memory waits here with the last event enqueued on the
-device's in-order queue and is freed once that event has completed.
+device's in-order queue; once that event has completed, the block joins a free list of its size class
+(bounded like the host pool, ``CAMBRIAN_POOL_BYTES``) and serves the next buffer of that size.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections import deque
 from typing import Any
 
 import numpy as np
+
+from .host_pool import POOL, size_class
 
 _PAGE, _HUGE = 4096, 2 << 20
 
@@ -43,15 +46,28 @@ class HostMemory:
         self._complete = cl.command_execution_status.COMPLETE
         self._lock = threading.Lock()
         self._waiting: deque[tuple[Any, np.ndarray]] = deque()
+        #: Completed blocks by size, reused by later buffers (no page faults on a reused block).
+        self._free: dict[int, list[np.ndarray]] = {}
+        self.free_bytes = 0
         self._buffer_type = _buffer_type(cl)
         #: The last event enqueued on the device's queue (set by every enqueue of the backend).
         self.last: Any = None
 
     def buffer(self, ctx: Any, nbytes: int) -> Any:
-        """A new read-write buffer of ``nbytes`` over Cambrian-owned host memory."""
+        """A new read-write buffer of at least ``nbytes`` over Cambrian-owned host memory (a block of
+        its size class, reused from a dead buffer when one has completed)."""
         self.collect()
+        size = size_class(nbytes)
+        free = self._free.get(size)
+        block = None
+        if free:
+            with self._lock:
+                if free:
+                    block = free.pop()
+                    self.free_bytes -= size
         mf = self._cl.mem_flags
-        buf = self._buffer_type(ctx, mf.READ_WRITE | mf.USE_HOST_PTR, hostbuf=aligned_host_memory(nbytes))
+        block = aligned_host_memory(size) if block is None else block
+        buf = self._buffer_type(ctx, mf.READ_WRITE | mf.USE_HOST_PTR, hostbuf=block)
         buf.cambrian_host = self
         return buf
 
@@ -67,7 +83,10 @@ class HostMemory:
                 event = self._waiting[0][0]
                 if event is not None and event.command_execution_status != self._complete:
                     break
-                self._waiting.popleft()
+                memory = self._waiting.popleft()[1]
+                if self.free_bytes + memory.size <= POOL.limit:  # keep it for reuse, bounded
+                    self._free.setdefault(memory.size, []).append(memory)
+                    self.free_bytes += memory.size
 
     @property
     def waiting(self) -> int:
