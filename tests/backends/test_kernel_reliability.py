@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import cambrian as cb
+from cambrian.testing import requires
 
 INT_DTYPES = ("int8", "int16", "int32", "int64")
 
@@ -200,3 +201,27 @@ def test_device_function_signature_casts_as_declared(device) -> None:
     np.testing.assert_array_equal(out, [-(2**31), 7, 0])  # int32 arithmetic wraps
     np.testing.assert_array_equal(f, np.float32(a * 1.5))
     assert add32(2, 3) == 5  # called from Python it is the Python function
+
+
+# -- #20.7: numpy.fmin / numpy.fmax ignore NaN -----------------------------------------------------
+@cb.kernel
+def fmin_fmax(a, b, out):
+    i = cb.get_global_id(0)
+    out[i, 0] = np.fmin(a[i], b[i])
+    out[i, 1] = np.fmax(a[i], b[i])
+    out[i, 2] = np.minimum(a[i], b[i])
+    out[i, 3] = np.fmax(a[i], 0.5)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "uint8"])
+def test_fmin_fmax_ignore_nan_as_numpy(device, dtype: str) -> None:
+    if dtype == "float64":
+        requires(device, "float64")
+    vals = [np.nan, 1.0, -1.0, np.inf, -np.inf, 2.0] if dtype.startswith("float") else [0, 1, 7, 3]
+    a, b = (x.ravel().astype(dtype) for x in np.meshgrid(vals, vals))
+    out = np.zeros((a.size, 4), dtype if dtype.startswith("float") else "float64")
+    with cb.using(device):
+        fmin_fmax[a.size](a, b, out)
+    want = np.stack([np.fmin(a, b), np.fmax(a, b), np.minimum(a, b), np.fmax(a, 0.5)], axis=1)
+    want = want.astype(out.dtype)
+    np.testing.assert_array_equal(out, want)  # (NaN == NaN here)

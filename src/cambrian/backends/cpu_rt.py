@@ -136,6 +136,17 @@ def maximum(a, b):
     return a if (a > b or a != a) else b
 
 
+@_inline
+def fmin(a, b):
+    """``np.fmin``: a NaN operand is ignored (NaN only when both are); ties give ``b``."""
+    return a if (b != b or a < b) else b
+
+
+@_inline
+def fmax(a, b):
+    return a if (b != b or a > b) else b
+
+
 # --------------------------------------------------------------------------- floats and complex
 
 

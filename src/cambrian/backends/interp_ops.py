@@ -275,12 +275,19 @@ def _complex_new(result: str) -> Fn:
     return lambda re, im=0.0: t(complex(float(re), float(im)))
 
 
+#: ``numpy.fmin``/``fmax``: a NaN operand is ignored (NaN only when both are); ties give ``b``.
+FMINMAX: dict[str, Fn] = {"fmin": lambda a, b: a if (b != b or a < b) else b,
+                          "fmax": lambda a, b: a if (b != b or a > b) else b}
+
+
 def intrinsic_fn(name: str, arg_dtypes: tuple[str, ...], result: str) -> Fn:
     """A scalar function for a value intrinsic (math, builtin, complex). Result coerced to ``result``."""
     if name == "min":
         return _minmax(np.minimum, len(arg_dtypes))
     if name == "max":
         return _minmax(np.maximum, len(arg_dtypes))
+    if name in ("fmin", "fmax"):
+        return FMINMAX[name]
     if name == "abs":
         return _abs(arg_dtypes[0], result)
     if name == "complex":

@@ -13,7 +13,7 @@ from ..errors import KernelSyntaxError, KernelTypeError, Loc
 from . import intrinsics, ir
 from .frontend_expr import ShapeRef
 from .frontend_resolve import Resolved, describe
-from .frontend_types import VOID, Val, cast, check_weak_fits, const, fold_math, weak_kind_of_dtype
+from .frontend_types import VOID, Val, cast, check_weak_fits, const, fit_int, fold_math, weak_kind_of_dtype
 
 ATOMIC_DTYPES = ("int32", "uint32", "int64", "uint64", "float32", "float64")
 _ARRAY_FORMS = ("local_array", "private_array")
@@ -60,8 +60,10 @@ class CallMixin:
         if kind == "intrinsic":
             return self.intrinsic_call(target.name, node, loc, stmt, fname)
         if kind == "dtype":
+            self.folding = True  # cb.uint64(2**64 - 1): a constant expression meets its dtype here
             (v,) = self.call_args(node, 1, 1, fname)
-            return Val(cast(v, target.name, loc))
+            self.folding = False
+            return Val(cast(fit_int(v, target.name, loc), target.name, loc))
         if kind == "func":
             return self.device_call(target.obj, node, loc, stmt)
         if kind == "builtin":

@@ -21,10 +21,13 @@ from .frontend_types import (
     Val,
     cast,
     const,
+    fit_int,
     fold_binary,
     fold_unary,
+    is_big_int,
     is_pure,
     promote,
+    settle_int,
     to_bool,
     unify,
 )
@@ -58,6 +61,7 @@ class ExprMixin:
         def bind_temp(self, val: Val, loc: Loc) -> Val | None: ...
         def call(self, node: ast.Call, stmt: bool = False) -> Any: ...
     cond_depth: int
+    folding: bool = False  # the expression being translated is an operand of + - * ... (may fold)
 
     # ------------------------------------------------------------------ dispatch
 
@@ -72,7 +76,16 @@ class ExprMixin:
         method = getattr(self, f"expr_{kind}", None)
         if method is None:
             raise KernelSyntaxError(f"{kind} expressions are not supported in kernels", self.loc(node))
-        return method(node)
+        # Integer constant expressions fold exactly (as Python computes them); only the operands of
+        # an operator may leave 64 bits, the value of a whole constant expression must not.
+        folding, self.folding = self.folding, False
+        try:
+            v = method(node)
+        finally:
+            self.folding = folding
+        if not folding and is_big_int(v):
+            v = settle_int(v, self.loc(node), ast.unparse(node) if kind != "Constant" else None)
+        return v
 
     def scalar(self, node: ast.expr, what: str = "this operand") -> Val:
         """An expression that must be a scalar."""
@@ -85,11 +98,10 @@ class ExprMixin:
     def expr_Constant(self, node: ast.Constant) -> Val:
         value = node.value
         if isinstance(value, (bool, int, float, complex)):
-            if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64:
+            if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64 \
+                    and not self.folding:
                 raise KernelTypeError(f"integer literal {value} does not fit in 64 bits", self.loc(node))
-            if isinstance(value, int) and value >= 2**63:
-                return const(value, self.loc(node), "uint64")
-            return const(value, self.loc(node))
+            return const(value, self.loc(node))  # a uint64 from [2**63, 2**64) once settled (expr())
         what = {str: "strings", bytes: "bytes literals"}.get(type(value), f"the constant {value!r}")
         raise KernelSyntaxError(f"{what} are not supported in kernels" if what.endswith("s")
                                 else f"{what} is not supported in kernels", self.loc(node))
@@ -232,8 +244,11 @@ class ExprMixin:
         if name not in BINOPS:
             raise KernelSyntaxError("the '@' (matrix multiply) operator is not supported in kernels",
                                     self.loc(node))
+        self.folding = True
         left = self.scalar(node.left, "an operand")
+        self.folding = True
         right = self.scalar(node.right, "an operand")
+        self.folding = False
         return self.binary(BINOPS[name], left, right, self.loc(node))
 
     def binary(self, op: str, a: Val, b: Val, loc: Loc) -> Val:
@@ -260,6 +275,8 @@ class ExprMixin:
             folded = fold_binary(op, a, b, dt, weak, loc)
             if folded is not None:
                 return folded
+        if is_big_int(a) or is_big_int(b):  # an exact constant that was not folded: must fit dt
+            a, b = fit_int(a, dt, loc), fit_int(b, dt, loc)
         return Val(ir.Binary(ir.Scalar(dt), op=op, left=cast(a, dt, loc), right=cast(b, dt, loc),
                              loc=loc), weak)
 
@@ -325,7 +342,9 @@ class ExprMixin:
 
     def expr_UnaryOp(self, node: ast.UnaryOp) -> Val:
         loc = self.loc(node)
+        self.folding = not isinstance(node.op, ast.Not)
         v = self.scalar(node.operand, "an operand")
+        self.folding = False
         if isinstance(node.op, ast.Not):
             return Val(ir.Unary(ir.BOOL, op="not", operand=to_bool(v, loc), loc=loc))
         op = {ast.USub: "neg", ast.UAdd: "pos", ast.Invert: "invert"}[type(node.op)]
@@ -341,6 +360,7 @@ class ExprMixin:
         folded = fold_unary(op, v, loc)
         if folded is not None:
             return folded
+        v = settle_int(v, loc, ast.unparse(node.operand))
         return Val(ir.Unary(v.expr.type, op=op, operand=v.expr, loc=loc), v.weak)
 
     def expr_IfExp(self, node: ast.IfExp) -> Val:

@@ -24,7 +24,7 @@ MATH_ALIASES = {"fabs": "fabs", "pow": "pow", "atan2": "atan2"}
 NUMPY_ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2",
                  "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "power": "pow",
                  "absolute": "abs", "minimum": "min", "maximum": "max", "conj": "conjugate",
-                 "fmin": "min", "fmax": "max", "real": "real", "imag": "imag"}
+                 "real": "real", "imag": "imag"}
 #: Builtins of the kernel language (``complex`` is a cast or the ``complex`` intrinsic).
 BUILTINS = {"range": "range", "len": "len", "abs": "abs", "min": "min", "max": "max"}
 BUILTIN_CASTS = {int: "int64", float: "float64", bool: "bool", complex: "complex128"}

@@ -158,14 +158,17 @@ def fold_binary(op: str, a: Val, b: Val, dt: str, weak: str, loc: Loc | None) ->
         return None
     if op == "pow" and weak == "int" and y.value < 0:  # type: ignore[operator]
         return None
+    if op == "pow" and weak == "int" and abs(x.value) > 1 and y.value * x.value.bit_length() > 4096:  # type: ignore
+        raise KernelTypeError(f"integer constant expression {x.value} ** {y.value} is far beyond 64 bits",
+                              loc)
     try:
         out = _FOLD[op](x.value, y.value)
     except (ArithmeticError, TypeError, ValueError):
         return None
     if weak == "bool":
         out = bool(out) if op in ("and", "or", "xor") else None
-    elif weak == "int":
-        out = out if isinstance(out, int) and -(2**63) <= out < 2**63 else None
+    elif weak == "int":  # exact, as Python computes it: out of 64 bits is rejected by settle_int()
+        out = out if isinstance(out, int) else None
     elif weak == "float":
         out = float(out) if isinstance(out, (int, float)) and math.isfinite(out) else None
     elif weak == "complex":
@@ -188,9 +191,45 @@ def fold_unary(op: str, v: Val, loc: Loc | None) -> Val | None:
         out = ~e.value  # type: ignore[operator]
     else:
         return None
-    if isinstance(out, int) and not -(2**63) <= out < 2**63:
-        return None
     return Val(ir.Const(e.type, value=out, loc=loc), v.weak)
+
+
+def is_big_int(v: Val) -> bool:
+    """A weak integer constant outside int64 (exact while constant expressions are folded)."""
+    e = v.expr
+    return v.weak == "int" and isinstance(e, ir.Const) and not -(2**63) <= e.value < 2**63  # type: ignore[operator]
+
+
+def settle_int(v: Val, loc: Loc | None, text: str | None = None) -> Val:
+    """The value of a whole integer constant expression (``text``; None for a lone literal): it must
+    fit in int64, as NumPy 2 requires of a Python int meeting int64 (OverflowError), else a
+    KernelTypeError. A lone literal in ``[2**63, 2**64)`` is a uint64 constant."""
+    if not is_big_int(v):
+        return v
+    value = v.expr.value  # type: ignore[attr-defined]
+    if text is None:
+        if 0 <= value < 2**64:
+            return const(value, loc, "uint64")
+        raise KernelTypeError(f"integer literal {value} does not fit in 64 bits", loc)
+    raise KernelTypeError(f"integer constant expression {text} = {value} does not fit in int64 (NumPy 2 "
+                          "raises OverflowError); compute it in floats (2.0 ** 70) or keep it in range", loc)
+
+
+def fit_int(v: Val, dtype: str, loc: Loc | None) -> Val:
+    """A folded integer constant (possibly beyond int64) as an operand of a ``dtype`` operation: it
+    must fit an integer ``dtype`` (NumPy 2); a float or complex ``dtype`` takes it as Python does."""
+    if not is_big_int(v):
+        return v
+    if dtypes.is_integer(dtype):
+        check_weak_fits(v, dtype, loc)
+        return v
+    if dtype == "bool":
+        return Val(ir.Const(ir.BOOL, value=True, loc=v.expr.loc))
+    try:
+        value = float(v.expr.value)  # type: ignore[attr-defined, arg-type]
+    except OverflowError:
+        raise KernelTypeError(f"integer constant {v.expr.value} is too large for {dtype}", loc) from None  # type: ignore[attr-defined]
+    return Val(ir.Const(ir.Scalar(dtype), value=value, loc=v.expr.loc), "float")
 
 
 def weak_kind_of_dtype(dtype: str) -> str:

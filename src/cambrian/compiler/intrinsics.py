@@ -148,6 +148,8 @@ _add(
     Intrinsic("abs", "builtin", (1, 1), _abs, None, "abs(x): wraps for the most negative int"),
     Intrinsic("min", "builtin", (2, -1), _minmax, None, "min(a, b, ...): NaN-propagating like NumPy"),
     Intrinsic("max", "builtin", (2, -1), _minmax, None, "max(a, b, ...): NaN-propagating like NumPy"),
+    Intrinsic("fmin", "builtin", (2, 2), _minmax, None, "numpy.fmin(a, b): a NaN operand is ignored"),
+    Intrinsic("fmax", "builtin", (2, 2), _minmax, None, "numpy.fmax(a, b): a NaN operand is ignored"),
     Intrinsic("complex", "complex", (1, 2), _complex_new, None, "complex(re, im=0)"),
     Intrinsic("real", "complex", (1, 1), _real_imag, None, "z.real"),
     Intrinsic("imag", "complex", (1, 1), _real_imag, None, "z.imag"),

@@ -100,7 +100,8 @@ class CRenderer:
         out |= {n: s for n, s in self.workitem.items()}
         out |= {n: f"{self.math_fn(n, 'float64')} / cb_{n}_<dtype>" for n in ("isnan", "isinf", "isfinite")}
         out |= {"abs": "cb_abs_<int> / fabs / cb_cabs_<complex>", "min": "cb_min_<dtype>",
-                "max": "cb_max_<dtype>", "complex": "cb_make_<complex>", "real": ".re", "imag": ".im",
+                "max": "cb_max_<dtype>", "fmin": "cb_fmin_<dtype>", "fmax": "cb_fmax_<dtype>",
+                "complex": "cb_make_<complex>", "real": ".re", "imag": ".im",
                 "conjugate": "cb_conj_<complex>"}
         out |= {n: "/".join(s) for n, s in self.atomic_int.items()}
         return out

@@ -112,12 +112,14 @@ def _int_pow(r: CRenderer, dt: str, space: str) -> tuple[str, list[Dep]]:
     return code, []
 
 
-def _minmax(op: str) -> Gen:
+def _minmax(op: str, ignore_nan: bool = False) -> Gen:
     def gen(r: CRenderer, dt: str, space: str) -> tuple[str, list[Dep]]:
         T = r.ctype(dt)
-        name = helper_name("min" if op == "<" else "max", dt)
+        name = helper_name(("f" if ignore_nan else "") + ("min" if op == "<" else "max"), dt)
         if dt == "bool":
             expr = "a && b" if op == "<" else "a || b"
+        elif dtypes.is_float(dt) and ignore_nan:  # np.fmin/np.fmax: a NaN b gives a, NaN a gives b
+            expr = f"(b != b || a {op} b) ? a : b"
         elif dtypes.is_float(dt):  # np.minimum/np.maximum: NaN in a wins, else a if strictly better
             expr = f"(a != a) ? a : ((a {op} b) ? a : b)"
         else:
@@ -263,7 +265,8 @@ def _bounds_check(r: CRenderer, dt: str, space: str) -> tuple[str, list[Dep]]:
 #: kind -> generator. ``render_c`` asks for ``(kind, dtype, space)`` and gets ``helper_name(...)``.
 GENERATORS: dict[str, Gen] = {
     "fdiv": _fdiv, "mod": _mod, "shl": _shift(True), "shr": _shift(False), "pow": _int_pow,
-    "min": _minmax("<"), "max": _minmax(">"), "abs": _int_abs,
+    "min": _minmax("<"), "max": _minmax(">"), "fmin": _minmax("<", True), "fmax": _minmax(">", True),
+    "abs": _int_abs,
     "isnan": _predicate("isnan"), "isinf": _predicate("isinf"), "isfinite": _predicate("isfinite"),
     "ctype": _ctype_def, "make": _cmake, "add": _cbinary("add"), "sub": _cbinary("sub"),
     "mul": _cbinary("mul"), "div": _cdiv, "neg": _cunary("neg"), "conj": _cunary("conj"),

@@ -36,7 +36,7 @@ RAW_UNARY = ("neg", "invert")
 #: Signed ops that LLVM may assume never overflow (``nsw``) unless rendered in uint64.
 WRAPPING = ("add", "sub", "mul")
 SPECIAL = ("get_global_id", "get_local_id", "get_group_id", "get_global_size", "get_local_size",
-           "get_num_groups", "abs", "min", "max", "complex", "real", "imag", "conjugate",
+           "get_num_groups", "abs", "min", "max", "fmin", "fmax", "complex", "real", "imag", "conjugate",
            "atomic_add", "atomic_sub", "atomic_min", "atomic_max", "atomic_xchg", "atomic_cas")
 
 
@@ -279,6 +279,8 @@ class ExprRenderer:
             for b in args[1:]:
                 out = f"rt.{name}imum({out}, {b})"
             return out
+        if name in ("fmin", "fmax"):
+            return f"rt.{name}({args[0]}, {args[1]})"
         if name == "complex":
             im = args[1] if len(args) > 1 else zero(src)
             return f"np.{self._dt(e)}(complex({args[0]}, {im}))"
