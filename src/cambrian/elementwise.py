@@ -18,6 +18,7 @@ definition): ``__cambrian_overload__`` picks the real or complex definition by a
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -198,10 +199,7 @@ class Elementwise:
         if host and (device.backend == "interp" or out.size < HOST_MATH_MAX):
             self._host(args, compute, out, out.__cambrian_array__().view)
         elif any(a.__class__ is array_type and a._buffer is out._buffer and _overlaps(a, out) for a in args):
-            tmp = self(*args)  # an input overlaps the output in another layout: no race, as NumPy
-            from .vectorize import copy
-
-            copy(tmp, out=out)
+            copy_into(self(*args), out=out)  # an input overlaps out in another layout: no race, as NumPy
         else:
             self._kernel(args, compute, out)
         return out
@@ -212,7 +210,9 @@ class Elementwise:
                 a.__cambrian_array__().view.astype(c)) if a.__class__ is array_type else a
                for a, c in zip(args, compute, strict=True)]
         with np.errstate(all="ignore"):
-            if out.size >= _SPLIT and target.ndim and target.shape[0] >= 2:
+            if self.ufunc is np.real or self.ufunc is np.imag:  # functions without a ufunc's out=
+                target[...] = self.ufunc(ins[0])
+            elif out.size >= _SPLIT and target.ndim and target.shape[0] >= 2:
                 _threaded(self.ufunc, ins, target)
             else:
                 self.ufunc(*ins, out=target)
@@ -261,8 +261,8 @@ def _operand(a: Any, args: Sequence[Any], name: str) -> Any:
     (explicitly host data, as kernel launches do); anything else is a TypeError."""
     from .array._array import Array
 
-    if isinstance(a, Array | bool | int | float | complex):
-        return a
+    if isinstance(a, Array | bool | int | float | complex) and not isinstance(a, np.generic):
+        return a  # (np.float64 is a float subclass, but NEP 50 makes NumPy scalars strong)
     if isinstance(a, np.ndarray | np.generic):
         device = next((b.device for b in args if isinstance(b, Array)), None)
         if device is None:
@@ -288,10 +288,16 @@ def _check_out(out: Any, shape: tuple[int, ...], ret: str, device: Device, name:
         raise TypeError(f"{name}: out must be a cambrian.Array, got {type(out).__name__}")
     if out.device != device:
         raise PlacementError(f"{name}: out is on {out.device}, the operands on {device}")
-    if out.shape != tuple(shape):
-        raise ValueError(f"{name}: out has shape {out.shape}, the result has shape {tuple(shape)}")
-    if not np.can_cast(ret, out.dtype, "same_kind"):
+    if out.shape != tuple(shape) and np.broadcast_shapes(out.shape, tuple(shape)) != out.shape:
+        raise ValueError(f"{name}: the operands broadcast to shape {tuple(shape)}, which does not fit out "
+                         f"of shape {out.shape}")
+    if not _same_kind(ret, _NAMES[out.dtype]):
         raise TypeError(f"{name}: cannot write the {ret} result into out of dtype {out.dtype.name}")
+
+
+@functools.cache
+def _same_kind(src: str, dst: str) -> bool:
+    return bool(np.can_cast(src, dst, "same_kind"))
 
 
 def _overlaps(a: Any, out: Any) -> bool:
@@ -330,3 +336,16 @@ def _threaded(ufunc: Any, ins: list[Any], target: np.ndarray) -> None:
 
     for f in [_POOL.submit(part, lo) for lo in range(0, n, step)]:
         f.result()
+
+
+def same(x):  # type: ignore[no-untyped-def]
+    """The element itself (the scalar definition of ``copy_into``)."""
+    return x
+
+
+def _np_copy(x: Any, out: np.ndarray) -> None:
+    np.copyto(out, x, casting="unsafe")
+
+
+#: ``copy_into(src, out=view)``: ``src`` broadcast to ``view`` and cast to its dtype, on the device.
+copy_into = Elementwise("copy", same, _np_copy, rule="same", group="any")
