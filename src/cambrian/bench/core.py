@@ -27,6 +27,7 @@ class Workload:
     ``kind`` names the kernel family implementations provide (``vadd_f32`` and ``vadd_f64`` share
     ``vadd``); ``work(size)`` counts work units (elements, pixels, multiply-adds, interactions) used to
     scale reduced-size runs and to compute bandwidth (``bytes_per_unit``) and GFLOP/s (``flops_per_unit``).
+    ``arrays_only`` workloads are array expressions: only array libraries (``Impl.array_library``) run them.
     """
 
     name: str
@@ -43,6 +44,7 @@ class Workload:
     bytes_per_unit: float = 0.0
     flops_per_unit: float = 0.0
     size_multiple: int = 1
+    arrays_only: bool = False  # array-expression workloads: only array libraries (Impl.array_library) run
 
     def fit(self, size: int) -> int:
         """``size`` rounded up to a multiple of ``size_multiple`` (tiled kernels need whole tiles)."""
@@ -95,6 +97,7 @@ class Impl:
     reduced: bool = False
     threaded: bool = False
     description: str = ""
+    array_library: bool = False  # an array namespace (NumPy, CuPy, Cambrian...): runs arrays_only workloads
 
 
 @dataclass

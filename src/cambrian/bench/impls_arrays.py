@@ -22,7 +22,17 @@ def _pi(x: Any, y: Any, xp: Any) -> Any:
     return 4.0 * xp.sum(x * x + y * y <= 1.0) / x.shape[0]
 
 
+def _array_pi(x: Any, y: Any, xp: Any) -> Any:
+    """Monte Carlo pi as the array articles write it (``count_nonzero`` spelled ``sum`` of a mask)."""
+    rs = x * x + y * y
+    hits = xp.sum(rs <= 1.0)
+    return 4.0 * hits / x.shape[0]
+
+
 FUNCS: dict[str, Callable[..., Any]] = {
+    "array_scale": lambda x, xp: x * 2,
+    "array_gaussian": lambda x, xp: xp.exp(-0.5 * x**2),
+    "array_pi": _array_pi,
     "vadd": lambda a, b, xp: a + b,
     "pi": _pi,
     "mandelbrot": lambda xs, ys, maxiter, xp: mandel_numpy(xs, ys, maxiter, xp=xp),
@@ -209,5 +219,5 @@ def _devices(tool: Tool) -> Callable[[], list[DeviceSpec]]:
 
 
 IMPLS = [Impl(t.name, t.name, _builder(t), requires=(t.module,), devices=_devices(t),
-              threaded=t.name == "dask", description=f"{t.name} array expressions")
+              threaded=t.name == "dask", description=f"{t.name} array expressions", array_library=True)
          for t in TOOLS.values()]

@@ -163,7 +163,9 @@ def plan(workloads: list[Workload], impls: list[Impl], opts: Options) -> list[Ta
     for w in workloads:
         for impl in impls:
             devs = where[impl.name]
-            if isinstance(devs, str):
+            if w.arrays_only and not impl.array_library:
+                tasks.append(Task(w, impl, None, "array expressions: array libraries only"))
+            elif isinstance(devs, str):
                 tasks.append(Task(w, impl, None, devs))
             else:
                 tasks.extend(Task(w, impl, d) for d in devs)

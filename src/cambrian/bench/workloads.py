@@ -165,6 +165,18 @@ def _nbody_check(result: object, ref: object) -> tuple[bool, str]:
     return True, ""
 
 
+def _normal_inputs(n: int, rng: np.random.Generator) -> Inputs:
+    return (rng.standard_normal(n),)
+
+
+def _scale_ref(inp: Inputs) -> np.ndarray:
+    return inp[0] * 2
+
+
+def _gaussian_ref(inp: Inputs) -> np.ndarray:
+    return np.exp(-0.5 * inp[0] ** 2)
+
+
 def _linear(n: int) -> float:
     return float(n)
 
@@ -203,6 +215,16 @@ WORKLOADS: list[Workload] = [
              size_multiple=TILE),
     Workload("nbody", "nbody", "N-body step, all pairs with softening (float32), size bodies", 4096, 256,
              64, 16, _nbody_inputs, _nbody_ref, _nbody_check, _square, flops_per_unit=20),
+    # The array-expression family (array libraries only: NumPy, CuPy, PyTorch, JAX, Dask, Cambrian arrays).
+    Workload("array_scale", "array_scale", "array expression x * 2 (float64)", 10_000_000, 100_000, 10_000,
+             1_000, _normal_inputs, _scale_ref, close(0.0), _linear, bytes_per_unit=16, flops_per_unit=1,
+             arrays_only=True),
+    Workload("array_gaussian", "array_gaussian", "array expression exp(-0.5 * x**2) (float64)", 10_000_000,
+             100_000, 10_000, 1_000, _normal_inputs, _gaussian_ref, close(1e-12), _linear,
+             bytes_per_unit=16, arrays_only=True),
+    Workload("array_pi", "array_pi", "Monte Carlo pi with arrays: rs = x*x + y*y; sum(rs <= 1.0) (float64)",
+             10_000_000, 100_000, 10_000, 1_000, _pi_inputs, _pi_ref, _pi_check_n, _linear,
+             bytes_per_unit=16, flops_per_unit=3, arrays_only=True),
 ]
 
 BY_NAME: dict[str, Workload] = {w.name: w for w in WORKLOADS}
