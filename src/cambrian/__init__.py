@@ -40,7 +40,6 @@ from .errors import (
 from .kernels import Func, Kernel, func, kernel
 from .queues import Event, Queue
 from .reduction import reduction
-from .reduction_ops import max, min, prod, sum
 from .vectorize import vectorize
 
 __version__ = "0.1.0"
@@ -83,14 +82,10 @@ __all__ = [
     "get_num_groups",
     "kernel",
     "local_array",
-    "max",
-    "min",
     "private_array",
-    "prod",
     "random",
     "reduction",
     "select_device",
-    "sum",
     "using",
     "vectorize",
     *_array_namespace.__all__,

@@ -25,8 +25,8 @@ def _sum_dtype(d: str) -> str:
 
 
 def _extreme(d: str, which: str) -> Any:
-    if d == "bool":
-        return which == "max"
+    if d == "bool":  # the identity of min is the largest value (True), of max the smallest
+        return which == "min"
     if dtypes.is_integer(d):
         info = np.iinfo(d)
         return info.max if which == "min" else info.min

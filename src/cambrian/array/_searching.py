@@ -1,4 +1,4 @@
-"""Searching functions (array API chapter): ``where`` so far (the rest arrives with part 2).
+"""Searching functions (array API chapter): ``where``, ``count_nonzero`` so far.
 
 ``where(condition, x1, x2)`` is elementwise: one more :class:`~cambrian.elementwise.Elementwise`, whose
 scalar definition is a select; inside kernels ``cb.where(c, a, b)`` is that select.
@@ -12,7 +12,7 @@ import numpy as np
 
 from ..elementwise import Elementwise
 
-__all__ = ["where"]
+__all__ = ["count_nonzero", "where"]
 
 
 def select(c, a, b):  # type: ignore[no-untyped-def]
@@ -28,3 +28,14 @@ def _np_where(c: Any, a: Any, b: Any, out: np.ndarray) -> None:
 #: dtype is that of ``x1`` and ``x2`` promoted; Python scalars are weak).
 where = Elementwise("where", select, _np_where, rule="same", group="any",
                     doc="Elements of ``x1`` where ``condition`` is true, else of ``x2`` (broadcasting).")
+
+
+def count_nonzero(x: Any, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
+    """The number of nonzero elements along ``axis`` (int64), on the array's device."""
+    from ._array import Array
+    from ._elementwise import FUNCTIONS
+    from ._statistical import sum as total
+
+    if not isinstance(x, Array):
+        raise TypeError(f"count_nonzero: x must be a cambrian.Array, got {type(x).__name__}")
+    return total(FUNCTIONS["not_equal"](x, 0), axis=axis, keepdims=keepdims, dtype="int64")

@@ -1,0 +1,274 @@
+"""Statistical functions (array API chapter): ``sum``, ``prod``, ``min``, ``max``, ``mean``, ``var``,
+``std``, ``cumulative_sum``, ``cumulative_prod``, with ``axis`` (int, tuple or None) and ``keepdims``.
+
+Reductions run on the array's device through :mod:`cambrian.reduction` (whole arrays: a chunked or tree
+reduction in two passes; over axes: the reduced axes moved last and merged, one work-item per result
+element). On host-memory devices with synchronous launches (``cpu``) NumPy reduces small arrays in place
+(under ``REDUCE_HOST_MAX`` elements), and on ``interp`` always. NumPy arrays passed to ``sum``/``prod``/
+``min``/``max`` keep the kernel API's behaviour (reduced on the default device, NumPy result).
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes
+from ..compiler.lang import get_global_id
+from ..kernels import kernel
+from ._array import Array
+from ._creation import from_host
+from ._manipulation import _contiguous, copy_into, permute_dims, reshape
+
+__all__ = ["cumulative_prod", "cumulative_sum", "max", "mean", "min", "prod", "std", "sum", "var"]
+
+#: Host-path bound of reductions on ``cpu`` (NumPy below, Cambrian's parallel reduction from here).
+REDUCE_HOST_MAX = 1 << 16
+_NP = {"sum": np.sum, "prod": np.prod, "min": np.min, "max": np.max}
+
+
+def axes_of(x: Array, axis: int | Sequence[int] | None, what: str) -> tuple[int, ...]:
+    """Normalised, sorted, distinct axes (all when None); AxisError-like ValueError/IndexError."""
+    if axis is None:
+        return tuple(range(x.ndim))
+    items = tuple(axis) if isinstance(axis, tuple | list) else (axis,)
+    out = []
+    for a in items:
+        a = int(a)
+        nd = builtins.max(x.ndim, 1)
+        if not -nd <= a < nd:
+            raise IndexError(f"{what}: axis {a} is out of bounds for an array of {x.ndim} dimension(s)")
+        out.append(a % nd)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{what}: repeated axis in {axis}")
+    return tuple(sorted(a for a in out if a < x.ndim))
+
+
+def _host(x: Array, size: int) -> bool:
+    impl = x.device.impl
+    return impl.host_memory and not impl.asynchronous and (x.device.backend == "interp"
+                                                            or size < REDUCE_HOST_MAX)
+
+
+def _kept_shape(x: Array, axes: tuple[int, ...], keepdims: bool) -> tuple[int, ...]:
+    return tuple(1 if k in axes else n for k, n in enumerate(x.shape) if keepdims or k not in axes)
+
+
+def _as_rows(x: Array, axes: tuple[int, ...], dtype: str | None = None) -> Array:
+    """``x`` as a 2-D (kept elements, reduced elements) array (a view when the layout allows; cast to
+    ``dtype`` on the way when given)."""
+    kept = [k for k in range(x.ndim) if k not in axes]
+    y = permute_dims(x, (*kept, *axes)) if x.ndim else x
+    rows = math.prod(x.shape[k] for k in kept)
+    cols = math.prod(x.shape[k] for k in axes)
+    if dtype is not None and dtype != x.dtype.name:
+        z = Array._empty(y.shape, dtype, x.device)
+        if z.size:
+            copy_into(y, out=z)
+        y = z
+    return reshape(_contiguous(y), (rows, cols))
+
+
+def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
+    from .. import reduction_ops  # built on the array package
+
+    if isinstance(x, np.ndarray) and not keepdims:
+        return getattr(reduction_ops, op)(x, axis=axis, **({"dtype": dtype} if op in ("sum", "prod") else {}))
+    if not isinstance(x, Array):
+        raise TypeError(f"{op}: x must be a cambrian.Array, got {type(x).__name__}")
+    axes = axes_of(x, axis, op)
+    d = x.dtype.name
+    if op in ("min", "max"):
+        if dtypes.is_complex(d):
+            raise TypeError(f"{op} of complex numbers is not defined")
+        acc = d
+        if any(x.shape[a] == 0 for a in axes) or (x.size == 0 and not axes):
+            raise ValueError(f"{op} of an empty array (along the axes {axes}) has no identity")
+    else:
+        acc = dtypes.name(dtype) if dtype is not None else reduction_ops._sum_dtype(d)
+    shape = _kept_shape(x, axes, keepdims)
+    if _host(x, x.size):
+        x.queue.synchronize()
+        with np.errstate(all="ignore"):
+            kwargs = {"dtype": acc} if op in ("sum", "prod") else {}
+            host = _NP[op](x.__cambrian_array__().view, axis=axes, keepdims=keepdims, **kwargs)
+        return from_host(np.asarray(host, dtype=acc).reshape(shape), x.device)
+    if not axes:
+        return _cast(x, acc)
+    if len(axes) == x.ndim:
+        r = reduction_ops._builtin(op, _contiguous(x), None, acc)
+    else:
+        r = reduction_ops._builtin(op, _as_rows(x, axes), 1, acc)
+    return reshape(r, shape)
+
+
+def _cast(x: Array, dtype: str) -> Array:
+    out = Array._empty(x.shape, dtype, x.device)
+    if out.size:
+        copy_into(x, out=out)
+    return out
+
+
+def sum(x: Array, /, *, axis: int | tuple[int, ...] | None = None, dtype: Any = None,
+        keepdims: bool = False) -> Array:
+    """Sum over ``axis`` (all axes when None): bool and signed ints accumulate in int64, unsigned in
+    uint64, floats and complex in their own dtype (or ``dtype``)."""
+    return _reduce("sum", x, axis, keepdims, dtype)
+
+
+def prod(x: Array, /, *, axis: int | tuple[int, ...] | None = None, dtype: Any = None,
+         keepdims: bool = False) -> Array:
+    """Product over ``axis`` (dtype rules of :func:`sum`)."""
+    return _reduce("prod", x, axis, keepdims, dtype)
+
+
+def min(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Array:
+    """Minimum over ``axis`` (NaN propagates; an empty reduction raises ValueError)."""
+    return _reduce("min", x, axis, keepdims, None)
+
+
+def max(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Array:
+    """Maximum over ``axis`` (NaN propagates; an empty reduction raises ValueError)."""
+    return _reduce("max", x, axis, keepdims, None)
+
+
+def _float_of(x: Array, what: str) -> str:
+    d = x.dtype.name
+    if dtypes.is_float(d) or dtypes.is_complex(d):
+        return d
+    if d == "bool" or dtypes.is_integer(d):  # NumPy's behaviour; the standard leaves it open
+        return "float64" if x.device.supports_float64 else "float32"
+    raise TypeError(f"{what}: unsupported dtype {d}")
+
+
+def _count(x: Array, axes: tuple[int, ...]) -> int:
+    return math.prod(x.shape[a] for a in axes)
+
+
+def mean(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Array:
+    """Arithmetic mean over ``axis`` (integers average in the default float dtype)."""
+    if not isinstance(x, Array):
+        raise TypeError(f"mean: x must be a cambrian.Array, got {type(x).__name__}")
+    ft = _float_of(x, "mean")
+    n = _count(x, axes_of(x, axis, "mean"))
+    total = _reduce("sum", x, axis, keepdims, ft)
+    return _divide(total, n)
+
+
+def _divide(total: Array, n: float) -> Array:
+    from ._elementwise import FUNCTIONS
+
+    one = 1.0 if n else math.nan  # an empty mean is NaN (0/0), as in NumPy
+    return FUNCTIONS["multiply"](total, one / n if n else one)
+
+
+def var(x: Array, /, *, axis: int | tuple[int, ...] | None = None, correction: float = 0.0,
+        keepdims: bool = False) -> Array:
+    """Variance over ``axis`` with ``correction`` (Bessel's: 1) subtracted from the element count."""
+    from ._elementwise import FUNCTIONS as F
+
+    if not isinstance(x, Array):
+        raise TypeError(f"var: x must be a cambrian.Array, got {type(x).__name__}")
+    ft = _float_of(x, "var")
+    axes = axes_of(x, axis, "var")
+    n = _count(x, axes)
+    m = mean(x, axis=axes, keepdims=True)
+    dev = F["subtract"](x, m)
+    sq = F["real"](F["multiply"](dev, F["conj"](dev))) if dtypes.is_complex(ft) else F["square"](dev)
+    total = _reduce("sum", sq, axes, keepdims, None)
+    return F["divide"](total, float(builtins.max(n - correction, 0)))  # no dof left: inf or NaN, as NumPy
+
+
+def std(x: Array, /, *, axis: int | tuple[int, ...] | None = None, correction: float = 0.0,
+        keepdims: bool = False) -> Array:
+    """Standard deviation over ``axis`` (the square root of :func:`var`)."""
+    from ._elementwise import FUNCTIONS
+
+    return FUNCTIONS["sqrt"](var(x, axis=axis, correction=correction, keepdims=keepdims))
+
+
+# -- cumulative ------------------------------------------------------------------------------------
+@kernel
+def _scan_sum(out, x, first):  # type: ignore[no-untyped-def]
+    r = get_global_id(0)
+    n = x.shape[1]
+    if first == 1:
+        out[r, 0] = 0
+    if n > 0:
+        s = x[r, 0]
+        out[r, first] = s
+        for j in range(1, n):
+            s = s + x[r, j]
+            out[r, j + first] = s
+
+
+@kernel
+def _scan_prod(out, x, first):  # type: ignore[no-untyped-def]
+    r = get_global_id(0)
+    n = x.shape[1]
+    if first == 1:
+        out[r, 0] = 1
+    if n > 0:
+        s = x[r, 0]
+        out[r, first] = s
+        for j in range(1, n):
+            s = s * x[r, j]
+            out[r, j + first] = s
+
+
+def _cumulative(op: str, x: Any, axis: int | None, dtype: Any, include_initial: bool) -> Array:
+    what = f"cumulative_{op}"
+    if not isinstance(x, Array):
+        raise TypeError(f"{what}: x must be a cambrian.Array, got {type(x).__name__}")
+    if axis is None:
+        if x.ndim > 1:
+            raise ValueError(f"{what}: axis is required for arrays of more than one dimension")
+        axis = 0
+    if x.ndim == 0:
+        raise ValueError(f"{what}: x must have at least one dimension")
+    (a,) = axes_of(x, axis, what)
+    from .. import reduction_ops
+
+    acc = dtypes.name(dtype) if dtype is not None else reduction_ops._sum_dtype(x.dtype.name)
+    first = int(bool(include_initial))
+    shape = list(x.shape)
+    shape[a] += first
+    if _host(x, x.size):
+        x.queue.synchronize()
+        host = _np_cumulative(op, x.__cambrian_array__().view, a, acc, first)
+        return from_host(host, x.device)
+    rows = _as_rows(x, (a,), acc)
+    out = Array._empty((rows.shape[0], rows.shape[1] + first), acc, x.device)
+    if rows.shape[0]:
+        scan: Callable[..., Any] = _scan_sum if op == "sum" else _scan_prod
+        scan[rows.shape[0]](out, rows, first)
+    moved = [*(n for k, n in enumerate(shape) if k != a), shape[a]]
+    order = list(range(x.ndim - 1))
+    order.insert(a, x.ndim - 1)
+    return permute_dims(reshape(out, tuple(moved)), tuple(order))
+
+
+def _np_cumulative(op: str, view: np.ndarray, axis: int, acc: str, first: int) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        body = (np.cumsum if op == "sum" else np.cumprod)(view, axis=axis, dtype=acc)
+    if not first:
+        return body
+    pad = list(body.shape)
+    pad[axis] = 1
+    return np.concatenate([np.full(pad, 0 if op == "sum" else 1, acc), body], axis=axis)
+
+
+def cumulative_sum(x: Array, /, *, axis: int | None = None, dtype: Any = None,
+                   include_initial: bool = False) -> Array:
+    """Running sums along ``axis`` (optional for 1-D arrays); ``include_initial`` prepends 0."""
+    return _cumulative("sum", x, axis, dtype, include_initial)
+
+
+def cumulative_prod(x: Array, /, *, axis: int | None = None, dtype: Any = None,
+                    include_initial: bool = False) -> Array:
+    """Running products along ``axis`` (optional for 1-D arrays); ``include_initial`` prepends 1."""
+    return _cumulative("prod", x, axis, dtype, include_initial)
