@@ -225,3 +225,65 @@ def test_fmin_fmax_ignore_nan_as_numpy(device, dtype: str) -> None:
     want = np.stack([np.fmin(a, b), np.fmax(a, b), np.minimum(a, b), np.fmax(a, 0.5)], axis=1)
     want = want.astype(out.dtype)
     np.testing.assert_array_equal(out, want)  # (NaN == NaN here)
+
+
+# -- #20.8: a run-time zero range() step raises KernelRuntimeError everywhere ----------------------
+@cb.kernel
+def strided_sum(out, step):
+    i = cb.get_global_id(0)
+    s = 0
+    for j in range(0, 10, step):
+        s += j
+    out[i] = s
+
+
+@cb.func
+def sum_by(n, step):
+    s = 0
+    for j in range(n, 0, step):
+        s += j
+    return s
+
+
+@cb.kernel
+def strided_sum_func(out, step):
+    out[cb.get_global_id(0)] = sum_by(10, step)
+
+
+def test_zero_range_step_at_run_time_raises(device) -> None:
+    out = np.zeros(3, np.int64)
+    with cb.using(device):
+        strided_sum[3](out, 3)
+        np.testing.assert_array_equal(out, [18] * 3)
+        with pytest.raises(cb.KernelRuntimeError, match=r"range\(\) step is zero in kernel 'strided_sum'"):
+            strided_sum[3](out, 0)
+        strided_sum_func[3](out, -4)
+        np.testing.assert_array_equal(out, [10 + 6 + 2] * 3)
+        with pytest.raises(cb.KernelRuntimeError, match=r"range\(\) step is zero .*test_kernel_reliability"):
+            strided_sum_func[3](out, 0)
+        strided_sum[3](out, 2)  # the error does not stick
+        np.testing.assert_array_equal(out, [20] * 3)
+
+
+# -- #19: atomic_min / atomic_max with NaN propagate NaN, like min/max and numpy.minimum -----------
+@cb.kernel
+def atomic_nan(h, v, old):
+    i = cb.get_global_id(0)
+    old[i, 0] = cb.atomic_min(h, i, 0, v[i])
+    old[i, 1] = cb.atomic_max(h, i, 1, v[i])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_atomic_min_max_propagate_nan(device, dtype: str) -> None:
+    requires(device, "atomics")
+    if dtype == "float64":
+        requires(device, "float64")
+    h0 = np.array([[1.0, 1.0], [np.nan, np.nan], [np.nan, np.nan], [2.0, 2.0], [0.0, 0.0]], dtype)
+    v = np.array([np.nan, 5.0, np.nan, -1.0, -0.0], dtype)
+    h, old = h0.copy(), np.zeros((5, 2), dtype)
+    with cb.using(device):
+        atomic_nan[5](h, v, old)
+    np.testing.assert_array_equal(old, h0)  # the old values are returned
+    np.testing.assert_array_equal(h[:, 0], np.minimum(h0[:, 0], v))
+    np.testing.assert_array_equal(h[:, 1], np.maximum(h0[:, 1], v))
+    assert np.signbit(h[4]).tolist() == [True, True]  # a tie stores the new value (-0.0)

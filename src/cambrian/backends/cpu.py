@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import config
-from ..errors import CompileError, KernelIndexError, LaunchError
+from ..errors import CompileError, KernelIndexError, KernelRuntimeError, LaunchError
 from ..queues import Event, Queue, completed
 from .base import ArrayArg, Backend, BackendUnavailable, Device
 from .host_pool import POOL
@@ -106,6 +106,7 @@ class CPUProgram:
         self.key = key
         self.name = module.kernel.py_name or module.kernel.name
         self.boundscheck = module.boundscheck
+        self.has_err = src.err
         from .cpu_rt import ERR_MAXDIM, ERR_SIZE
 
         self.err_size, self.err_maxdim = ERR_SIZE, ERR_MAXDIM
@@ -212,7 +213,7 @@ class CPUBackend(Backend):
             if vals[i].__class__ is not t:
                 vals[i] = t(vals[i])
         err = None
-        if program.boundscheck:
+        if program.has_err:
             err = np.zeros(program.err_size, np.int64)
             vals.append(err)
         try:
@@ -232,7 +233,7 @@ class CPUBackend(Backend):
                                    str(exc)) from exc
             raise
         if err is not None and err[0]:
-            queue.set_error(_index_error(program, err))
+            queue.set_error(_index_error(program, err) if err[0] == 1 else _zero_step_error(program, err))
         return completed(queue)
 
     def _run_nd(self, program: CPUProgram, gs: tuple[int, ...], ls: tuple[int, ...] | None,
@@ -281,6 +282,12 @@ def _is_numba_error(exc: Exception) -> bool:
     from numba.core.errors import NumbaError
 
     return isinstance(exc, NumbaError)
+
+
+def _zero_step_error(program: CPUProgram, err: np.ndarray) -> KernelRuntimeError:
+    site = int(err[1])
+    file, line = program.sites[site] if 0 <= site < len(program.sites) else ("<unknown>", 0)
+    return KernelRuntimeError(f"range() step is zero in kernel {program.name!r} at {file}:{line}")
 
 
 def _index_error(program: CPUProgram, err: np.ndarray) -> KernelIndexError:

@@ -258,6 +258,13 @@ def bc_atomic_cas(arr, idx, expected, val, err, site):
     return np.zeros(1, arr.dtype)[0]
 
 
+@_inline
+def zero_step(err, site):
+    """Record a ``range()`` step of zero (flag 2) at ``site``, once."""
+    if atomic_cas(err, (0,), 0, 2) == 0:
+        err[1] = site
+
+
 atomic_add, atomic_sub, atomic_min, atomic_max, atomic_xchg = (
     ATOMICS[f"atomic_{op}"] for op in ("add", "sub", "min", "max", "xchg"))
 bc_atomic_add, bc_atomic_sub, bc_atomic_min, bc_atomic_max, bc_atomic_xchg = (

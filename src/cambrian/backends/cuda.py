@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import config
+from .. import cache, config
 from ..compiler import ir
 from ..errors import CompileError, KernelRuntimeError
 from ..queues import Event, Queue, completed
@@ -144,7 +144,7 @@ class CUDAProgram:
 
     def __post_init__(self) -> None:
         self.label = self.module.kernel.py_name or self.name
-        self.boundscheck = self.module.boundscheck
+        self.boundscheck = self.module.needs_error_record  # bounds checks or a run-time range() step
 
     @property
     def py_name(self) -> str:
@@ -287,6 +287,7 @@ class CUDABackend(Backend):
         rendered = render(module)
         source, name = rendered.source, rendered.kernel_name
         label = module.kernel.py_name or name
+        key = cache.make_key(key, source)  # on disk: a renderer change is a new entry
         binary = cuda_nvrtc.cached_binary(key, source, options, kind, label)
         try:
             function = self._load(st, binary.data, name)

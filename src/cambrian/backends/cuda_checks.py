@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import KernelIndexError
+from ..errors import KernelIndexError, KernelRuntimeError
 from . import cuda_launch, cuda_nvrtc
 
 if TYPE_CHECKING:
@@ -69,6 +69,11 @@ def make_check(backend: CUDABackend, device: Device, program: CUDAProgram) -> Ca
         if record[0] != 0:
             with st.device:
                 program.errbuf.memset_async(0, record.nbytes, st.stream)
+            if record[0] == 2:
+                site_no, line = int(record[2]), int(record[1])
+                site = program.sites[site_no] if 0 <= site_no < len(program.sites) else None
+                where = f"{site.file}:{line}" if site is not None and site.file else f"line {line}"
+                raise KernelRuntimeError(f"range() step is zero in kernel {program.py_name!r} at {where}")
             raise KernelIndexError(bounds_message(program, record))
 
     return check

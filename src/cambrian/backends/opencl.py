@@ -256,8 +256,11 @@ class OpenCLBackend(Backend):
         if record[0] == 0:
             return
         self.cl.enqueue_copy(queue.native, program.err, np.zeros(8, np.int64), is_blocking=True)
-        _, line, site_no, index, size = (int(x) for x in record[:5])
+        flag, line, site_no, index, size = (int(x) for x in record[:5])
         site = program.sites[site_no] if 0 <= site_no < len(program.sites) else None
+        if flag == 2:
+            where = f"{site.file}:{line}" if site is not None and site.file else f"line {line}"
+            raise KernelRuntimeError(f"range() step is zero in kernel {program.py_name!r} at {where}")
         if site is None:
             raise KernelIndexError(f"index {index} out of bounds (size {size}) in kernel {program.py_name!r}")
         shape = site.shape or program.last_shapes.get(site.array)

@@ -39,7 +39,7 @@ class OpenCLProgram:
     params: tuple[str, ...]
     sites: list[Site]
     max_local: int  # CL_KERNEL_WORK_GROUP_SIZE
-    err: Any = None  # bounds-check record buffer (int64 x 8) when module.boundscheck
+    err: Any = None  # error record buffer (int64 x 8) when module.needs_error_record
     device: Device | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     check_pending: bool = False
@@ -102,11 +102,12 @@ class Builder:
         except ValueError as exc:  # a construct the C renderer cannot express (e.g. private atomics)
             raise CompileError(f"cannot render kernel {module.kernel.py_name or module.kernel.name!r} "
                                f"as OpenCL C: {exc}") from None
+        key = cache.make_key(key, rendered.source)  # on disk: a renderer change is a new entry
         built = self._load_binary(cl, ctx, device, key) or self._build_source(cl, ctx, device, module,
                                                                                rendered.source, key)
         kernel = cl.Kernel(built, rendered.kernel_name)
         plan, scalar_dtypes = arg_plan(module.kernel)
-        if module.boundscheck:
+        if module.needs_error_record:
             scalar_dtypes.append(None)
         kernel.set_scalar_arg_dtypes(scalar_dtypes)
         max_local = kernel.get_work_group_info(cl.kernel_work_group_info.WORK_GROUP_SIZE, device.handle)
@@ -114,7 +115,7 @@ class Builder:
                              rendered.source, plan, tuple(p.name for p in module.kernel.params),
                              rendered.sites, int(max_local), device=device, built=built,
                              scalar_dtypes=scalar_dtypes)
-        if module.boundscheck:
+        if module.needs_error_record:
             prog.err = cl.Buffer(ctx, cl.mem_flags.READ_WRITE | cl.mem_flags.COPY_HOST_PTR,
                                  hostbuf=np.zeros(8, np.int64))
         return self.memory.put(mem_key, prog)

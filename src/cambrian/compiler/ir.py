@@ -311,6 +311,13 @@ class Module:
         """Content hash (sha256 hex) of the whole module, locations included."""
         return hashlib.sha256(repr(self).encode()).hexdigest()
 
+    @property
+    def needs_error_record(self) -> bool:
+        """Do the generated functions take an error record? With bounds checks, and for a ``range()``
+        whose step is known only at run time (a zero step is an error, as in the interpreter)."""
+        return self.boundscheck or any(isinstance(n, For) and not isinstance(n.step, Const)
+                                       for f in (*self.funcs, self.kernel) for s in f.body for n in walk(s))
+
 
 # --------------------------------------------------------------------------- utilities
 

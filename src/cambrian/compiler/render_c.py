@@ -7,8 +7,10 @@ Conventions of the generated code (the backends rely on them):
 * A global array parameter ``a`` becomes ``T* a, long o_a, long n0_a.. [, long s0_a..]``: element
   offset, shape, and element strides (strides omitted for layout ``"C"``). bool elements are bytes;
   bool scalar parameters are passed as ``uchar``.
-* With ``module.boundscheck`` a trailing ``long* cb_err`` (8 longs, zeroed) receives, from the first
-  failing access, ``[flag, line, site, index, size]``; ``Rendered.sites[site]`` names the array and axis.
+* With ``module.needs_error_record`` (bounds checks, or a ``range()`` step known only at run time) a
+  trailing ``long* cb_err`` (8 longs, zeroed) receives, from the first error, ``[flag, line, site,
+  index, size]``: flag 1 a failing access (``Rendered.sites[site]`` names the array and axis), flag 2
+  a zero ``range()`` step (the loop runs no iteration; the site's array is empty).
 * CUDA kernels also take ``long long cb_gs0, cb_gs1, cb_gs2`` (the global size), last.
 """
 
@@ -126,7 +128,7 @@ class _Emitter(ExprMixin):
 
     def hidden(self) -> list[tuple[str, str]]:
         out = []
-        if self.module.boundscheck:
+        if self.module.needs_error_record:
             out.append((f"{self.r.space_qual('global')}{self.t('int64')}*", "cb_err"))
         return out + list(self.r.hidden_params)
 
@@ -209,6 +211,7 @@ class _Emitter(ExprMixin):
         else:
             self.emit(f"{L} {i}_step = {step};")
             step = f"{i}_step"
+            self.zero_step_check(step, s)
             cond = f"({step} > 0) ? ({i} < {stop}) : ({step} < 0 && {i} > {stop})"
         self.emit(f"for ({L} {i} = {start}; {cond}; {i} += {step}) {{")
         self.depth += 1
@@ -218,6 +221,15 @@ class _Emitter(ExprMixin):
         self.emit("}")
         self.depth -= 1
         self.emit("}")
+
+    def zero_step_check(self, step: str, s: ir.For) -> None:
+        """A zero step records flag 2 (as the interpreter raises); the loop then runs no iteration."""
+        loc = s.loc
+        self.sites.append(Site("", -1, loc.file if loc else "", loc.line if loc else 0))
+        q = self.r.ptr_qual("global")
+        flag = self.r.cas_call("int32", f"({q}int*)cb_err", "0", "2")
+        site, line = self.lit(len(self.sites) - 1, "int64"), self.lit(loc.line if loc else 0, "int64")
+        self.emit(f"if ({step} == 0 && {flag} == 0) {{ cb_err[1] = {line}; cb_err[2] = {site}; }}")
 
     def s_While(self, s: ir.While) -> None:
         self.emit(f"while ({self.ex(s.cond)}) {{")

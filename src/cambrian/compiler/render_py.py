@@ -44,7 +44,10 @@ class PySource:
     group_mode: bool  # barrier or local arrays: launched per work-group (``_launchg``)
     needs_local: bool  # uses local ids/sizes/group ids: the local size must be chosen
     array_params: tuple[int, ...]  # positions of array parameters
-    sites: tuple[tuple[str, int], ...]  # bounds-check site number -> (file, line)
+    sites: tuple[tuple[str, int], ...]  # bounds-check (or zero range step) site number -> (file, line)
+    #: every function takes the ``_err`` record: bounds checks, or a ``range()`` step known only at
+    #: run time (a zero step records flag 2 and its site; the host raises KernelRuntimeError)
+    err: bool = False
 
 
 def _scalar_locals(fn: ir.Function) -> list[tuple[str, str]]:
@@ -58,6 +61,7 @@ class PyRenderer(ExprRenderer):
         self.module = module
         self.cache = cache
         self.boundscheck = module.boundscheck
+        self.has_err = module.needs_error_record
         self.sites: list[tuple[str, int]] = []
         self.wi_funcs: set[str] = set()
         self.lines: list[str] = []
@@ -76,7 +80,7 @@ class PyRenderer(ExprRenderer):
         self.emit(indent, f"@njit({extra}{_JIT})")
 
     def err_param(self) -> list[str]:
-        return ["_err"] if self.boundscheck else []
+        return ["_err"] if self.has_err else []
 
     def params(self, fn: ir.Function) -> list[str]:
         return [mangle(p.name) for p in fn.params]
@@ -128,6 +132,8 @@ class PyRenderer(ExprRenderer):
         names = [self.tmp(b) for b in ("start", "stop", "step")]
         self.emit(indent, f"{', '.join(names)} = {start}, {stop}, {step}")
         a, b, c = names
+        self.emit(indent, f"if {c} == 0:")  # as the interpreter: an error (the loop runs no iteration)
+        self.emit(indent + 1, f"rt.zero_step(_err, {self.site(s)})")
         return f"range({a}, {b} if {c} != 0 else {a}, {c} if {c} != 0 else 1)"
 
     def _s_For(self, s: ir.For, ctx: Ctx, indent: int) -> None:
@@ -259,7 +265,8 @@ class PyRenderer(ExprRenderer):
             isinstance(n, ir.Call) and n.name in LOCAL_WI
             for f in (*m.funcs, m.kernel) for s in f.body for n in ir.walk(s))
         arrays = tuple(i for i, p in enumerate(m.kernel.params) if isinstance(p.type, ir.ArrayT))
-        return PySource("\n".join(self.lines) + "\n", group_mode, needs_local, arrays, tuple(self.sites))
+        return PySource("\n".join(self.lines) + "\n", group_mode, needs_local, arrays, tuple(self.sites),
+                        self.has_err)
 
 
 def _np_name(dtype: str) -> str:

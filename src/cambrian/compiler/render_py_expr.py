@@ -121,6 +121,7 @@ class ExprRenderer:
     """Expression half of :class:`cambrian.compiler.render_py.PyRenderer`."""
 
     boundscheck: bool
+    has_err: bool
     wi_funcs: set[str]
     sites: list[tuple[str, int]]
 
@@ -251,7 +252,7 @@ class ExprRenderer:
         args = [self.expr(a, ctx) for a in e.args]
         if e.func in self.wi_funcs:
             args.insert(0, ctx.fargs)
-        if self.boundscheck:
+        if self.has_err:
             args.append("_err")
         return f"{mangle(e.func, 'f_')}({', '.join(args)})"
 
