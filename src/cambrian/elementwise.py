@@ -40,6 +40,7 @@ GROUPS: dict[str, frozenset[str]] = {
     "any": frozenset(dtypes.ALL),
     "numeric": frozenset(dtypes.INTEGER + dtypes.FLOATING + dtypes.COMPLEX),
     "real": frozenset(dtypes.BOOL + dtypes.INTEGER + dtypes.FLOATING),
+    "real numeric": frozenset(dtypes.INTEGER + dtypes.FLOATING),
     "float": frozenset(dtypes.FLOATING + dtypes.COMPLEX),
     "real float": frozenset(dtypes.FLOATING),
     "integer": frozenset(dtypes.INTEGER),
@@ -101,10 +102,13 @@ class Elementwise:
 
     def __init__(self, name: str, fn: Callable[..., Any], ufunc: Any, *, rule: str = "same",
                  group: str = "numeric", variants: dict[str, Callable[..., Any]] | None = None,
-                 doc: str = ""):
+                 doc: str = "", host: Callable[..., Any] | None = None):
         assert rule in RULES, rule
         self.__name__ = self.__qualname__ = self.name = name
         self.py_func, self.ufunc, self.rule, self.group = fn, ufunc, rule, group
+        #: What the host path calls as ``host(*operands, out=)``: the ufunc, or a function that fixes
+        #: NumPy's results where they differ from the kernels (special values, integer powers).
+        self.host = host or ufunc
         #: Scalar definitions per operand kind ("complex", "uint", "int", "bool", "integer" for all
         #: three, "float"); ``fn`` serves the rest.
         self.variants = variants or {}
@@ -213,9 +217,9 @@ class Elementwise:
             if self.ufunc is np.real or self.ufunc is np.imag:  # functions without a ufunc's out=
                 target[...] = self.ufunc(ins[0])
             elif out.size >= _SPLIT and target.ndim and target.shape[0] >= 2:
-                _threaded(self.ufunc, ins, target)
+                _threaded(self.host, ins, target)
             else:
-                self.ufunc(*ins, out=target)
+                self.host(*ins, out=target)
 
     def _kernel(self, args: Sequence[Any], compute: tuple[str, ...], out: Any) -> None:
         from .array._array import Array

@@ -16,21 +16,22 @@ import numpy as np
 
 from ..elementwise import Elementwise
 from . import _scalar as s
+from . import _scalar_complex as c
 
 _I = {"integer": s.same}  # integers pass through floor/ceil/trunc/round unchanged
 _NOT_FLOAT = {"integer": s.false}
 
 #: name -> (definition, ufunc, rule, group, variants)
 TABLE: dict[str, tuple[Any, Any, str, str, dict[str, Any]]] = {
-    "abs": (s.absolute, np.absolute, "real", "numeric", {"complex": s.c_abs}),
-    "acos": (s.acos, np.arccos, "float", "numeric", {"complex": s.c_acos}),
-    "acosh": (s.acosh, np.arccosh, "float", "numeric", {"complex": s.c_acosh}),
+    "abs": (s.absolute, np.absolute, "real", "numeric", {"complex": c.c_abs}),
+    "acos": (s.acos, np.arccos, "float", "numeric", {"complex": c.c_acos}),
+    "acosh": (s.acosh, np.arccosh, "float", "numeric", {"complex": c.c_acosh}),
     "add": (s.add, np.add, "same", "numeric", {}),
-    "asin": (s.asin, np.arcsin, "float", "numeric", {"complex": s.c_asin}),
-    "asinh": (s.asinh, np.arcsinh, "float", "numeric", {"complex": s.c_asinh}),
-    "atan": (s.atan, np.arctan, "float", "numeric", {"complex": s.c_atan}),
+    "asin": (s.asin, np.arcsin, "float", "numeric", {"complex": c.c_asin}),
+    "asinh": (s.asinh, np.arcsinh, "float", "numeric", {"complex": c.c_asinh}),
+    "atan": (s.atan, np.arctan, "float", "numeric", {"complex": c.c_atan}),
     "atan2": (s.atan2, np.arctan2, "float", "real", {}),
-    "atanh": (s.atanh, np.arctanh, "float", "numeric", {"complex": s.c_atanh}),
+    "atanh": (s.atanh, np.arctanh, "float", "numeric", {"complex": c.c_atanh}),
     "bitwise_and": (s.bitwise_and, np.bitwise_and, "same", "integer or bool", {}),
     "bitwise_left_shift": (s.bitwise_left_shift, np.left_shift, "same", "integer", {}),
     "bitwise_invert": (s.bitwise_invert, np.invert, "same", "integer or bool", {}),
@@ -40,27 +41,27 @@ TABLE: dict[str, tuple[Any, Any, str, str, dict[str, Any]]] = {
     "ceil": (s.ceil, np.ceil, "same", "real", _I),
     "conj": (s.same, np.conjugate, "same", "numeric", {"complex": s.conj}),
     "copysign": (s.copysign, np.copysign, "float", "real", {}),
-    "cos": (s.cos, np.cos, "float", "numeric", {"complex": s.c_cos}),
-    "cosh": (s.cosh, np.cosh, "float", "numeric", {"complex": s.c_cosh}),
+    "cos": (s.cos, np.cos, "float", "numeric", {"complex": c.c_cos}),
+    "cosh": (s.cosh, np.cosh, "float", "numeric", {"complex": c.c_cosh}),
     "divide": (s.divide, np.divide, "float", "numeric", {}),
     "equal": (s.equal, np.equal, "compare", "any", {}),
-    "exp": (s.exp, np.exp, "float", "numeric", {"complex": s.c_exp}),
-    "expm1": (s.expm1, np.expm1, "float", "numeric", {"complex": s.c_expm1}),
+    "exp": (s.exp, np.exp, "float", "numeric", {"complex": c.c_exp}),
+    "expm1": (s.expm1, np.expm1, "float", "numeric", {"complex": c.c_expm1}),
     "floor": (s.floor, np.floor, "same", "real", _I),
-    "floor_divide": (s.floor_divide, np.floor_divide, "same", "real", {}),
+    "floor_divide": (s.floor_divide, np.floor_divide, "same", "real numeric", {}),
     "greater": (s.greater, np.greater, "compare", "real", {}),
     "greater_equal": (s.greater_equal, np.greater_equal, "compare", "real", {}),
     "hypot": (s.hypot, np.hypot, "float", "real", {}),
     "imag": (s.zero, np.imag, "real", "numeric", {"complex": s.imag}),
-    "isfinite": (s.isfinite, np.isfinite, "bool", "any", {"complex": s.c_isfinite, "integer": s.true}),
-    "isinf": (s.isinf, np.isinf, "bool", "any", {"complex": s.c_isinf, **_NOT_FLOAT}),
-    "isnan": (s.isnan, np.isnan, "bool", "any", {"complex": s.c_isnan, **_NOT_FLOAT}),
+    "isfinite": (s.isfinite, np.isfinite, "bool", "any", {"complex": c.c_isfinite, "integer": s.true}),
+    "isinf": (s.isinf, np.isinf, "bool", "any", {"complex": c.c_isinf, **_NOT_FLOAT}),
+    "isnan": (s.isnan, np.isnan, "bool", "any", {"complex": c.c_isnan, **_NOT_FLOAT}),
     "less": (s.less, np.less, "compare", "real", {}),
     "less_equal": (s.less_equal, np.less_equal, "compare", "real", {}),
-    "log": (s.log, np.log, "float", "numeric", {"complex": s.c_log}),
-    "log1p": (s.log1p, np.log1p, "float", "numeric", {"complex": s.c_log1p}),
-    "log2": (s.log2, np.log2, "float", "numeric", {"complex": s.c_log2}),
-    "log10": (s.log10, np.log10, "float", "numeric", {"complex": s.c_log10}),
+    "log": (s.log, np.log, "float", "numeric", {"complex": c.c_log}),
+    "log1p": (s.log1p, np.log1p, "float", "numeric", {"complex": c.c_log1p}),
+    "log2": (s.log2, np.log2, "float", "numeric", {"complex": c.c_log2}),
+    "log10": (s.log10, np.log10, "float", "numeric", {"complex": c.c_log10}),
     "logaddexp": (s.logaddexp, np.logaddexp, "float", "real", {}),
     "logical_and": (s.logical_and, np.logical_and, "bool", "any", {}),
     "logical_not": (s.logical_not, np.logical_not, "bool", "any", {}),
@@ -73,25 +74,78 @@ TABLE: dict[str, tuple[Any, Any, str, str, dict[str, Any]]] = {
     "nextafter": (s.nextafter, np.nextafter, "float", "real", {}),
     "not_equal": (s.not_equal, np.not_equal, "compare", "any", {}),
     "positive": (s.positive, np.positive, "same", "numeric", {}),
-    "pow": (s.pow, np.power, "same", "numeric", {"complex": s.c_pow}),
+    "pow": (s.pow, np.power, "same", "numeric", {"complex": c.c_pow}),
     "real": (s.same, np.real, "real", "numeric", {"complex": s.real}),
     "reciprocal": (s.reciprocal, np.reciprocal, "float", "numeric", {}),
-    "remainder": (s.remainder, np.remainder, "same", "real", {}),
+    "remainder": (s.remainder, np.remainder, "same", "real numeric", {}),
     "round": (s.round, np.round, "same", "numeric", {**_I, "complex": s.c_round}),
-    "sign": (s.sign, np.sign, "same", "numeric", {"complex": s.c_sign, "uint": s.same}),
-    "signbit": (s.signbit, np.signbit, "bool", "real", {}),
-    "sin": (s.sin, np.sin, "float", "numeric", {"complex": s.c_sin}),
-    "sinh": (s.sinh, np.sinh, "float", "numeric", {"complex": s.c_sinh}),
-    "sqrt": (s.sqrt, np.sqrt, "float", "numeric", {"complex": s.c_sqrt}),
+    "sign": (s.sign, np.sign, "same", "numeric", {"complex": c.c_sign, "uint": s.u_sign}),
+    "signbit": (s.signbit, np.signbit, "bool", "real", {"int": s.is_negative, "uint": s.false,
+                                                         "bool": s.false}),
+    "sin": (s.sin, np.sin, "float", "numeric", {"complex": c.c_sin}),
+    "sinh": (s.sinh, np.sinh, "float", "numeric", {"complex": c.c_sinh}),
+    "sqrt": (s.sqrt, np.sqrt, "float", "numeric", {"complex": c.c_sqrt}),
     "square": (s.square, np.square, "same", "numeric", {}),
     "subtract": (s.subtract, np.subtract, "same", "numeric", {}),
-    "tan": (s.tan, np.tan, "float", "numeric", {"complex": s.c_tan}),
-    "tanh": (s.tanh, np.tanh, "float", "numeric", {"complex": s.c_tanh}),
+    "tan": (s.tan, np.tan, "float", "numeric", {"complex": c.c_tan}),
+    "tanh": (s.tanh, np.tanh, "float", "numeric", {"complex": c.c_tanh}),
     "trunc": (s.trunc, np.trunc, "same", "real", _I),
 }
 
+
+# -- the host path where NumPy's ufunc differs from the kernels ----------------------------------------
+def _power(a: Any, b: Any, /, out: np.ndarray) -> None:
+    """``np.power`` without its ValueError for negative integer exponents: they give 0, except base 1
+    -> 1 and base -1 -> +-1 by parity (the kernels' integer ``**``)."""
+    ea, eb = np.asarray(a), np.asarray(b)
+    neg = eb < 0 if eb.dtype.kind == "i" and ea.dtype.kind in "iu" else False
+    if not np.any(neg):
+        np.power(a, b, out=out)
+        return
+    np.power(a, np.where(neg, 0, eb).astype(eb.dtype), out=out)
+    small = np.where(ea == 1, 1, np.where(ea == -1, 1 - 2 * (eb & 1), 0))
+    np.copyto(out, small, where=neg, casting="unsafe")
+
+
+def _expm1(x: np.ndarray, /, out: np.ndarray) -> None:
+    """``np.expm1``; complex special values as the standard (and the kernels): ``expm1(a + 0j)`` is
+    ``expm1(a) + 0j``, ``expm1(-inf + bj)`` is ``-1 + 0 cis(b)``, ``expm1(+inf + nan j)`` is ``inf + nan j``."""
+    np.expm1(x, out=out)
+    if x.dtype.kind != "c":
+        return
+    re, im = x.real, x.imag
+    zero = im == 0
+    ninf = np.isneginf(re) & ~zero
+    pinf = np.isposinf(re) & ~np.isfinite(im)
+    if zero.any():
+        out.real[zero] = np.expm1(re[zero])
+        out.imag[zero] = im[zero]
+    if ninf.any():
+        out.real[ninf] = -1
+        out.imag[ninf] = np.where(np.isfinite(im[ninf]), 0 * np.sin(im[ninf]), 0)
+    if pinf.any():
+        out[pinf] = complex(np.inf, np.nan)
+
+
+def _sign(x: np.ndarray, /, out: np.ndarray) -> None:
+    """``np.sign``; a complex NaN in either part gives NaN + NaN j (the standard; NumPy keeps the sign
+    of an infinite other part)."""
+    np.sign(x, out=out)
+    if x.dtype.kind == "c":
+        nan = np.isnan(x)
+        if nan.any():
+            out[nan] = complex(np.nan, np.nan)
+
+
+def _reciprocal(x: np.ndarray, /, out: np.ndarray) -> None:
+    """``1 / x`` (NumPy's complex reciprocal of 0 gives NaN + NaN j, division gives inf + NaN j)."""
+    np.divide(1, x, out=out)
+
+
+HOST = {"pow": _power, "expm1": _expm1, "sign": _sign, "reciprocal": _reciprocal}
+
 FUNCTIONS: dict[str, Elementwise] = {
-    name: Elementwise(name, fn, ufunc, rule=rule, group=group, variants=variants)
+    name: Elementwise(name, fn, ufunc, rule=rule, group=group, variants=variants, host=HOST.get(name))
     for name, (fn, ufunc, rule, group, variants) in TABLE.items()
 }
 globals().update(FUNCTIONS)

@@ -2,7 +2,7 @@
 
 Each function here is the body of one elementwise function for one kind of operand (real, complex,
 integer): the generated array kernels call it per element, and inside user kernels ``cb.exp(z)`` is the
-same definition. Complex formulas follow C99 Annex G where a special case is cheap to honour.
+same definition. Complex operands have their own definitions in ``_scalar_complex.py`` (C99 Annex G special values).
 """
 
 from __future__ import annotations
@@ -284,8 +284,16 @@ def signbit(x):  # type: ignore[no-untyped-def]
     return math.copysign(1, x) < 0
 
 
+def is_negative(x):  # type: ignore[no-untyped-def]
+    return x < 0
+
+
 def sign(x):  # type: ignore[no-untyped-def]
-    return 1 if x > 0 else (-1 if x < 0 else x)
+    return 1 if x > 0 else (-1 if x < 0 else x - x)  # x - x: +0 for -0 (NumPy), NaN for NaN
+
+
+def u_sign(x):  # type: ignore[no-untyped-def]
+    return 1 if x > 0 else x
 
 
 def logaddexp(a, b):  # type: ignore[no-untyped-def]
@@ -313,169 +321,6 @@ def imag(x):  # type: ignore[no-untyped-def]
     return x.imag
 
 
-# -- complex ------------------------------------------------------------------------------------------
-@func
-def cexp(z):  # type: ignore[no-untyped-def]
-    if z.imag == 0:
-        return complex(math.exp(z.real), z.imag)
-    e = math.exp(z.real)
-    return complex(e * math.cos(z.imag), e * math.sin(z.imag))
-
-
-def c_exp(z):  # type: ignore[no-untyped-def]
-    return cexp(z)
-
-
-def c_expm1(z):  # type: ignore[no-untyped-def]
-    if z.imag == 0:
-        return complex(math.expm1(z.real), z.imag)
-    return cexp(z) - 1
-
-
-@func
-def clog(z):  # type: ignore[no-untyped-def]
-    return complex(math.log(abs(z)), math.atan2(z.imag, z.real))
-
-
-def c_log(z):  # type: ignore[no-untyped-def]
-    return clog(z)
-
-
-def c_log1p(z):  # type: ignore[no-untyped-def]
-    return clog(z + 1)
-
-
-def c_log2(z):  # type: ignore[no-untyped-def]
-    w = clog(z)
-    return complex(w.real / 0.6931471805599453, w.imag / 0.6931471805599453)
-
-
-def c_log10(z):  # type: ignore[no-untyped-def]
-    w = clog(z)
-    return complex(w.real / 2.302585092994046, w.imag / 2.302585092994046)
-
-
-@func
-def csqrt(z):  # type: ignore[no-untyped-def]
-    a = z.real
-    b = z.imag
-    r = abs(z)
-    if math.isinf(b):
-        return complex(math.inf, b)
-    if r == 0:
-        return complex(0 * a, b)
-    t = math.sqrt((abs(a) + r) * 0.5)
-    if a >= 0:
-        return complex(t, b / (2 * t))
-    return complex(abs(b) / (2 * t), math.copysign(t, b))
-
-
-def c_sqrt(z):  # type: ignore[no-untyped-def]
-    return csqrt(z)
-
-
-def c_sin(z):  # type: ignore[no-untyped-def]
-    return complex(math.sin(z.real) * math.cosh(z.imag), math.cos(z.real) * math.sinh(z.imag))
-
-
-def c_cos(z):  # type: ignore[no-untyped-def]
-    return complex(math.cos(z.real) * math.cosh(z.imag), -(math.sin(z.real) * math.sinh(z.imag)))
-
-
-def c_sinh(z):  # type: ignore[no-untyped-def]
-    return complex(math.sinh(z.real) * math.cos(z.imag), math.cosh(z.real) * math.sin(z.imag))
-
-
-def c_cosh(z):  # type: ignore[no-untyped-def]
-    return complex(math.cosh(z.real) * math.cos(z.imag), math.sinh(z.real) * math.sin(z.imag))
-
-
-@func
-def ctanh(z):  # type: ignore[no-untyped-def]
-    a = z.real
-    b = z.imag
-    if abs(a) > 20:
-        return complex(math.copysign(1, a), math.copysign(0, math.sin(2 * b)))
-    d = math.cosh(2 * a) + math.cos(2 * b)
-    return complex(math.sinh(2 * a) / d, math.sin(2 * b) / d)
-
-
-def c_tanh(z):  # type: ignore[no-untyped-def]
-    return ctanh(z)
-
-
-def c_tan(z):  # type: ignore[no-untyped-def]
-    t = ctanh(complex(-z.imag, z.real))
-    return complex(t.imag, -t.real)
-
-
-@func
-def casinh(z):  # type: ignore[no-untyped-def]
-    return clog(z + csqrt(z * z + 1))
-
-
-def c_asinh(z):  # type: ignore[no-untyped-def]
-    return casinh(z)
-
-
-def c_asin(z):  # type: ignore[no-untyped-def]
-    w = casinh(complex(-z.imag, z.real))
-    return complex(w.imag, -w.real)
-
-
-def c_acos(z):  # type: ignore[no-untyped-def]
-    w = casinh(complex(-z.imag, z.real))
-    return complex(1.5707963267948966 - w.imag, w.real)
-
-
-def c_acosh(z):  # type: ignore[no-untyped-def]
-    return clog(z + csqrt(z + 1) * csqrt(z - 1))
-
-
-@func
-def catanh(z):  # type: ignore[no-untyped-def]
-    return (clog(1 + z) - clog(1 - z)) * 0.5
-
-
-def c_atanh(z):  # type: ignore[no-untyped-def]
-    return catanh(z)
-
-
-def c_atan(z):  # type: ignore[no-untyped-def]
-    w = catanh(complex(-z.imag, z.real))
-    return complex(w.imag, -w.real)
-
-
-def c_pow(a, b):  # type: ignore[no-untyped-def]
-    if b == 0:
-        return a * 0 + 1
-    if a == 0 and b.imag == 0 and b.real > 0:
-        return a * 0
-    return cexp(b * clog(a))
-
-
-def c_abs(z):  # type: ignore[no-untyped-def]
-    return abs(z)
-
-
-def c_sign(z):  # type: ignore[no-untyped-def]
-    r = abs(z)
-    if r == 0:
-        return z * 0
-    return z / r
-
-
-def c_isnan(z):  # type: ignore[no-untyped-def]
-    return math.isnan(z.real) or math.isnan(z.imag)
-
-
-def c_isinf(z):  # type: ignore[no-untyped-def]
-    return math.isinf(z.real) or math.isinf(z.imag)
-
-
-def c_isfinite(z):  # type: ignore[no-untyped-def]
-    return math.isfinite(z.real) and math.isfinite(z.imag)
-
-
+# -- complex (the rest is in _scalar_complex.py) ---------------------------------------------------
 def c_round(z):  # type: ignore[no-untyped-def]
     return complex(round_even(z.real), round_even(z.imag))
