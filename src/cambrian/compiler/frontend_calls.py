@@ -229,6 +229,9 @@ class CallMixin:
 
     def device_call(self, pyfunc: Any, node: ast.Call, loc: Loc, stmt: bool) -> Val:
         vals = [self.expr(a) for a in node.args]
+        overload = getattr(pyfunc, "__cambrian_overload__", None)
+        if overload is not None:  # e.g. cb.exp: the Python function for these argument dtypes
+            pyfunc = overload(tuple(("weak", v.weak) if v.weak else v.expr.type.dtype for v in vals))
         sig = getattr(pyfunc, "__cambrian_signature__", None)
         args = tuple(v.expr for v in vals) if sig is None else self._declared_args(pyfunc, sig[1], vals, loc)
         fn = self.module.device_function(pyfunc, tuple(a.type for a in args), loc)

@@ -34,8 +34,9 @@ BUILTIN_CASTS = {int: "int64", float: "float64", bool: "bool", complex: "complex
 class Resolved:
     """What a name denotes. ``kind`` is one of ``intrinsic`` (``name``: an intrinsic or special
     form), ``dtype`` (``name``: a dtype; calling it casts), ``func`` (``obj``: a @func's Python
-    function), ``builtin`` (``name``: range/len), ``module`` (``obj``), ``const`` (``obj``: a Python or
-    NumPy scalar, or a tuple of ints) or ``other`` (``obj``: anything else, an error where used)."""
+    function, or an object whose ``__cambrian_overload__(argtypes)`` returns one per call), ``builtin``
+    (``name``: range/len), ``module`` (``obj``), ``const`` (``obj``: a Python or NumPy scalar, or a
+    tuple of ints) or ``other`` (``obj``: anything else, an error where used)."""
 
     kind: str
     name: str = ""
@@ -67,6 +68,8 @@ def classify(obj: Any) -> Resolved:
     if d is not None:
         return Resolved("dtype", d)
     if getattr(obj, "__cambrian_func__", False) and callable(getattr(obj, "py_func", None)):
+        if callable(getattr(obj, "__cambrian_overload__", None)):
+            return Resolved("func", obj=obj)  # the Python function is chosen per call (device_call)
         return Resolved("func", obj=obj.py_func)
     if isinstance(obj, types.ModuleType):
         return Resolved("module", obj=obj)
