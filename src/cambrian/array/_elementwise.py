@@ -109,7 +109,8 @@ def _power(a: Any, b: Any, /, out: np.ndarray) -> None:
 
 def _expm1(x: np.ndarray, /, out: np.ndarray) -> None:
     """``np.expm1``; complex special values as the standard (and the kernels): ``expm1(a + 0j)`` is
-    ``expm1(a) + 0j``, ``expm1(-inf + bj)`` is ``-1 + 0 cis(b)``, ``expm1(+inf + nan j)`` is ``inf + nan j``."""
+    ``expm1(a) + 0j``, ``expm1(-inf + bj)`` is ``-1 + 0 cis(b)``, ``expm1(inf + nan j)`` is
+    ``inf + nan j``."""
     np.expm1(x, out=out)
     if x.dtype.kind != "c":
         return

@@ -2,7 +2,8 @@
 
 Each function here is the body of one elementwise function for one kind of operand (real, complex,
 integer): the generated array kernels call it per element, and inside user kernels ``cb.exp(z)`` is the
-same definition. Complex operands have their own definitions in ``_scalar_complex.py`` (C99 Annex G special values).
+same definition. Complex operands have their own definitions in ``_scalar_complex.py`` (C99 Annex G
+special values).
 """
 
 from __future__ import annotations
