@@ -216,16 +216,24 @@ class Array:
 
     # -- indexing (``_indexing.py``) --------------------------------------------------------------
     def __getitem__(self, key: Any) -> Array:
-        """Basic indexing (integers, slices, ``...``, None): a view of the same device memory."""
+        """Basic indexing (integers, slices, ``...``, None): a view of the same device memory; a boolean
+        mask or integer arrays: a new array gathered on the device (``_indexing_advanced``)."""
         from ._indexing import basic_index
+        from ._indexing_advanced import getitem, is_advanced
 
+        if is_advanced(key):
+            return getitem(self, key)
         return self._view(*basic_index(self.shape, self.strides, self.offset, key))
 
     def __setitem__(self, key: Any, value: Any) -> None:
         """``x[key] = value``: ``value`` broadcast and cast (as NumPy does), written on the device."""
         from ._indexing import assign
+        from ._indexing_advanced import is_advanced, setitem
 
-        assign(self[key], value)
+        if is_advanced(key):
+            setitem(self, key, value)
+        else:
+            assign(self[key], value)
 
     # -- array API object --------------------------------------------------------------------------
     __hash__ = None  # type: ignore[assignment]  # == is elementwise

@@ -1,7 +1,11 @@
-"""Searching functions (array API chapter): ``where``, ``count_nonzero`` so far.
+"""Searching functions (array API chapter): ``argmax``, ``argmin``, ``count_nonzero``, ``nonzero``,
+``searchsorted``, ``where``.
 
 ``where(condition, x1, x2)`` is elementwise: one more :class:`~cambrian.elementwise.Elementwise`, whose
-scalar definition is a select; inside kernels ``cb.where(c, a, b)`` is that select.
+scalar definition is a select; inside kernels ``cb.where(c, a, b)`` is that select. The others run the
+kernels of ``_search_kernels.py`` on the array's device; on host-memory devices with synchronous
+launches NumPy works in place for small arrays (``_statistical._host``). ``nonzero`` has a
+data-dependent shape: it reads one count back to size its result.
 """
 
 from __future__ import annotations
@@ -10,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes
 from ..elementwise import Elementwise
 
-__all__ = ["count_nonzero", "where"]
+__all__ = ["argmax", "argmin", "count_nonzero", "nonzero", "searchsorted", "where"]
 
 
 def select(c, a, b):  # type: ignore[no-untyped-def]
@@ -39,3 +44,128 @@ def count_nonzero(x: Any, /, *, axis: int | tuple[int, ...] | None = None, keepd
     if not isinstance(x, Array):
         raise TypeError(f"count_nonzero: x must be a cambrian.Array, got {type(x).__name__}")
     return total(FUNCTIONS["not_equal"](x, 0), axis=axis, keepdims=keepdims, dtype="int64")
+
+
+def _arg(x: Any, axis: int | None, keepdims: bool, is_max: int) -> Any:
+    from . import _search_kernels as K
+    from ._array import Array
+    from ._creation import from_host
+    from ._manipulation import _contiguous, reshape
+    from ._statistical import _as_rows, _host, _kept_shape, axes_of
+
+    what = "argmax" if is_max else "argmin"
+    if not isinstance(x, Array):
+        raise TypeError(f"{what}: x must be a cambrian.Array, got {type(x).__name__}")
+    if dtypes.is_complex(x.dtype.name):
+        raise TypeError(f"{what} of complex numbers is not defined")
+    axes = axes_of(x, axis, what) if axis is not None else tuple(range(x.ndim))
+    if any(x.shape[a] == 0 for a in axes) or x.size == 0:
+        raise ValueError(f"{what} of an empty sequence")
+    shape = _kept_shape(x, axes, keepdims)
+    if _host(x, x.size):
+        x.queue.synchronize()
+        fn = np.argmax if is_max else np.argmin
+        host = fn(x.__cambrian_array__().view, axis=axis, keepdims=keepdims)
+        return from_host(np.asarray(host, np.int64).reshape(shape), x.device)
+    if axis is None and x.size >= 2 * K.CHUNK:  # rows of CHUNK in parallel, then their winners
+        flat = reshape(_contiguous(x), (-1,))
+        rows = flat.size // K.CHUNK
+        winners = []
+        for part, n in ((flat[:rows * K.CHUNK], rows), (flat[rows * K.CHUNK:], 1)):
+            if part.size:
+                idx, val = Array._empty((n,), "int64", x.device), Array._empty((n,), x.dtype.name, x.device)
+                K.arg_rows[n](idx, val, reshape(part, (n, -1)), is_max)
+                winners.append((idx, val))
+        from ._manipulation import concat
+
+        idx = concat([w[0] for w in winners])
+        val = concat([w[1] for w in winners])
+        out = Array._empty((1,), "int64", x.device)
+        K.arg_finish[1](out, idx, val, K.CHUNK, is_max)
+        return reshape(out, shape)
+    rows = _as_rows(x, axes)
+    idx = Array._empty((rows.shape[0],), "int64", x.device)
+    val = Array._empty((rows.shape[0],), x.dtype.name, x.device)
+    K.arg_rows[rows.shape[0]](idx, val, rows, is_max)
+    return reshape(idx, shape)
+
+
+def argmax(x: Any, /, *, axis: int | None = None, keepdims: bool = False) -> Any:
+    """Index of the first maximum along ``axis`` (of the flattened array when None); NaN wins."""
+    return _arg(x, axis, keepdims, 1)
+
+
+def argmin(x: Any, /, *, axis: int | None = None, keepdims: bool = False) -> Any:
+    """Index of the first minimum along ``axis`` (of the flattened array when None); NaN wins."""
+    return _arg(x, axis, keepdims, 0)
+
+
+def nonzero(x: Any, /) -> tuple[Any, ...]:
+    """Indices of the nonzero elements, one int64 array per dimension (row-major order). The result's
+    size depends on the data: one count is read back to the host to allocate it."""
+    from . import _search_kernels as K
+    from ._array import Array
+    from ._creation import from_host
+    from ._elementwise import FUNCTIONS as F
+    from ._manipulation import _contiguous, reshape
+    from ._statistical import _host
+
+    if not isinstance(x, Array):
+        raise TypeError(f"nonzero: x must be a cambrian.Array, got {type(x).__name__}")
+    if x.ndim == 0:
+        raise ValueError("nonzero of a 0-d array is not defined (use x[None])")
+    if _host(x, x.size):
+        x.queue.synchronize()
+        return tuple(from_host(i.astype(np.int64), x.device) for i in np.nonzero(x.__cambrian_array__().view))
+    mask = reshape(_contiguous(x if x.dtype.name == "bool" else F["not_equal"](x, 0)), (-1,))
+    pos = K.inclusive_scan(mask)
+    count = int(pos[-1]) if mask.size else 0
+    flat = Array._empty((count,), "int64", x.device)
+    if count:
+        K.compact[mask.size](flat, mask, pos)
+    out = []
+    for d in range(x.ndim):  # unravel the flat indices on the device
+        stride = int(np.prod(x.shape[d + 1:], dtype=np.int64))
+        q = F["floor_divide"](flat, stride) if stride != 1 else flat
+        out.append(F["remainder"](q, x.shape[d]) if d else q)
+    return tuple(out)
+
+
+def searchsorted(x1: Any, x2: Any, /, *, side: str = "left", sorter: Any = None) -> Any:
+    """Insertion positions of ``x2``'s elements in the sorted 1-D ``x1`` (``side`` "left"/"right";
+    ``sorter``: indices that sort ``x1``), int64, on the arrays' device."""
+    from . import _search_kernels as K
+    from ._array import Array
+    from ._creation import from_host
+    from ._indexing_advanced import take
+    from ._manipulation import _contiguous, copy_into, reshape
+    from ._statistical import _host
+
+    if not isinstance(x1, Array) or not isinstance(x2, Array):
+        raise TypeError("searchsorted: x1 and x2 must be cambrian.Arrays")
+    if x1.ndim != 1:
+        raise ValueError(f"searchsorted: x1 must be 1-D, got {x1.ndim}-D")
+    if side not in ("left", "right"):
+        raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+    if x1.device != x2.device:
+        from ..errors import PlacementError
+
+        raise PlacementError(f"searchsorted: x1 is on {x1.device}, x2 on {x2.device}")
+    if sorter is not None:
+        x1 = take(x1, sorter)
+    dt = dtypes.result_type(x1.dtype.name, x2.dtype.name)
+    if _host(x1, x1.size + x2.size):
+        x1.queue.synchronize()
+        a, v = (y.__cambrian_array__().view.astype(dt) for y in (x1, x2))
+        host = np.searchsorted(a, v, side=side)
+        return from_host(np.asarray(host, np.int64), x1.device)
+    a = Array._empty(x1.shape, dt, x1.device)
+    v = Array._empty((x2.size,), dt, x1.device)
+    if a.size:
+        copy_into(x1, out=a)
+    if v.size:
+        copy_into(reshape(_contiguous(x2), (-1,)), out=v)
+    out = Array._empty((x2.size,), "int64", x1.device)
+    if v.size:
+        (K.search_left if side == "left" else K.search_right)[v.size](out, a, v)
+    return reshape(out, x2.shape)

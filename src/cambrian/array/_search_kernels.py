@@ -1,0 +1,186 @@
+"""Kernels of the searching and indexing functions, in the kernel language (every backend gets them):
+row-wise arg-extremes, a chunked prefix sum, compaction, binary search and gathers/scatters.
+
+The prefix sum is two-level so that it runs in parallel: rows of ``CHUNK`` elements are scanned by one
+work-item each, the row totals are scanned (recursively), and each row's offset is added back.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..compiler.lang import get_global_id
+from ..kernels import func, kernel
+from ._array import Array
+
+#: Elements per work-item of the chunked scan.
+CHUNK = 2048
+
+
+@func
+def better(v, best, is_max):  # type: ignore[no-untyped-def]
+    """``v`` beats ``best`` for argmax (``is_max == 1``) or argmin; the first NaN wins (NumPy)."""
+    if math.isnan(best):
+        return False
+    if math.isnan(v):
+        return True
+    if is_max == 1:
+        return v > best
+    return v < best
+
+
+@kernel
+def arg_rows(idx, val, x, is_max):  # type: ignore[no-untyped-def]
+    """Per row of the 2-D ``x``: the index of the first extreme (``idx``) and its value (``val``)."""
+    r = get_global_id(0)
+    n = x.shape[1]
+    best = x[r, 0]
+    bi = 0
+    for j in range(1, n):
+        v = x[r, j]
+        if better(v, best, is_max):
+            best = v
+            bi = j
+    idx[r] = bi
+    val[r] = best
+
+
+@kernel
+def arg_finish(out, idx, val, chunk, is_max):  # type: ignore[no-untyped-def]
+    """One work-item: the global index of the best of the row winners (rows of ``chunk`` elements)."""
+    best = val[0]
+    bi = idx[0]
+    for r in range(1, val.shape[0]):
+        if better(val[r], best, is_max):
+            best = val[r]
+            bi = idx[r] + r * chunk
+    out[0] = bi
+
+
+@kernel
+def scan_rows(out, x):  # type: ignore[no-untyped-def]
+    """Inclusive prefix sums of each row of the 2-D ``x`` (int64 ``out``)."""
+    r = get_global_id(0)
+    s = 0
+    for j in range(x.shape[1]):
+        s = s + x[r, j]
+        out[r, j] = s
+
+
+@kernel
+def add_row_offsets(out, offsets):  # type: ignore[no-untyped-def]
+    """``out[r, j] += offsets[r - 1]`` for rows after the first (``offsets``: inclusive row totals)."""
+    g = get_global_id(0)
+    n = out.shape[1]
+    r = g // n
+    if r > 0:
+        out[r, g % n] = out[r, g % n] + offsets[r - 1]
+
+
+@kernel
+def compact(out, mask, pos):  # type: ignore[no-untyped-def]
+    """``out[pos[i] - 1] = i`` where ``mask[i]`` (``pos``: inclusive prefix sums of ``mask``)."""
+    i = get_global_id(0)
+    if mask[i]:
+        out[pos[i] - 1] = i
+
+
+@kernel
+def search_left(out, a, v):  # type: ignore[no-untyped-def]
+    """First position in sorted ``a`` where ``v[i]`` can go (NaN sorts last)."""
+    i = get_global_id(0)
+    x = v[i]
+    lo = 0
+    hi = a.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        m = a[mid]
+        if m < x or (math.isnan(x) and not math.isnan(m)):
+            lo = mid + 1
+        else:
+            hi = mid
+    out[i] = lo
+
+
+@kernel
+def search_right(out, a, v):  # type: ignore[no-untyped-def]
+    """Last position in sorted ``a`` where ``v[i]`` can go (NaN sorts last)."""
+    i = get_global_id(0)
+    x = v[i]
+    lo = 0
+    hi = a.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        m = a[mid]
+        if not (x < m or (math.isnan(m) and not math.isnan(x))):
+            lo = mid + 1
+        else:
+            hi = mid
+    out[i] = lo
+
+
+@kernel
+def gather(out, x, idx):  # type: ignore[no-untyped-def]
+    """``out[p, j, q] = x[p, idx[j], q]`` (negative indices count from the end)."""
+    g = get_global_id(0)
+    m = out.shape[1]
+    post = out.shape[2]
+    q = g % post
+    j = (g // post) % m
+    p = g // (post * m)
+    k = idx[j]
+    if k < 0:
+        k = k + x.shape[1]
+    out[p, j, q] = x[p, k, q]
+
+
+@kernel
+def gather_along(out, x, idx):  # type: ignore[no-untyped-def]
+    """``out[p, j, q] = x[p, idx[p, j, q], q]`` (``take_along_axis``)."""
+    g = get_global_id(0)
+    m = out.shape[1]
+    post = out.shape[2]
+    q = g % post
+    j = (g // post) % m
+    p = g // (post * m)
+    k = idx[p, j, q]
+    if k < 0:
+        k = k + x.shape[1]
+    out[p, j, q] = x[p, k, q]
+
+
+@kernel
+def scatter(out, idx, val):  # type: ignore[no-untyped-def]
+    """``out[idx[j], q] = val[j, q]`` (rows of the 2-D ``out``; negative indices from the end)."""
+    g = get_global_id(0)
+    post = out.shape[1]
+    j = g // post
+    q = g % post
+    k = idx[j]
+    if k < 0:
+        k = k + out.shape[0]
+    out[k, q] = val[j, q]
+
+
+def inclusive_scan(mask: Array) -> Array:
+    """Inclusive int64 prefix sums of the 1-D ``mask`` (bool or integer), on its device."""
+    from ._elementwise import FUNCTIONS
+    from ._manipulation import reshape
+
+    n = mask.shape[0]
+    out = Array._empty((n,), "int64", mask.device)
+    if n == 0:
+        return out
+    rows = max(1, n // CHUNK)
+    head = rows * CHUNK if n >= CHUNK else n
+    cols = head // rows
+    hv = reshape(out[:head], (rows, cols))
+    scan_rows[rows](hv, reshape(mask[:head], (rows, cols)))
+    if rows > 1:
+        totals = inclusive_scan(hv[:, cols - 1])
+        add_row_offsets[head](hv, totals)
+    if head < n:  # the tail: scanned alone, then offset by the head's total
+        tail = Array._empty((1, n - head), "int64", mask.device)
+        scan_rows[1](tail, reshape(mask[head:], (1, n - head)))
+        FUNCTIONS["add"](reshape(tail, (n - head,)), out[head - 1:head], out=out[head:])
+    return out
