@@ -17,6 +17,9 @@ _PI_2 = 1.5707963267948966
 _PI_4 = 0.7853981633974483
 _3PI_4 = 2.356194490192345
 _LN2 = 0.6931471805599453
+_2P54 = 1.8014398509481984e16  # 2**54
+_2P108 = 3.2451855365842673e32  # 2**108
+_2PM54 = 5.551115123125783e-17  # 2**-54
 
 
 @func
@@ -61,6 +64,12 @@ def clog(z):  # type: ignore[no-untyped-def]
     r = abs(z)
     if math.isinf(r) and math.isfinite(x) and math.isfinite(y):  # |z| overflows, log|z| does not
         return complex(math.log(math.hypot(x * 0.5, y * 0.5)) + _LN2, math.atan2(y, x))
+    if r < 1e-300:  # float64 subnormals lose digits in |z|: scale by 2^54 (float32: never true)
+        return complex(math.log(math.hypot(x * _2P54, y * _2P54)) - 54 * _LN2, math.atan2(y, x))
+    if 0.5 <= r and r <= 2:  # log|z| = log1p(|z|^2 - 1) / 2, without cancellation near |z| = 1
+        a = max(abs(x), abs(y))
+        b = min(abs(x), abs(y))
+        return complex(0.5 * math.log1p((a - 1) * (a + 1) + b * b), math.atan2(y, x))
     return complex(math.log(r), math.atan2(y, x))
 
 
@@ -83,15 +92,6 @@ def c_log10(z):  # type: ignore[no-untyped-def]
 
 
 @func
-def csqrt_finite(a, b):  # type: ignore[no-untyped-def]
-    """sqrt(a + bj) for a finite or NaN ``a`` and a finite or NaN ``b``, not both zero."""
-    t = math.sqrt((abs(a) + math.hypot(a, b)) * 0.5)
-    if a >= 0:
-        return complex(t, b / (2 * t))
-    return complex(abs(b) / (2 * t), math.copysign(t, b))
-
-
-@func
 def csqrt(z):  # type: ignore[no-untyped-def]
     a = z.real
     b = z.imag
@@ -103,10 +103,20 @@ def csqrt(z):  # type: ignore[no-untyped-def]
         if a < 0:
             return complex(abs(b - b), math.copysign(a, b))
         return complex(a, math.copysign(b - b, b))
-    if math.isinf(abs(a) + abs(z)) and not math.isnan(b):  # |a| + |z| overflows: scale by 1/4
-        w = csqrt_finite(a * 0.25, b * 0.25)
-        return complex(w.real * 2, w.imag * 2)
-    return csqrt_finite(a, b)
+    k = a * 0 + 1  # 1 typed as a (NaN for NaN a, whose result is NaN anyway)
+    r = abs(z)
+    if math.isinf(abs(a) + r) and not math.isnan(b):  # |a| + |z| overflows: scale by 1/4
+        a = a * 0.25
+        b = b * 0.25
+        k = k + k
+    elif r < 1e-300:  # float64 subnormals lose digits in |z|: scale by 2^108 (float32: never true)
+        a = a * _2P108
+        b = b * _2P108
+        k = k * _2PM54
+    t = math.sqrt((abs(a) + math.hypot(a, b)) * 0.5)
+    if a >= 0:
+        return complex(t * k, b / (2 * t) * k)
+    return complex(abs(b) / (2 * t) * k, math.copysign(t * k, b))
 
 
 def c_sqrt(z):  # type: ignore[no-untyped-def]
@@ -201,6 +211,10 @@ def casinh(z):  # type: ignore[no-untyped-def]
         s2 = csqrt(complex(1 - y, x))
         re = s1.real * s2.real - s1.imag * s2.imag
         im = s1.real * s2.imag - s1.imag * s2.real
+        if math.isinf(re) or math.isinf(im):  # |z| near the largest float: asinh z = log 2z
+            sx = math.copysign(1.0, x)
+            w = clog(complex(abs(x), y * sx))
+            return complex((w.real + _LN2) * sx, w.imag * sx)
         return complex(math.asinh(im), math.atan2(y, re))
     ax = abs(x)
     ay = abs(y)
@@ -231,7 +245,11 @@ def cacosh(z):  # type: ignore[no-untyped-def]
         # Kahan: acosh(z) = (asinh(Re(conj(sqrt(z-1)) sqrt(z+1))), 2 atan2(Im sqrt(z-1), Re sqrt(z+1)))
         c = csqrt(complex(x - 1, y))
         d = csqrt(complex(x + 1, y))
-        return complex(math.asinh(c.real * d.real + c.imag * d.imag), 2 * math.atan2(c.imag, d.real))
+        re = c.real * d.real + c.imag * d.imag
+        if math.isinf(re):  # |z| near the largest float: acosh z = log 2z
+            w = clog(z)
+            return complex(w.real + _LN2, w.imag)
+        return complex(math.asinh(re), 2 * math.atan2(c.imag, d.real))
     u = abs(math.copysign(math.inf, y))  # typed as y (a literal alone would be float64)
     v = abs(math.copysign(_PI_2, y))
     if math.isinf(y):
@@ -268,7 +286,7 @@ def catanh(z):  # type: ignore[no-untyped-def]
     if math.isfinite(x) and math.isfinite(y):
         # real part odd in x, imaginary part even in x: computed for |x|
         t = 1 - ax
-        re = 0.25 * math.log1p(4 * ax / (t * t + ay * ay))
+        re = 0.25 * math.log1p(4 * (ax / (t * t + ay * ay)))  # (4 ax: inf / inf near the largest float)
         if t == 0 and ay < 1:  # |x| = 1: the same without underflow of y*y
             re = 0.5 * (_LN2 - math.log(ay)) + 0.25 * math.log1p(ay * ay * 0.25)
         im = 0.5 * math.atan2(y, (t * (1 + ax) - ay * ay) * 0.5)
