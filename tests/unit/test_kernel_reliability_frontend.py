@@ -146,16 +146,41 @@ def test_signature_casts_arguments_and_result() -> None:
     assert fn.ret == ir.Scalar("float32")
 
 
-# -- CUDA C of fmin/fmax compiles ----------------------------------------------------------------
+# -- CUDA C of fmin/fmax and of the zero-step check compiles --------------------------------------
 @cb.kernel
 def fminmax(a, b, out):
     i = cb.get_global_id(0)
     out[i] = np.fmin(a[i], b[i]) + np.fmax(a[i], b[i]) + min(a[i], b[i])
 
 
+@cb.func
+def stepped(n, step):
+    s = 0
+    for j in range(0, n, step):
+        s += j
+    return s
+
+
+@cb.kernel
+def dynamic_step(out, step):
+    i = cb.get_global_id(0)
+    for j in range(i, 10, step):
+        out[i] += j
+    out[i] += stepped(10, step)
+
+
+def test_dynamic_step_gets_an_error_record() -> None:
+    module = dynamic_step.ir(I64, 2)
+    assert module.needs_error_record and not module.boundscheck
+    src = render_c.render_opencl(module).source
+    assert src.count("atomic_cmpxchg") == 2 and "cb_err" in src
+    assert not fminmax.ir(F64, F64, F64).needs_error_record
+
+
 @pytest.mark.skipif(NVCC is None, reason="nvcc is not installed")
-def test_fmin_fmax_cuda_source_compiles(tmp_path) -> None:
+def test_fmin_fmax_and_zero_step_cuda_source_compiles(tmp_path) -> None:
     sources = [(f"fminmax_{dt}", render_c.render_cuda(fminmax.ir(*(np.zeros(4, dt),) * 3)))
                for dt in ("float32", "float64", "int32", "uint64")]
-    assert "cb_fmin_float32" in sources[0][1]
+    sources.append(("dynamic_step", render_c.render_cuda(dynamic_step.ir(I64, 2))))
+    assert "cb_fmin_float32" in sources[0][1] and "atomicCAS" in sources[-1][1]
     assert compile_failures(sources, tmp_path) == []
