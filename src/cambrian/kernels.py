@@ -16,7 +16,6 @@ import ast
 import functools
 import inspect
 import math
-import re
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -29,6 +28,7 @@ from . import config, dtypes
 from .backends import get_backend
 from .backends.base import Device
 from .compiler import ir
+from .compiler.signatures import parse_func_signature
 from .errors import (
     CambrianError,
     KernelTypeError,
@@ -102,30 +102,6 @@ def _one_signature(sig: str | list[str] | tuple[str, ...]) -> str:
         return sig[0]
     raise TypeError(f"cambrian.func takes one signature string, got {sig!r}; device functions are "
                     "specialised on their argument types at each call, so several are not needed")
-
-
-_FUNC_SIG = re.compile(r"^\s*(\w+)\s*\((.*)\)\s*$")
-_ARRAY_SIG = re.compile(r"^(\w+)\s*\[\s*(:\s*(?:,\s*:\s*)*)(?::\s*1\s*)?\]$")
-
-
-def parse_func_signature(sig: str) -> tuple[str | None, tuple[str | tuple[str, int], ...]]:
-    """``'int32(int32, float64[:, :])'`` -> ``('int32', ('int32', ('float64', 2)))``; ``void`` -> None."""
-    m = _FUNC_SIG.match(sig) if isinstance(sig, str) else None
-    if m is None:
-        raise ValueError(f"bad device function signature {sig!r}; expected like 'int32(int32, float32[:])'")
-    try:
-        ret = None if m.group(1) in ("void", "none") else dtypes.name(m.group(1))
-        params: list[str | tuple[str, int]] = []
-        for part in re.split(r",(?![^\[]*\])", m.group(2)):
-            part = part.strip()
-            arr = _ARRAY_SIG.match(part)
-            if arr:
-                params.append((dtypes.name(arr.group(1)), arr.group(0).count(":") - arr.group(0).count(":1")))
-            elif part:
-                params.append(dtypes.name(part))
-    except TypeError as exc:
-        raise ValueError(f"bad device function signature {sig!r}: {exc}") from None
-    return ret, tuple(params)
 
 
 _WORKITEM_CALLS = frozenset(("get_global_id", "get_local_id", "get_group_id", "get_global_size",
