@@ -263,9 +263,28 @@ class Array:
         return self._view(self.offset, tuple(sh), tuple(st))
 
     def __matmul__(self, other: Any) -> Any:
-        raise NotImplementedError("cambrian: matmul (@) arrives with the linear algebra chapter")
+        """``x @ y``: :func:`cambrian.matmul`."""
+        from ._linear_algebra import matmul
 
-    __rmatmul__ = __imatmul__ = __matmul__
+        return matmul(self, other) if isinstance(other, Array) else NotImplemented
+
+    def __rmatmul__(self, other: Any) -> Any:
+        from ._linear_algebra import matmul
+
+        return matmul(other, self) if isinstance(other, Array) else NotImplemented
+
+    def __imatmul__(self, other: Any) -> Any:
+        """``x @= y`` writes ``x @ y`` into ``x`` (its shape and dtype kind must not change)."""
+        from ..elementwise import copy_into
+        from ._linear_algebra import matmul
+
+        if not isinstance(other, Array):
+            return NotImplemented
+        result = matmul(self, other)
+        if result.shape != self.shape:
+            raise ValueError(f"x @= y would change x's shape {self.shape} to {result.shape}")
+        copy_into(result, out=self)
+        return self
 
     def astype(self, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Array:
         """This array cast to ``dtype`` on its device (``cambrian.astype``)."""
