@@ -259,8 +259,9 @@ def meshgrid(*arrays: Array, indexing: str = "xy") -> list[Array]:
     for a, axis in zip(arrays, axes, strict=True):
         out = Array._empty(tuple(shape), a.dtype.name, a.device)
         if out.size:
-            view, src = K.host_view(out), K.host_view(a)
-            if view is not None and src is not None:
+            views = K.host_views(out, a)
+            if views is not None:
+                view, src = views
                 view[...] = src.reshape([-1 if d == axis else 1 for d in range(len(shape))])
             else:
                 x = a if a.c_contiguous else device_copy(a, a.dtype.name)
@@ -280,8 +281,9 @@ def _tri(x: Array, k: int, lower: bool) -> Array:
     k = min(max(k, -rows - 1), cols + 1)  # the same result, and an int64
     out = Array._empty(x.shape, x.dtype.name, x.device)
     if out.size:
-        view, src = K.host_view(out), K.host_view(x)
-        if view is not None and src is not None:
+        views = K.host_views(out, x)
+        if views is not None:
+            view, src = views
             view[...] = (np.tril if lower else np.triu)(src, k)
         else:
             K.launch(K.tri, out, x if x.c_contiguous else device_copy(x, x.dtype.name), np.int64(rows),

@@ -8,7 +8,8 @@ prepared once per (kernel, size, argument types, device) and replayed (as ``camb
 
 On devices whose buffers are host memory (``device.impl.host_view`` gives a NumPy view: ``cpu``,
 ``interp``) NumPy writes the memory directly instead, which is faster there and spares a compile;
-:data:`HOST_NUMPY` = False makes every device run the kernels (the tests check them that way).
+:data:`HOST_NUMPY` = False makes every device run the kernels (the tests check them that way), and
+``CAMBRIAN_HOST_MATH_MAX=N`` (:data:`HOST_MAX`) limits NumPy to fewer than N elements on ``cpu``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import config
 from ..compiler.lang import DTYPES, get_global_id
 from ..kernels import Kernel, Prepared, kernel
 from ..vectorize import flat, launch_key, remember
@@ -24,20 +26,32 @@ from ._array import Array
 
 #: Host-memory devices fill with NumPy (True) or run the kernels like every other device (False).
 HOST_NUMPY = True
+#: ... of fewer elements than this (``CAMBRIAN_HOST_MATH_MAX``, as the elementwise functions; default:
+#: any size; ``interp`` always uses NumPy while HOST_NUMPY holds).
+HOST_MAX = config.host_math_max()
 
 _f32 = DTYPES["float32"]
 _plans: dict[tuple[Any, ...], Prepared] = {}
 
 
-def host_view(x: Array) -> np.ndarray | None:
-    """A NumPy view of ``x``'s elements when NumPy may work on them in place (see :data:`HOST_NUMPY`),
-    else None. Waits for pending work on ``x``'s queue when launches are asynchronous."""
-    if not HOST_NUMPY:
+def host_views(out: Array, *inputs: Array) -> list[np.ndarray] | None:
+    """NumPy views of ``out`` and ``inputs`` when NumPy may work on them in place (host memory, see
+    :data:`HOST_NUMPY` and :data:`HOST_MAX`), else None. Waits for pending work on the inputs' queue
+    when launches are asynchronous."""
+    if not HOST_NUMPY or (out.size >= HOST_MAX and out.device.backend != "interp"):
         return None
-    view = x.__cambrian_array__().view
-    if view is not None and x.device.impl.asynchronous:
-        x.queue.synchronize()
-    return view
+    views = [a.__cambrian_array__().view for a in (out, *inputs)]
+    if any(v is None for v in views):
+        return None
+    if inputs and out.device.impl.asynchronous:
+        out.queue.synchronize()
+    return views
+
+
+def host_view(out: Array) -> np.ndarray | None:
+    """``host_views(out)[0]``: a NumPy view of a new array's elements to fill, or None."""
+    views = host_views(out)
+    return None if views is None else views[0]
 
 
 def scalar(value: Any, dtype: str) -> np.generic:
