@@ -104,10 +104,13 @@ def _unique(x: Array, what: str, inverse: bool, first: bool) -> tuple[Array, Arr
     dev = x.device
     if _host(x):
         x.queue.synchronize()
-        v, i, inv, c = np.unique(x.__cambrian_array__().view.reshape(-1), return_index=True,
-                                 return_inverse=True, return_counts=True, equal_nan=False)
-        return (from_host(v, dev), from_host(i.astype("int64"), dev),
-                from_host(inv.astype("int64").reshape(x.shape), dev), from_host(c.astype("int64"), dev))
+        got = np.unique(x.__cambrian_array__().view.reshape(-1), return_index=first, return_inverse=inverse,
+                        return_counts=True, equal_nan=False)  # a stable sort only for first indices
+        v, c = got[0], got[-1]
+        i = got[1] if first else c
+        inv = got[2 if first else 1].reshape(x.shape) if inverse else c
+        return (from_host(v, dev), from_host(i.astype("int64"), dev), from_host(inv.astype("int64"), dev),
+                from_host(c.astype("int64"), dev))
     flat = reshape(x, (1, x.size))
     if x.dtype.name == "bool":
         flat = retype(flat, "uint8")

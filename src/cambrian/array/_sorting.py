@@ -1,5 +1,6 @@
 """Sorting functions (array API chapter): ``sort`` and ``argsort`` with ``axis``, ``descending`` and
-``stable``; both are always stable (equal elements keep their order, also when descending).
+``stable`` (the default, True: equal elements keep their order, also when descending; the kernels are
+always stable, NumPy sorts faster where stability cannot show or is not asked for).
 
 Order: NumPy's. NaNs sort last (first when descending: the exact reverse), ``-0.0`` equals ``0.0``,
 complex numbers lexicographically by (real, imag) after NumPy's NaN classes (``R+Rj < R+nanj <
@@ -192,27 +193,41 @@ def _axis(x: Array, axis: int, what: str) -> int | None:
     return a % x.ndim
 
 
-def _np_sort(view: np.ndarray, axis: int, descending: bool, arg: bool) -> np.ndarray:
+def _visible(view: np.ndarray, stable: bool, arg: bool) -> bool:
+    """Whether stability can show: in indices, or in values only by the order of -0.0 and 0.0 (else
+    NumPy's faster default sort, a SIMD quicksort, serves)."""
+    return stable and (arg or (view.dtype.kind in "fc" and bool((view == 0).any())))
+
+
+def _np_sort(view: np.ndarray, axis: int, descending: bool, arg: bool, stable: bool = True) -> np.ndarray:
     f = np.argsort if arg else np.sort
+    visible = _visible(view, stable, arg)
+    kind = "stable" if visible else None
     if not descending:
-        return f(view, axis=axis, kind="stable")
+        return f(view, axis=axis, kind=kind)
+    if not visible:
+        return np.flip(f(view, axis=axis, kind=kind), axis)
     # stable descending: the reverse of the stable ascending order of the reversed axis
-    r = np.flip(f(np.flip(view, axis), axis=axis, kind="stable"), axis)
+    r = np.flip(f(np.flip(view, axis), axis=axis, kind=kind), axis)
     return view.shape[axis] - 1 - r if arg else r
 
 
-def _sort(x: Array, axis: int, descending: bool, arg: bool, what: str) -> Array:
+def _sort(x: Array, axis: int, descending: bool, stable: bool, arg: bool, what: str) -> Array:
     a = _axis(x, axis, what)
-    dtype = "int64" if arg else x.dtype.name
-    out = Array._empty(x.shape, dtype, x.device)
-    if x.size == 0:
-        return out
     if a is None:  # a 0-d array is its own sort; its only index is 0
         return from_host(np.zeros((), "int64"), x.device) if arg else _copy(x)
+    if x.size == 0:
+        return Array._empty(x.shape, "int64" if arg else x.dtype.name, x.device)
     if _host(x):
         x.queue.synchronize()
-        np.copyto(out.__cambrian_array__().view,
-                  _np_sort(x.__cambrian_array__().view, a, descending, arg), casting="unsafe")
+        view = x.__cambrian_array__().view
+        out = Array._empty(x.shape, "int64" if arg else x.dtype.name, x.device)
+        ov = out.__cambrian_array__().view
+        if arg or descending:
+            np.copyto(ov, _np_sort(view, a, descending, arg, stable))
+        else:  # in place in the result's memory
+            np.copyto(ov, view)
+            ov.sort(axis=a, kind="stable" if _visible(view, stable, False) else None)
         return out
     keys, perm = sort_rows(_as_rows(x, (a,)), descending, arg)
     res = perm if arg else keys
@@ -224,11 +239,12 @@ def _sort(x: Array, axis: int, descending: bool, arg: bool, what: str) -> Array:
 
 
 def sort(x: Array, /, *, axis: int = -1, descending: bool = False, stable: bool = True) -> Array:
-    """A sorted copy of ``x`` along ``axis`` (stable; NaNs last, first when ``descending``)."""
-    return _sort(x, axis, descending, False, "sort")
+    """A sorted copy of ``x`` along ``axis`` (NaNs last, first when ``descending``; ``stable``: equal
+    values keep their order, which only the signs of zeros can show)."""
+    return _sort(x, axis, descending, stable, False, "sort")
 
 
 def argsort(x: Array, /, *, axis: int = -1, descending: bool = False, stable: bool = True) -> Array:
-    """The int64 indices along ``axis`` that sort ``x`` (stable: ties keep their order, also when
-    ``descending``)."""
-    return _sort(x, axis, descending, True, "argsort")
+    """The int64 indices along ``axis`` that sort ``x`` (``stable``: ties keep their order, also when
+    ``descending``; with ``stable=False`` their order is unspecified)."""
+    return _sort(x, axis, descending, stable, True, "argsort")
