@@ -40,30 +40,36 @@ class DType:
         self.name = name
         self.__cambrian_dtype__ = name
         self.__name__ = name
+        self._np = np.dtype(name)
 
     def __call__(self, value: Any = 0) -> Any:
-        return np.dtype(self.name).type(value)
+        return self._np.type(value)
 
     @property
     def type(self) -> type:
-        return np.dtype(self.name).type
+        return self._np.type
 
     def __repr__(self) -> str:
         return f"cambrian.{self.name}"
 
     def __eq__(self, other: object) -> bool:
-        try:
-            return dtypes.name(other if not isinstance(other, DType) else other.name) == self.name
-        except TypeError:
-            return False
+        """Exact and never raises: True only for the same dtype, the equal NumPy dtype (native byte
+        order) or its NumPy scalar type (``np.float32``); False for anything else (None, strings...)."""
+        if isinstance(other, DType):
+            return other.name == self.name
+        if isinstance(other, np.dtype):
+            return bool(other == self._np)
+        if isinstance(other, type) and issubclass(other, np.generic) and not other.__subclasses__():
+            return other is self._np.type or np.dtype(other) == self._np  # np.longlong is int64
+        return False
 
     def __hash__(self) -> int:
-        return hash(self.name)
+        return hash(self._np)  # equal to the NumPy dtype's hash: dicts keyed by ``x.dtype`` find it
 
     # NumPy accepts objects with a ``dtype`` attribute as dtypes: ``np.dtype(cb.float32)`` works.
     @property
     def dtype(self) -> np.dtype:
-        return np.dtype(self.name)
+        return self._np
 
 
 DTYPES: dict[str, DType] = {n: DType(n) for n in dtypes.ALL}
