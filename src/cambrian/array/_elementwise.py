@@ -62,7 +62,7 @@ TABLE: dict[str, tuple[Any, Any, str, str, dict[str, Any]]] = {
     "log1p": (s.log1p, np.log1p, "float", "numeric", {"complex": c.c_log1p}),
     "log2": (s.log2, np.log2, "float", "numeric", {"complex": c.c_log2}),
     "log10": (s.log10, np.log10, "float", "numeric", {"complex": c.c_log10}),
-    "logaddexp": (s.logaddexp, np.logaddexp, "float", "real", {}),
+    "logaddexp": (s.logaddexp, np.logaddexp, "float", "real", {"integer": s.logaddexp_int}),
     "logical_and": (s.logical_and, np.logical_and, "bool", "any", {}),
     "logical_not": (s.logical_not, np.logical_not, "bool", "any", {}),
     "logical_or": (s.logical_or, np.logical_or, "bool", "any", {}),

@@ -298,6 +298,15 @@ def u_sign(x):  # type: ignore[no-untyped-def]
 
 
 def logaddexp(a, b):  # type: ignore[no-untyped-def]
+    return logaddexp_float(a, b)
+
+
+def logaddexp_int(a, b):  # type: ignore[no-untyped-def]
+    return logaddexp_float(float(a), float(b))  # integers inside kernels (arrays cast before the call)
+
+
+@func
+def logaddexp_float(a, b):  # type: ignore[no-untyped-def]
     # NumPy's npy_logaddexp: exact for equal arguments (also both infinite), stable otherwise
     t = a - b
     r = t
