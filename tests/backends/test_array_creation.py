@@ -153,6 +153,7 @@ def test_eye_matches_numpy(device, path, args, kw, dtype):
 
 def test_eye_default_dtype_and_bad_input(device):
     same(cb.eye(2, device=device), np.eye(2))
+    same(cb.eye(2, dtype=np.dtype("int8"), device=device), np.eye(2, dtype="int8"))
     for bad, error in [((2.5,), TypeError), ((-1,), ValueError), ((2, "3"), TypeError)]:
         with pytest.raises(error):
             cb.eye(*bad, device=device)
@@ -353,6 +354,25 @@ def test_from_dlpack_of_host_memory(device):
     y = cb.from_dlpack(host, device=device, copy=True)
     host[1, 1] = 42.0
     assert cb.asnumpy(y)[1, 1] != 42.0
+
+
+def test_from_dlpack_read_only_and_empty(device):
+    ro = np.arange(4.0)
+    ro.flags.writeable = False
+    same(cb.from_dlpack(ro, device=device), ro)  # a copy: device arrays are writable
+    with pytest.raises(BufferError, match="copy=False"):
+        cb.from_dlpack(ro, device=device, copy=False)
+    empty = np.zeros((0, 3), "int16")
+    same(cb.from_dlpack(empty, device=device, copy=None), empty)
+
+
+def test_asarray_of_array_interface_objects(device):
+    class Producer:  # only __array__: its dtype is kept
+        def __array__(self, dtype=None, copy=None):
+            return np.array([1.5, 2.5], "float32")
+
+    same(cb.asarray(Producer(), device=device), np.array([1.5, 2.5], "float32"))
+    same(cb.asarray(memoryview(b"\x01\x02"), device=device), np.array([1, 2], "uint8"))
 
 
 def test_from_dlpack_defaults_and_sources(device):

@@ -201,7 +201,9 @@ def wrap_host(a: np.ndarray, device: Device) -> Array | None:
     name = dtypes.name(a.dtype)
     check_dtype_on(device, name)
     size = a.itemsize
-    if a.size == 0 or any(s % size for s in a.strides):
+    if a.size == 0:
+        return Array._empty(a.shape, name, device)  # no elements to share
+    if any(s % size for s in a.strides):
         return None
     lo, hi = byte_extent(a.shape, a.strides, 0, size)
     raw = np.asarray(_Window(a, a.ctypes.data + lo, hi - lo))

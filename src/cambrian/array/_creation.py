@@ -178,7 +178,7 @@ def eye(n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype: Any = N
     cols = rows if n_cols is None else _index(n_cols, "eye: n_cols")
     k = _index(k, "eye: k")
     target = resolve_device(device)
-    out = empty((rows, cols), dtype=dtype or default_dtype("float", target), device=target)
+    out = empty((rows, cols), dtype=dtype, device=target)
     dt = out.dtype.name
     if out.size:
         view = K.host_view(out)
