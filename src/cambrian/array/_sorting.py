@@ -36,7 +36,7 @@ __all__ = ["argsort", "sort"]
 #: NumPy sorts on host-memory devices with synchronous launches (``cpu``, ``interp``) while true;
 #: tests switch it off to run the kernels there.
 SORT_HOST = True
-_BLOCK = 16  # elements each work-item sorts by insertion in the first launch
+_BLOCK = 32  # elements each work-item sorts by insertion in the first launch
 
 
 @func
@@ -124,20 +124,26 @@ def _merge(dk, di, sk, si, track, width, tile, desc):  # type: ignore[no-untyped
             lo = mid + 1
     i = s + lo
     j = m + k - lo
+    vi = sk[r, min(i, m - 1)]  # the heads of both runs, kept in registers
+    vj = sk[r, min(j, e - 1)]
     for p in range(o, min(o + tile, e)):
         right = i >= m
         if not right and j < e:
-            right = _before(sk[r, j], sk[r, i], desc)
+            right = _before(vj, vi, desc)
         if right:
-            dk[r, p] = sk[r, j]
+            dk[r, p] = vj
             if track != 0:
                 di[r, p] = si[r, j]
             j += 1
+            if j < e:
+                vj = sk[r, j]
         else:
-            dk[r, p] = sk[r, i]
+            dk[r, p] = vi
             if track != 0:
                 di[r, p] = si[r, i]
             i += 1
+            if i < m:
+                vi = sk[r, i]
 
 
 def _host(x: Array) -> bool:
