@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
-from .backends.base import ArrayArg, Device
+from .backends.base import ArrayArg, Device, byte_extent
 from .compiler import ir
 from .errors import PlacementError
 from .kernels import Func, Kernel, Prepared
@@ -270,7 +270,7 @@ class Vectorized:
             plan = self._plans.get(key) if key is not None else None
         except TypeError:  # an unhashable scalar type's dtype
             key = plan = None
-        if plan is not None:
+        if plan is not None and (out is None or not overlaps(args, out)):
             return plan.run(args, out)
         if len(args) != self.nin:
             raise TypeError(f"{self.name} takes {self.nin} arguments, got {len(args)}")
@@ -283,6 +283,9 @@ class Vectorized:
             out = empty(shape, ret, device, like_numpy)
         elif tuple(out.shape) != shape:
             raise ValueError(f"{self.name}: out has shape {tuple(out.shape)}, the result has shape {shape}")
+        elif overlaps(args, out):  # out shares memory with an input in another layout: as NumPy, no race
+            copy(self(*args), out=out)
+            return out
         n = math.prod(shape)
         if n == 0:
             return out
@@ -313,6 +316,39 @@ class Vectorized:
             py = make_function(src, f"{self.name}_vec", "vectorize", kernel_namespace(_f=self.func))
             kern = self._kernels[key] = Kernel(py)
         return kern
+
+
+def overlaps(args: Sequence[Any], out: Any) -> bool:
+    """True when an array among ``args`` shares memory with ``out`` other than as the same elements in
+    the same layout (NumPy's ufuncs are overlap-safe; such a call computes into a temporary first)."""
+    oarg = None if isinstance(out, np.ndarray) else out.__cambrian_array__()
+    omem = out if oarg is None else oarg.view
+    for a in args:
+        arg = None if isinstance(a, np.ndarray) else getattr(a, "__cambrian_array__", None)
+        if arg is not None:
+            arg = arg()
+            if oarg is not None and arg.buffer is oarg.buffer:
+                if _args_overlap(arg, oarg):
+                    return True
+                continue
+            a = arg.view
+        if isinstance(a, np.ndarray) and omem is not None and np.may_share_memory(a, omem) and a.size and (
+                a.__array_interface__["data"][0], a.strides, a.shape, a.itemsize) != (
+                omem.__array_interface__["data"][0], omem.strides, omem.shape, omem.itemsize):
+            return True
+    return False
+
+
+def _args_overlap(a: ArrayArg, b: ArrayArg) -> bool:
+    """Two views of one device buffer share bytes but are not the same elements in the same layout."""
+    ia, ib = np.dtype(a.dtype).itemsize, np.dtype(b.dtype).itemsize
+    if (a.offset * ia, a.strides, a.shape, ia) == (b.offset * ib, b.strides, b.shape, ib):
+        return False
+    if 0 in a.shape or 0 in b.shape:
+        return False
+    lo1, hi1 = byte_extent(a.shape, tuple(s * ia for s in a.strides), a.offset * ia, ia)
+    lo2, hi2 = byte_extent(b.shape, tuple(s * ib for s in b.strides), b.offset * ib, ib)
+    return lo1 < hi2 and lo2 < hi1
 
 
 def _arg(a: Any) -> ArrayArg:
