@@ -21,9 +21,11 @@ KINDS = {"bool": ["bool"], "signed integer": list(dtypes.SIGNED), "unsigned inte
          "complex floating": list(dtypes.COMPLEX), "numeric": [n for n in dtypes.ALL if n != "bool"]}
 
 
-def test_capabilities():
+def test_capabilities(device):
     caps = cb.__array_namespace_info__().capabilities()
-    assert caps == {"boolean indexing": False, "data-dependent shapes": False, "max dimensions": 32}
+    assert caps == {"boolean indexing": True, "data-dependent shapes": True, "max dimensions": 32}
+    x = cb.asarray([1.0, -2.0, 3.0], device=device)
+    assert cb.asnumpy(x[x > 0]).tolist() == [1.0, 3.0] and cb.nonzero(x > 0)[0].shape == (2,)
 
 
 def test_max_dimensions_work(device):

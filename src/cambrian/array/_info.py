@@ -28,8 +28,9 @@ class Info:
     __slots__ = ()
 
     def capabilities(self) -> dict[str, Any]:
-        """``{"boolean indexing": False, "data-dependent shapes": False, "max dimensions": 32}``."""
-        return {"boolean indexing": False, "data-dependent shapes": False, "max dimensions": MAX_DIMENSIONS}
+        """``{"boolean indexing": True, "data-dependent shapes": True, "max dimensions": 32}``: ``x[mask]``,
+        ``nonzero`` and ``unique_*`` work on every device (they read one count back to size results)."""
+        return {"boolean indexing": True, "data-dependent shapes": True, "max dimensions": MAX_DIMENSIONS}
 
     def default_device(self) -> Device:
         """The current default device (``with cambrian.using(...)``, ``CAMBRIAN_DEVICE``, the best one)."""
