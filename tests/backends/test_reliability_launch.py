@@ -4,10 +4,13 @@ thread whose work failed (#11)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 import cambrian as cb
+from cambrian.testing import requires
 
 
 # -- #20.4: out= overlapping an input computes into a temporary, as NumPy's ufuncs ------------------
@@ -47,3 +50,54 @@ def test_vectorize_overlap_with_a_cast_into_out(device) -> None:
     x = cb.asarray(np.arange(8, dtype=np.int32), device=device)
     add2(x[:-1], 1, out=x[1:])
     np.testing.assert_array_equal(cb.asnumpy(x), np.r_[0, np.arange(1, 8)])
+
+
+# -- #20.9: the NaN of float // and % is the same on every device (sign visible via copysign) --------
+@cb.kernel
+def mod_signs(x, y, out):
+    i = cb.get_global_id(0)
+    out[i, 0] = x[i] % y[i]
+    out[i, 1] = x[i] // y[i]
+    out[i, 2] = math.copysign(1.0, x[i] % x[i])
+    out[i, 3] = math.nan
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_float_mod_nan_is_the_same_on_every_device(device, interp_device, dtype: str) -> None:
+    if dtype == "float64":
+        requires(device, "float64")
+    vals = np.array([np.inf, -np.inf, np.nan, -np.nan, 1.0, 0.0, -0.0, -5.5], dtype)
+    x, y = np.repeat(vals, vals.size), np.tile(vals, vals.size)
+    outs = []
+    for dev in (interp_device, device):
+        out = np.zeros((x.size, 4), dtype)
+        with cb.using(dev):
+            mod_signs[x.size](x, y, out)
+        outs.append(out.view(f"u{out.itemsize}"))
+    np.testing.assert_array_equal(outs[1], outs[0])  # bit for bit, NaN signs and payloads included
+    got = outs[0].view(dtype)
+    assert np.signbit(got[x == np.inf, 2]).all() and np.signbit(got[(x == 1) & (y == 0), 0]).all()
+
+
+def test_opencl_builds_with_correctly_rounded_divide_sqrt_where_supported(device) -> None:
+    if device.backend != "opencl":
+        pytest.skip(f"device {device} is not an OpenCL device (its / and sqrt are correctly rounded)")
+    from cambrian.backends.opencl_build import CORRECT_DIV_SQRT, build_options
+
+    cl = device.impl.cl
+    supported = device.handle.single_fp_config & cl.device_fp_config.CORRECTLY_ROUNDED_DIVIDE_SQRT
+    assert (CORRECT_DIV_SQRT in build_options(cl, device)) == bool(supported)
+    x = np.float32(np.arange(1, 2001)) * np.float32(1.37)
+    out = np.zeros((x.size, 2), np.float32)
+    with cb.using(device):
+        div_sqrt[x.size](x, out)
+    if supported:
+        np.testing.assert_array_equal(out[:, 0], np.float32(1.0) / x)
+        np.testing.assert_array_equal(out[:, 1], np.sqrt(x))
+
+
+@cb.kernel
+def div_sqrt(x, out):
+    i = cb.get_global_id(0)
+    out[i, 0] = cb.float32(1.0) / x[i]
+    out[i, 1] = math.sqrt(x[i])

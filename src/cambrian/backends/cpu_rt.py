@@ -151,13 +151,20 @@ def fmax(a, b):
 
 
 def _make_float(ft: type) -> tuple[object, object]:
-    zero, one, half = ft(0.0), ft(1.0), ft(0.5)
+    zero, one, half, nan = ft(0.0), ft(1.0), ft(0.5), ft(np.nan)
+
+    @_inline
+    def nan_of(a, b):  # the NaN of // and %: a NaN operand's sign (a first), else the sign bit set
+        return np.copysign(nan, a if a != a else (b if b != b else -one))
 
     @_inline
     def floordiv(a, b):
         if b == zero:
-            return a / b
+            q = a / b
+            return nan_of(a, b) if q != q else q
         mod = np.fmod(a, b)
+        if mod != mod:
+            return nan_of(a, b)
         div = (a - mod) / b
         if mod != zero and (b < zero) != (mod < zero):
             div = div - one
@@ -171,8 +178,8 @@ def _make_float(ft: type) -> tuple[object, object]:
     @_inline
     def mod(a, b):
         m = np.fmod(a, b)
-        if b == zero:
-            return m
+        if m != m:
+            return nan_of(a, b)
         if m != zero:
             if (b < zero) != (m < zero):
                 m = m + b

@@ -116,11 +116,21 @@ def _int_rshift(dtype: str) -> Fn:
 # --------------------------------------------------------------------------- floats
 
 
+def nan_result(a: Any, b: Any) -> Any:
+    """The NaN of a float ``//`` or ``%``: a NaN operand's sign (``a`` first), else the sign bit set
+    (x86's default NaN, as NumPy there), whatever the hardware makes (docs/semantics.md)."""
+    sign = a if a != a else b if b != b else -1.0
+    return np.copysign(type(a)(np.nan), type(a)(sign))
+
+
 def float_divmod(a: Any, b: Any) -> tuple[Any, Any]:
     """NumPy's ``npy_divmod`` on two scalars of one float dtype: ``(a // b, a % b)``."""
     mod = np.fmod(a, b)
     if b == 0:
-        return a / b, mod
+        q = a / b
+        return (nan_result(a, b) if q != q else q), nan_result(a, b)
+    if mod != mod:
+        return nan_result(a, b), nan_result(a, b)
     div = (a - mod) / b
     if mod != 0:
         if (b < 0) != (mod < 0):

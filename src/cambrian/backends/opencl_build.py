@@ -22,6 +22,20 @@ from .base import Device
 
 #: Build options: OpenCL C 1.2, no fast-math (contraction is off by pragma in the source).
 OPTIONS = ("-cl-std=CL1.2",)
+#: Added where CL_DEVICE_SINGLE_FP_CONFIG has CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT: float32 ``/`` and
+#: ``sqrt`` correctly rounded, as on the other backends (OpenCL allows 2.5 and 3 ulp without it).
+CORRECT_DIV_SQRT = "-cl-fp32-correctly-rounded-divide-sqrt"
+
+
+def build_options(cl: Any, device: Device) -> tuple[str, ...]:
+    """The build options for ``device``: :data:`OPTIONS`, plus :data:`CORRECT_DIV_SQRT` where the
+    device supports it."""
+    try:
+        fp = int(device.handle.single_fp_config)
+    except Exception:  # not a pyopencl device (fakes), or the query failed
+        return OPTIONS
+    correct = fp & int(cl.device_fp_config.CORRECTLY_ROUNDED_DIVIDE_SQRT)
+    return (*OPTIONS, CORRECT_DIV_SQRT) if correct else OPTIONS
 
 #: Argument plan entries: an array (ndim, with strides) or a scalar (NumPy scalar type).
 ARRAY, SCALAR = 0, 1
@@ -86,9 +100,13 @@ class Builder:
         self.memory = cache.MemoryCache()
         self.disk = cache.DiskCache("opencl")
         self.stats = {"source_builds": 0, "binary_loads": 0}
+        self._options: dict[Device, tuple[str, ...]] = {}
 
     def compile(self, cl: Any, ctx: Any, device: Device, module: ir.Module) -> OpenCLProgram:
-        key = cache.make_key(module.key(), device.identity(), " ".join(OPTIONS))
+        options = self._options.get(device)
+        if options is None:
+            options = self._options[device] = build_options(cl, device)
+        key = cache.make_key(module.key(), device.identity(), " ".join(options))
         mem_key = f"{device.filter_string}|{key}"
         prog = self.memory.get(mem_key)
         if prog is not None:
@@ -103,8 +121,8 @@ class Builder:
             raise CompileError(f"cannot render kernel {module.kernel.py_name or module.kernel.name!r} "
                                f"as OpenCL C: {exc}") from None
         key = cache.make_key(key, rendered.source)  # on disk: a renderer change is a new entry
-        built = self._load_binary(cl, ctx, device, key) or self._build_source(cl, ctx, device, module,
-                                                                               rendered.source, key)
+        built = self._load_binary(cl, ctx, device, key, options) or self._build_source(
+            cl, ctx, device, module, rendered.source, key, options)
         kernel = cl.Kernel(built, rendered.kernel_name)
         plan, scalar_dtypes = arg_plan(module.kernel)
         if module.needs_error_record:
@@ -120,14 +138,14 @@ class Builder:
                                  hostbuf=np.zeros(8, np.int64))
         return self.memory.put(mem_key, prog)
 
-    def _load_binary(self, cl: Any, ctx: Any, device: Device, key: str) -> Any:
+    def _load_binary(self, cl: Any, ctx: Any, device: Device, key: str, options: tuple[str, ...]) -> Any:
         binary = self.disk.read(key, "binary.bin")
         if binary is None:
             return None
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                prg = cl.Program(ctx, [device.handle], [binary]).build(options=list(OPTIONS))
+                prg = cl.Program(ctx, [device.handle], [binary]).build(options=list(options))
         except Exception as exc:  # corrupt or stale binary: warn and rebuild
             self.disk.discard(key, f"binary does not load: {str(exc).strip().splitlines()[0][:200]}")
             return None
@@ -135,12 +153,12 @@ class Builder:
         return prg
 
     def _build_source(self, cl: Any, ctx: Any, device: Device, module: ir.Module, source: str,
-                      key: str) -> Any:
+                      key: str, options: tuple[str, ...]) -> Any:
         name = module.kernel.py_name or module.kernel.name
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # pyopencl's CompilerWarning for a non-empty log
-                prg = cl.Program(ctx, source).build(options=list(OPTIONS), devices=[device.handle])
+                prg = cl.Program(ctx, source).build(options=list(options), devices=[device.handle])
         except cl.Error as exc:
             raise CompileError(f"OpenCL compiler rejected kernel {name!r} on {device} ({device.name})",
                                source=source, log=_build_log(cl, exc)) from None
@@ -150,7 +168,7 @@ class Builder:
         except cl.Error:
             binary = b""
         self.disk.write(key, "source.cl", source.encode())
-        self.disk.write_json(key, {"kernel": name, "device": device.identity(), "options": list(OPTIONS)})
+        self.disk.write_json(key, {"kernel": name, "device": device.identity(), "options": list(options)})
         if binary:
             self.disk.write(key, "binary.bin", bytes(binary))
         return prg

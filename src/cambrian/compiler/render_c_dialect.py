@@ -189,7 +189,8 @@ class OpenCLRenderer(CRenderer):
 
     def special_float(self, value: float, dtype: str) -> str:
         if math.isnan(value):
-            return "NAN" if dtype == "float32" else "((double)NAN)"
+            # the quiet NaN of every other backend (PoCL's NAN macro has all payload bits set)
+            return "as_float(0x7fc00000U)" if dtype == "float32" else "as_double(0x7ff8000000000000UL)"
         return "INFINITY" if dtype == "float32" else "((double)INFINITY)"
 
 

@@ -47,12 +47,21 @@ def _int_mod(r: CRenderer, dt: str, space: str) -> tuple[str, list[Dep]]:
     return f"{r.inline} {T} {helper_name('mod', dt)}({T} a, {T} b) {{\n  {body}\n}}", []
 
 
+def _nan_result(r: CRenderer, dt: str) -> str:
+    """The NaN of a float ``//`` or ``%`` (docs/semantics.md): a NaN operand's sign (``a`` first), else
+    the sign bit set (x86's default NaN, as NumPy there); a quiet NaN whatever the hardware makes."""
+    nan, minus = r.literal(float("nan"), dt), r.literal(-1.0, dt)
+    return f"{r.math_fn('copysign', dt)}({nan}, a != a ? a : (b != b ? b : {minus}))"
+
+
 def _float_fdiv(r: CRenderer, dt: str, space: str) -> tuple[str, list[Dep]]:
     T, lit = r.ctype(dt), r.literal
     fmod, floor, copysign = (r.math_fn(n, dt) for n in ("fmod", "floor", "copysign"))
+    nan = _nan_result(r, dt)
     code = f"""{r.inline} {T} {helper_name('fdiv', dt)}({T} a, {T} b) {{
   {T} mod = {fmod}(a, b);
-  if (b == 0) return a / b;
+  if (b == 0) {{ {T} q = a / b; return q != q ? {nan} : q; }}
+  if (mod != mod) return {nan};
   {T} div = (a - mod) / b;
   if (mod != 0 && ((b < 0) != (mod < 0))) div -= {lit(1.0, dt)};
   if (div == 0) return {copysign}({lit(0.0, dt)}, a / b);
@@ -68,7 +77,7 @@ def _float_mod(r: CRenderer, dt: str, space: str) -> tuple[str, list[Dep]]:
     fmod, copysign = r.math_fn("fmod", dt), r.math_fn("copysign", dt)
     code = f"""{r.inline} {T} {helper_name('mod', dt)}({T} a, {T} b) {{
   {T} mod = {fmod}(a, b);
-  if (b == 0) return mod;
+  if (mod != mod) return {_nan_result(r, dt)};
   if (mod == 0) return {copysign}({r.literal(0.0, dt)}, b);
   if ((b < 0) != (mod < 0)) mod += b;
   return mod;
