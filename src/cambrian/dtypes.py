@@ -113,15 +113,13 @@ def weak_default(weak: str) -> str:
 
 
 def result_type(*operands: str | tuple[str, str]) -> str:
-    """Promotion of several operands; a weak operand is written ``("weak", kind)``."""
+    """Promotion of several operands (NumPy 2's n-ary rule: the order does not matter); a weak operand
+    is written ``("weak", kind)``."""
     strong = [o for o in operands if isinstance(o, str)]
     weak = [o[1] for o in operands if not isinstance(o, str)]
     if strong:
-        out = strong[0]
-        for s in strong[1:]:
-            out = promote(out, s)
-        for w in weak:
-            out = promote_weak(out, w)
-        return out
+        if len(strong) == 1 and not weak:
+            return strong[0]
+        return np.result_type(*(np.dtype(s) for s in strong), *(_WEAK_SAMPLE[w] for w in weak)).name
     top = max(weak, key=WEAK_KINDS.index)
     return weak_default(top)

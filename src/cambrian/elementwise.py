@@ -102,10 +102,12 @@ class Elementwise:
 
     def __init__(self, name: str, fn: Callable[..., Any], ufunc: Any, *, rule: str = "same",
                  group: str = "numeric", variants: dict[str, Callable[..., Any]] | None = None,
-                 doc: str = "", host: Callable[..., Any] | None = None):
+                 doc: str = "", host: Callable[..., Any] | None = None, casting: str = "same_kind"):
         assert rule in RULES, rule
         self.__name__ = self.__qualname__ = self.name = name
         self.py_func, self.ufunc, self.rule, self.group = fn, ufunc, rule, group
+        #: How the result may be cast into ``out=`` ("same_kind" as NumPy's ufuncs; "unsafe" for casts).
+        self.casting = casting
         #: What the host path calls as ``host(*operands, out=)``: the ufunc, or a function that fixes
         #: NumPy's results where they differ from the kernels (special values, integer powers).
         self.host = host or ufunc
@@ -197,7 +199,7 @@ class Elementwise:
                 self._host(args, compute, out, np.ndarray(shape, out.dtype, buffer=out._buffer))
                 return out
         else:
-            _check_out(out, shape, ret, device, self.name)
+            _check_out(out, shape, ret, device, self.name, self.casting)
         if out.size == 0:
             return out
         if host and (device.backend == "interp" or out.size < HOST_MATH_MAX):
@@ -285,7 +287,8 @@ def _check_scalar(value: Any, dtype: str, name: str) -> None:
             raise OverflowError(f"{name}: Python integer {value} out of bounds for {dtype}")
 
 
-def _check_out(out: Any, shape: tuple[int, ...], ret: str, device: Device, name: str) -> None:
+def _check_out(out: Any, shape: tuple[int, ...], ret: str, device: Device, name: str,
+               casting: str = "same_kind") -> None:
     from .array._array import Array
 
     if not isinstance(out, Array):
@@ -295,7 +298,7 @@ def _check_out(out: Any, shape: tuple[int, ...], ret: str, device: Device, name:
     if out.shape != tuple(shape) and np.broadcast_shapes(out.shape, tuple(shape)) != out.shape:
         raise ValueError(f"{name}: the operands broadcast to shape {tuple(shape)}, which does not fit out "
                          f"of shape {out.shape}")
-    if not _same_kind(ret, _NAMES[out.dtype]):
+    if casting != "unsafe" and not _same_kind(ret, _NAMES[out.dtype]):
         raise TypeError(f"{name}: cannot write the {ret} result into out of dtype {out.dtype.name}")
 
 
@@ -352,4 +355,4 @@ def _np_copy(x: Any, out: np.ndarray) -> None:
 
 
 #: ``copy_into(src, out=view)``: ``src`` broadcast to ``view`` and cast to its dtype, on the device.
-copy_into = Elementwise("copy", same, _np_copy, rule="same", group="any")
+copy_into = Elementwise("copy", same, _np_copy, rule="same", group="any", casting="unsafe")

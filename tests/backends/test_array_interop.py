@@ -16,9 +16,10 @@ def test_dlpack_export(device) -> None:
         assert x.__dlpack_device__() == (1, 0)
     elif device.backend == "cuda":
         assert x.__dlpack_device__() == (2, device.ordinal)
-    else:
+    else:  # not host memory: an explicit export copies, copy=False is refused
+        np.testing.assert_array_equal(np.from_dlpack(x), np.arange(6).reshape(2, 3))
         with pytest.raises(BufferError, match="asnumpy"):
-            np.from_dlpack(x)
+            x.__dlpack__(copy=False)
 
 
 def test_cuda_array_interface_only_on_cuda(device) -> None:

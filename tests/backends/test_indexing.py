@@ -79,8 +79,10 @@ def test_bad_indices_raise_clear_errors(device):
         x[..., ...]
     with pytest.raises(IndexError, match="boolean index"):
         x[True]
-    with pytest.raises(IndexError, match="integer-array and boolean-mask indexing are not"):
-        x[np.array([0, 1])]
+    with pytest.raises(IndexError, match="no slices"):
+        x[:, np.array([0, 1])]  # integer arrays after a slice: not supported, and said so
+    with pytest.raises(IndexError, match="out of bounds"):
+        x[np.array([0, 2])]
     with pytest.raises(ValueError, match="could not broadcast"):
         x[0] = np.array([1, 2])
     with pytest.raises(OverflowError):

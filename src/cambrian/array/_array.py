@@ -198,11 +198,13 @@ class Array:
                              self.dtype.name, stream=stream, max_version=max_version, dl_device=dl_device,
                              copy=copy)
         view = self.__cambrian_array__().view
-        if view is None:
-            raise BufferError(f"arrays on {self.device} have no DLPack export; use cambrian.asnumpy(x) "
-                              "or x.to_device('cpu')")
-        self.queue.synchronize()
         kwargs: dict[str, Any] = {} if max_version is None else {"max_version": max_version}
+        if view is None:  # device memory the host cannot address: only an explicit copy can export it
+            if copy is False:
+                raise BufferError(f"arrays on {self.device} are not host memory: DLPack export needs a copy "
+                                  "(copy=False was given); use cambrian.asnumpy(x) or x.to_device('cpu')")
+            return self._read().__dlpack__(stream=stream, **kwargs)
+        self.queue.synchronize()
         if copy is not None:
             kwargs["copy"] = copy
         return view.__dlpack__(stream=stream, **kwargs)

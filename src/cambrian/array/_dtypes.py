@@ -197,8 +197,9 @@ def astype(x: Array, dtype: Any, /, *, copy: builtins.bool = True, device: Any =
 
 
 def _cast(x: Array, name: str) -> Array:
-    """A new C-contiguous copy of ``x`` with dtype ``name``, on ``x``'s device (a generated kernel)."""
-    from ..vectorize import copy
+    """A new C-contiguous copy of ``x`` with dtype ``name``, on ``x``'s device (the elementwise engine's
+    ``copy_into``: NumPy on host memory, a generated kernel elsewhere)."""
+    from ..elementwise import copy_into
 
     out = Array._empty(x.shape, name, x.device)
     if not x.size:
@@ -206,7 +207,7 @@ def _cast(x: Array, name: str) -> Array:
     if name == x.dtype.name and x.c_contiguous:
         x.device.impl.copy(x.device, out._buffer, 0, x._buffer, x.offset, x.nbytes, x.device.queue)
     else:
-        copy(x, out=out)
+        copy_into(x, out=out)
     return out
 
 
