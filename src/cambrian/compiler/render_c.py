@@ -189,7 +189,7 @@ class _Emitter(ExprMixin):
         self.emit(f"{self.element(s.array, s.indices, s.loc)} = {value};")
 
     def s_If(self, s: ir.If) -> None:
-        self.emit(f"if ({self.ex(s.cond)}) {{")
+        self.emit(f"if ({_bare(self.ex(s.cond))}) {{")
         self.nested(s.body)
         if s.orelse:
             self.emit("} else {")
@@ -232,7 +232,7 @@ class _Emitter(ExprMixin):
         self.emit(f"if ({step} == 0 && {flag} == 0) {{ cb_err[1] = {line}; cb_err[2] = {site}; }}")
 
     def s_While(self, s: ir.While) -> None:
-        self.emit(f"while ({self.ex(s.cond)}) {{")
+        self.emit(f"while ({_bare(self.ex(s.cond))}) {{")
         self.nested(s.body)
         self.emit("}")
 
@@ -288,3 +288,17 @@ def render_cuda(module: ir.Module) -> str:
 def render_cuda_info(module: ir.Module) -> Rendered:
     """Like :func:`render_cuda`, with the kernel symbol and the bounds-check sites."""
     return render_with(CUDA, module)
+
+
+def _bare(cond: str) -> str:
+    """``cond`` without one enclosing pair of parentheses (``if ((a == b))`` makes clang, hence PoCL,
+    print "equality comparison with extraneous parentheses" on the user's stderr)."""
+    if not (cond.startswith("(") and cond.endswith(")")):
+        return cond
+    depth = 0
+    for i, ch in enumerate(cond):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and i < len(cond) - 1:
+            return cond  # the first parenthesis closes early: "(a) && (b)"
+    return cond[1:-1]
