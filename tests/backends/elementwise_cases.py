@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pytest
 
+from cambrian import elementwise
 from cambrian.array._elementwise import FUNCTIONS
 from cambrian.elementwise import GROUPS
 
@@ -40,6 +41,19 @@ ARITH_PARTS = (0.0, -0.0, 1.0, -1.5, 0.5, 2.0, np.inf, np.nan)
 #: Complex pow: finite operands (C leaves cpow's special values open).
 POW_PARTS = (0.0, -0.0, 1.0, -1.5, 0.5, 2.0, 3.0, -2.0)
 COMPLEX_ARITH = frozenset({"add", "subtract", "multiply", "divide", "equal", "not_equal", "square"})
+
+
+@pytest.fixture(params=["host", "kernel"])
+def elementwise_path(request, device, monkeypatch) -> str:
+    """The path of the namespace's functions on ``device``: ``host`` (NumPy on host memory) or
+    ``kernel`` (generated kernels; ``cpu`` is forced onto them by ``HOST_MATH_MAX = 0``)."""
+    if request.param == "kernel":
+        if device.backend == "interp":
+            pytest.skip("interp has no kernel path for array functions (it computes with NumPy)")
+        monkeypatch.setattr(elementwise, "HOST_MATH_MAX", 0)
+    elif not (device.impl.host_memory and not device.impl.asynchronous):
+        pytest.skip(f"{device} has no host path (it computes on its memory with kernels only)")
+    return request.param  # type: ignore[no-any-return]
 
 
 def dtypes_of(name: str) -> list[str]:

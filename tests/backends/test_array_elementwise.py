@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 import cambrian as cb
-from cambrian import elementwise
 from cambrian.array._elementwise import FUNCTIONS, TABLE
 from cambrian.vectorize import kernel_namespace, make_function
 
@@ -24,6 +23,7 @@ from .elementwise_cases import (
     TRANSCENDENTAL,
     assert_matches,
     dtypes_of,
+    elementwise_path,  # noqa: F401 (the fixture)
     expected_dtype,
     operands,
     reference,
@@ -43,20 +43,6 @@ GROUPED: dict[str, dict[str, frozenset[str] | None]] = {
 }
 
 
-@pytest.fixture(params=["host", "kernel"])
-def path(request, device, monkeypatch) -> str:
-    """The path the namespace's functions take on ``device``: ``host`` (NumPy on host memory) or
-    ``kernel`` (generated kernels; ``cpu`` is forced onto them by ``HOST_MATH_MAX = 0``)."""
-    host = device.impl.host_memory and not device.impl.asynchronous
-    if request.param == "kernel":
-        if device.backend == "interp":
-            pytest.skip("interp has no kernel path for array functions (it computes with NumPy)")
-        monkeypatch.setattr(elementwise, "HOST_MATH_MAX", 0)
-    elif not host:
-        pytest.skip(f"{device} has no host path (its memory is not host memory it computes on)")
-    return request.param  # type: ignore[no-any-return]
-
-
 def kernel_dtypes(name: str, device) -> list[str]:
     if device.backend == "cpu":
         return [d for n, d in CPU_KERNEL_CASES if n == name]
@@ -64,9 +50,10 @@ def kernel_dtypes(name: str, device) -> list[str]:
 
 
 @pytest.mark.parametrize("name", list(TABLE))
-def test_function_against_numpy(device, path, name):
+def test_function_against_numpy(device, elementwise_path, name):  # noqa: F811 (the fixture)
     fn = getattr(cb, name)
     assert fn is FUNCTIONS[name]
+    path = elementwise_path
     cases = dtypes_of(name) if path == "host" else kernel_dtypes(name, device)
     if not cases:
         pytest.skip(f"{name}: no generated kernel case on {device} (compile time; see CPU_KERNEL_CASES)")
