@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import array as _array_namespace
 from . import dtypes, random
 from .array import *  # noqa: F403 - the array API namespace (its chapters' __all__)
+from .array import fft, linalg  # the array API extensions
 from .backends.base import Device
 from .compiler.lang import (
     atomic_add,
@@ -73,6 +74,7 @@ __all__ = [
     "default_device",
     "devices",
     "dtypes",
+    "fft",
     "func",
     "get_global_id",
     "get_global_size",
@@ -81,6 +83,7 @@ __all__ = [
     "get_local_size",
     "get_num_groups",
     "kernel",
+    "linalg",
     "local_array",
     "private_array",
     "random",

@@ -1,5 +1,5 @@
-"""matmul (and @), tensordot, vecdot, matrix_transpose on every device against NumPy; on ``cpu`` both
-BLAS on its memory and the kernel."""
+"""matmul (and @), tensordot, vecdot, matrix_transpose on every device against NumPy; on ``cpu`` and
+``opencl:cpu:0`` both BLAS on their memory and the kernels (naive, packed, local)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import cambrian as cb
-from cambrian.array import _statistical
+from cambrian.array import _host, _statistical
+from cambrian.array._linear_algebra import matmul_kernel
 from cambrian.errors import PlacementError
 
 RNG = np.random.default_rng(0)
@@ -34,7 +35,9 @@ CASES = {
 @pytest.mark.parametrize("case", CASES)
 def test_against_numpy(device, case, monkeypatch):
     fn, want = CASES[case]
-    for limit in ([_statistical.REDUCE_HOST_MAX, 0] if device.backend == "cpu" else [None]):
+    for in_place, limit in ([(True, _statistical.REDUCE_HOST_MAX), (False, 0)] if device.backend == "cpu"
+                            else [(True, None), (False, None)]):
+        monkeypatch.setattr(_host, "IN_PLACE", in_place)
         if limit is not None:
             monkeypatch.setattr(_statistical, "REDUCE_HOST_MAX", limit)
         got = fn(*(cb.asarray(t, device=device) for t in (A, B, V, Z, I8)))
@@ -56,3 +59,28 @@ def test_imatmul_and_errors(device):
     other = "interp" if device.backend != "interp" else "cpu"
     with pytest.raises(PlacementError):
         y @ cb.asarray(np.eye(3), device=other)
+
+
+@pytest.mark.parametrize("variant", ["naive", "packed", "local"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "complex64"])
+def test_matmul_kernels(device, variant, dtype):
+    """Every matmul kernel on ragged shapes (edges of the tiles) and a broadcast batch."""
+    if variant == "local" and not device.supports_local_memory:
+        pytest.skip(f"device {device} has no local memory")
+    if device.backend == "interp" and variant != "naive":
+        pytest.skip("the interpreter runs the tiled kernels too slowly for a unit test")
+    a = (RNG.random((2, 37, 29)) * 4).astype(dtype)
+    b = (RNG.random((29, 70)) * 4).astype(dtype)
+    got = matmul_kernel(cb.asarray(a, device=device), cb.asarray(b, device=device), variant=variant)
+    assert got.device == device and got.dtype == np.dtype(dtype) and got.shape == (2, 37, 70)
+    np.testing.assert_allclose(cb.asnumpy(got), a @ b, rtol=1e-5)
+
+
+def test_matmul_big_operands_use_numpy_in_place(device):
+    """Operands in host memory NumPy may use (OpenCL CPU buffers of 64 KiB and more too): BLAS writes the
+    result's memory; the answer is the same as the kernel's."""
+    a, b = RNG.random((96, 128)), RNG.random((128, 80))
+    x, y = cb.asarray(a, device=device), cb.asarray(b, device=device)
+    assert _host.host_memory(x) == (device.kind == "cpu")
+    np.testing.assert_allclose(cb.asnumpy(x @ y), a @ b, rtol=1e-12)
+    np.testing.assert_allclose(cb.asnumpy(matmul_kernel(x, y)), a @ b, rtol=1e-12)

@@ -2,7 +2,7 @@
 *is* the namespace): ``_array`` (the Array object; its operators in ``_operators``, its NumPy protocols in
 ``_numpy_protocols``), ``_constants``, ``_creation``, ``_dtypes``, ``_elementwise``,
 ``_indexing_advanced``, ``_info``, ``_linear_algebra``, ``_manipulation``, ``_searching``, ``_set``,
-``_sorting``, ``_statistical``, ``_utility``."""
+``_sorting``, ``_statistical``, ``_utility``; the extensions ``linalg`` and ``fft``."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ from . import (
 from . import _methods as _methods  # installs NumPy-style methods (x.sum(), x.reshape(), ...)
 from . import _numpy_protocols as _numpy_protocols  # installs __array_ufunc__/__array_function__
 from . import _operators as _operators  # installs Array's operators
+from . import fft as fft  # the array API extensions: cambrian.fft and cambrian.linalg
+from . import linalg as linalg
 from ._array import Array
 from ._constants import *  # noqa: F403
 from ._creation import *  # noqa: F403

@@ -1,10 +1,13 @@
 """Linear algebra functions of the main namespace (array API chapter): ``matmul`` (and ``@``),
 ``matrix_transpose``, ``tensordot``, ``vecdot``.
 
-Where the work happens: on host-memory devices with synchronous launches (``cpu``, ``interp``) NumPy's
-BLAS writes the product straight into the result's device memory (zero copy; BLAS is the vendor
-library of that memory). On other devices a Cambrian kernel (the kernel language: one work-item per
-result element, a batched (batch, m, k) @ (batch, k, n) product), so every backend gets it.
+Where ``matmul`` runs: where NumPy may use the operands' memory in place (``_host.numpy_views``:
+``cpu``, ``interp``, the big buffers of OpenCL CPU devices) NumPy's BLAS writes the product straight
+into the result's memory (zero copy; BLAS is the vendor library of that memory); on CUDA devices with
+CuPy, cuBLAS on the arrays' memory and stream; elsewhere Cambrian's own kernels
+(:mod:`._matmul_kernels`: naive for small products, register-tiled ``packed`` on CPU devices, ``local``
+memory tiles on GPUs), so every backend gets it. :func:`matmul_kernel` runs the kernel path anywhere
+(tests, ``cambrian bench``).
 """
 
 from __future__ import annotations
@@ -17,30 +20,14 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..compiler.lang import get_global_id
 from ..errors import PlacementError
-from ..kernels import kernel
+from . import _cuda_libs, _host
+from . import _matmul_kernels as MK
 from ._array import Array
 from ._elementwise import FUNCTIONS as F
 from ._manipulation import _contiguous, broadcast_to, permute_dims, reshape
-from ._statistical import _host
 
 __all__ = ["matmul", "matrix_transpose", "tensordot", "vecdot"]
-
-
-@kernel
-def batched_matmul(out, a, b):  # type: ignore[no-untyped-def]
-    """``out[p, i, j] = sum_k a[p, i, k] * b[p, k, j]`` (one work-item per element of ``out``)."""
-    g = get_global_id(0)
-    m = out.shape[1]
-    n = out.shape[2]
-    j = g % n
-    i = (g // n) % m
-    p = g // (m * n)
-    acc = a[p, i, 0] * b[p, 0, j]
-    for k in range(1, a.shape[2]):
-        acc = acc + a[p, i, k] * b[p, k, j]
-    out[p, i, j] = acc
 
 
 def _pair(x1: Any, x2: Any, what: str) -> tuple[Array, Array]:
@@ -66,9 +53,9 @@ def _as(x: Array, dtype: str) -> Array:
     return out
 
 
-def matmul(x1: Array, x2: Array, /) -> Array:
-    """Matrix product with NumPy's rules: 1-D operands are promoted to a row/column and the added axis
-    removed; leading (batch) dimensions broadcast. The result dtype is the operands' promotion."""
+def _operands(x1: Array, x2: Array) -> tuple[Array, Array, str, tuple[int, ...], tuple[int, ...]]:
+    """Checked operands as (.., m, k) and (.., k, n) arrays, the result dtype, the broadcast result
+    shape and the final shape (1-D operands' added axes removed)."""
     x1, x2 = _pair(x1, x2, "matmul")
     if x1.ndim == 0 or x2.ndim == 0:
         raise ValueError("matmul: operands must have at least one dimension (use multiply for scalars)")
@@ -79,23 +66,52 @@ def matmul(x1: Array, x2: Array, /) -> Array:
         raise ValueError(f"matmul: shapes {x1.shape} and {x2.shape} do not align ({a.shape[-1]} != "
                          f"{b.shape[-2]})")
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
+    m, n = a.shape[-2], b.shape[-1]
     shape = (*batch, m, n)
     final = shape[:-2] + ((m,) if x1.ndim > 1 else ()) + ((n,) if x2.ndim > 1 else ())
-    out = Array._empty(shape, dt, x1.device)
+    return a, b, dt, shape, final
+
+
+def matmul(x1: Array, x2: Array, /) -> Array:
+    """Matrix product with NumPy's rules: 1-D operands are promoted to a row/column and the added axis
+    removed; leading (batch) dimensions broadcast. The result dtype is the operands' promotion."""
+    a, b, dt, shape, final = _operands(x1, x2)
+    cupy = _cuda_libs.cupy_for(a.device)
+    if cupy is not None and a.shape[-1] and math.prod(shape):
+        def product(xp: Any, u: Any, v: Any) -> Any:
+            return xp.matmul(u.astype(dt, copy=False), v.astype(dt, copy=False))
+
+        return reshape(_cuda_libs.run(cupy, product, a, b), final)
+    views = _host.numpy_views(a, b)
+    if views is not None:
+        out = Array._empty(shape, dt, a.device)
+        if _host.host_memory(out):
+            np.matmul(*views, out=_host.view(out), dtype=dt)
+        else:  # a small result (OpenCL buffers under 64 KiB): computed aside, then written
+            _host.into(out, np.matmul(*views, dtype=dt))
+        return reshape(out, final)
+    return _kernel_path(a, b, dt, shape, final, None)
+
+
+def matmul_kernel(x1: Array, x2: Array, /, *, variant: str | None = None) -> Array:
+    """``matmul`` through Cambrian's kernels on any device (also where BLAS would run): ``variant``
+    'naive', 'packed' or 'local' (default: chosen per device and size, see ``_matmul_kernels``)."""
+    a, b, dt, shape, final = _operands(x1, x2)
+    return _kernel_path(a, b, dt, shape, final, variant)
+
+
+def _kernel_path(a: Array, b: Array, dt: str, shape: tuple[int, ...], final: tuple[int, ...],
+                 variant: str | None) -> Array:
+    out = Array._empty(shape, dt, a.device)
     if out.size == 0:
         return reshape(out, final)
-    if k == 0:
+    if a.shape[-1] == 0:
         return reshape(_zeros_into(out), final)
-    if _host(x1, 0):
-        x1.queue.synchronize()
-        va, vb = (y.__cambrian_array__().view for y in (a, b))
-        np.matmul(va, vb, out=out.__cambrian_array__().view, dtype=dt)
-        return reshape(out, final)
+    batch, (m, k), n = shape[:-2], a.shape[-2:], b.shape[-1]
     p = math.prod(batch)
     a3 = reshape(_contiguous(broadcast_to(_as(a, dt), (*batch, m, k))), (p, m, k))
     b3 = reshape(_contiguous(broadcast_to(_as(b, dt), (*batch, k, n))), (p, k, n))
-    batched_matmul[out.size](reshape(out, (p, m, n)), a3, b3)
+    MK.run(reshape(out, (p, m, n)), a3, b3, variant)
     return reshape(out, final)
 
 
