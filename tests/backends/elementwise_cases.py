@@ -6,8 +6,9 @@ place (docs/semantics.md); complex results within ``COMPLEX_RTOL`` of the result
 infinities, NaNs and exact zeros (with their sign) where NumPy (C99 Annex G) puts them.
 
 Where Cambrian follows the array API standard or its kernel semantics instead of NumPy, the reference
-says so (``REFERENCES``): complex ``expm1`` and ``sign`` special values, complex ``reciprocal`` (``1/x``)
-and integer ``pow`` with negative exponents (NumPy raises).
+says so (``REFERENCES``): ``floor_divide`` with an infinite operand, complex ``expm1`` and ``sign``
+special values, complex ``reciprocal`` (``1/x``) and integer ``pow`` with negative exponents (NumPy
+raises).
 """
 
 from __future__ import annotations
@@ -119,7 +120,18 @@ def _sign(z: np.ndarray) -> np.ndarray:
     return out
 
 
+def _floor_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """np.floor_divide; +-inf // finite is +-inf and finite // +-inf is +-0 (the standard's special
+    cases; NumPy gives NaN and -1)."""
+    out = np.floor_divide(a, b)
+    if a.dtype.kind == "f":
+        special = (np.isinf(a) & np.isfinite(b)) | (np.isfinite(a) & np.isinf(b))
+        out[special] = (a / b)[special]
+    return out
+
+
 REFERENCES: dict[str, Callable[..., np.ndarray]] = {
+    "floor_divide": _floor_divide,
     "expm1": _expm1,
     "sign": _sign,
     "reciprocal": lambda x: np.divide(1, x),

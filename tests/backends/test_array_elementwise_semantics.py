@@ -145,6 +145,28 @@ def test_in_place_operators(device, elementwise_path):
     check(f32, m.astype(np.float32) + m.astype(np.float32))
 
 
+def test_in_place_special_values(device, elementwise_path):
+    """Results with special values where out is an operand (the host path corrects NumPy's results
+    after writing out: the corrections must come from the operands, not from out)."""
+    q = cb.asarray(np.array([np.inf, -np.inf, 3.0, -3.0, -1.0, 1.0]), device=device)
+    q //= cb.asarray(np.array([2.0, 2.0, np.inf, -np.inf, -0.0, -0.0]), device=device)
+    got = cb.asnumpy(q)  # the standard: +-inf // finite = +-inf, finite // +-inf = +-0
+    np.testing.assert_array_equal(got, [np.inf, -np.inf, 0.0, 0.0, np.inf, -np.inf])
+    assert not np.signbit(got[2:4]).any()
+    p = cb.asarray(np.array([-1, 1, 2, -2, -1], np.int8), device=device)
+    p **= cb.asarray(np.array([-1, -2, -1, -3, -2], np.int8), device=device)
+    check(p, np.array([-1, 1, 0, 0, 1], np.int8))  # the kernels' integer **; NumPy raises
+    if elementwise_path == "host":  # complex corrections of the host path (kernels: test_array_elementwise)
+        zs = np.array([complex(np.inf, np.nan), complex(np.nan, 0.0), complex(-np.inf, 1.0), 1 + 1j])
+        z = cb.asarray(zs, device=device)
+        cb.expm1(z, out=z)
+        np.testing.assert_array_equal(cb.asnumpy(z), [complex(np.inf, np.nan), complex(np.nan, 0.0),
+                                                      complex(-1.0, 0.0), np.expm1(1 + 1j)])
+        w = cb.asarray(zs, device=device)
+        cb.sign(w, out=w)
+        np.testing.assert_array_equal(cb.asnumpy(w)[:2], [complex(np.nan, np.nan)] * 2)
+
+
 # -- operators ---------------------------------------------------------------------------------------
 BINARY = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv,
           "floordiv": operator.floordiv, "mod": operator.mod, "pow": operator.pow,

@@ -48,7 +48,8 @@ TABLE: dict[str, tuple[Any, Any, str, str, dict[str, Any]]] = {
     "exp": (s.exp, np.exp, "float", "numeric", {"complex": c.c_exp}),
     "expm1": (s.expm1, np.expm1, "float", "numeric", {"complex": c.c_expm1}),
     "floor": (s.floor, np.floor, "same", "real", _I),
-    "floor_divide": (s.floor_divide, np.floor_divide, "same", "real numeric", {}),
+    "floor_divide": (s.floor_divide, np.floor_divide, "same", "real numeric",
+                     {"integer": s.floor_divide_int}),
     "greater": (s.greater, np.greater, "compare", "real", {}),
     "greater_equal": (s.greater_equal, np.greater_equal, "compare", "real", {}),
     "hypot": (s.hypot, np.hypot, "float", "real", {}),
@@ -94,6 +95,7 @@ TABLE: dict[str, tuple[Any, Any, str, str, dict[str, Any]]] = {
 
 
 # -- the host path where NumPy's ufunc differs from the kernels ----------------------------------------
+# ``out`` may be an operand (``x //= y``): the corrections are computed before ``out`` is written.
 def _power(a: Any, b: Any, /, out: np.ndarray) -> None:
     """``np.power`` without its ValueError for negative integer exponents: they give 0, except base 1
     -> 1 and base -1 -> +-1 by parity (the kernels' integer ``**``)."""
@@ -102,8 +104,8 @@ def _power(a: Any, b: Any, /, out: np.ndarray) -> None:
     if not np.any(neg):
         np.power(a, b, out=out)
         return
-    np.power(a, np.where(neg, 0, eb).astype(eb.dtype), out=out)
     small = np.where(ea == 1, 1, np.where(ea == -1, 1 - 2 * (eb & 1), 0))
+    np.power(a, np.where(neg, 0, eb).astype(eb.dtype), out=out)
     np.copyto(out, small, where=neg, casting="unsafe")
 
 
@@ -111,31 +113,37 @@ def _expm1(x: np.ndarray, /, out: np.ndarray) -> None:
     """``np.expm1``; complex special values as the standard (and the kernels): ``expm1(a + 0j)`` is
     ``expm1(a) + 0j``, ``expm1(-inf + bj)`` is ``-1 + 0 cis(b)``, ``expm1(inf + nan j)`` is
     ``inf + nan j``."""
-    np.expm1(x, out=out)
     if x.dtype.kind != "c":
+        np.expm1(x, out=out)
         return
     re, im = x.real, x.imag
-    zero = im == 0
-    ninf = np.isneginf(re) & ~zero
-    pinf = np.isposinf(re) & ~np.isfinite(im)
-    if zero.any():
-        out.real[zero] = np.expm1(re[zero])
-        out.imag[zero] = im[zero]
-    if ninf.any():
-        out.real[ninf] = -1
-        out.imag[ninf] = np.where(np.isfinite(im[ninf]), 0 * np.sin(im[ninf]), 0)
-    if pinf.any():
-        out[pinf] = complex(np.inf, np.nan)
+    with np.errstate(all="ignore"):
+        fixed = np.where(im == 0, np.expm1(re) + 0j, np.nan)
+        fixed.imag = np.where(im == 0, im, 0 * np.where(np.isfinite(im), np.sin(im), 0))
+        fixed.real[np.isneginf(re) & (im != 0)] = -1
+        fixed[np.isposinf(re) & ~np.isfinite(im)] = complex(np.inf, np.nan)
+    special = (im == 0) | np.isinf(re) & ((re < 0) | ~np.isfinite(im))
+    np.expm1(x, out=out)
+    np.copyto(out, fixed, where=special)
 
 
 def _sign(x: np.ndarray, /, out: np.ndarray) -> None:
     """``np.sign``; a complex NaN in either part gives NaN + NaN j (the standard; NumPy keeps the sign
     of an infinite other part)."""
+    nan = np.isnan(x) if x.dtype.kind == "c" else None
     np.sign(x, out=out)
-    if x.dtype.kind == "c":
-        nan = np.isnan(x)
-        if nan.any():
-            out[nan] = complex(np.nan, np.nan)
+    if nan is not None and nan.any():
+        np.copyto(out, complex(np.nan, np.nan), where=nan)
+
+
+def _floor_divide(a: Any, b: Any, /, out: np.ndarray) -> None:
+    """``np.floor_divide`` with the standard's special cases: ``+-inf // finite`` is ``+-inf`` and
+    ``finite // +-inf`` is ``+-0`` (NumPy's divmod gives NaN and -1 there)."""
+    special = (np.isinf(a) & np.isfinite(b)) | (np.isfinite(a) & np.isinf(b))
+    fixed = np.divide(a, b) if np.any(special) else None
+    np.floor_divide(a, b, out=out)
+    if fixed is not None:
+        np.copyto(out, fixed, where=special, casting="unsafe")
 
 
 def _reciprocal(x: np.ndarray, /, out: np.ndarray) -> None:
@@ -143,7 +151,8 @@ def _reciprocal(x: np.ndarray, /, out: np.ndarray) -> None:
     np.divide(1, x, out=out)
 
 
-HOST = {"pow": _power, "expm1": _expm1, "sign": _sign, "reciprocal": _reciprocal}
+HOST = {"pow": _power, "expm1": _expm1, "sign": _sign, "reciprocal": _reciprocal,
+        "floor_divide": _floor_divide}
 
 FUNCTIONS: dict[str, Elementwise] = {
     name: Elementwise(name, fn, ufunc, rule=rule, group=group, variants=variants, host=HOST.get(name))

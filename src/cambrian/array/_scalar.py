@@ -47,6 +47,14 @@ def divide(a, b):  # type: ignore[no-untyped-def]
 
 
 def floor_divide(a, b):  # type: ignore[no-untyped-def]
+    # the standard's special cases, where NumPy's divmod gives NaN or -1: +-inf // finite is +-inf and
+    # finite // +-inf is +-0, as a / b (the kernel language's // keeps NumPy's)
+    if (math.isinf(a) and math.isfinite(b)) or (math.isfinite(a) and math.isinf(b)):
+        return a / b
+    return a // b
+
+
+def floor_divide_int(a, b):  # type: ignore[no-untyped-def]
     return a // b
 
 
