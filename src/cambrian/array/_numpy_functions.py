@@ -301,6 +301,23 @@ def _size(m: Mapping, what: str, b: dict[str, Any]) -> Any:
     return x.size if b.get("axis") is None else x.shape[b["axis"]]
 
 
+def _unravel(m: Mapping, what: str, b: dict[str, Any]) -> Any:
+    """``np.unravel_index`` on the device: one array per dimension (C order)."""
+    index, out = b["indices"], []
+    for n in reversed(tuple(b["shape"])):
+        out.append(index % n)
+        index = index // n
+    return tuple(reversed(out))
+
+
+def _ravel_multi(m: Mapping, what: str, b: dict[str, Any]) -> Any:
+    """``np.ravel_multi_index`` on the device (C order, indices assumed in range)."""
+    flat: Any = 0
+    for index, n in zip(b["multi_index"], b["dims"], strict=True):
+        flat = flat * n + index
+    return flat
+
+
 # -- the table ---------------------------------------------------------------------------------------
 
 _LIKE = "a / dtype !order='K' !subok=True !shape=None device"
@@ -407,6 +424,8 @@ TABLE: dict[str, tuple[str, str, Adapter | None]] = {
     **{f"fft.{n}": (f"fft.{n}", _FFTN, None) for n in ("fftn", "ifftn", "rfftn", "irfftn")},
     "fft.fftshift": ("fft.fftshift", "x / axes", None), "fft.ifftshift": ("fft.ifftshift", "x / axes", None),
     # metadata: answered here, nothing moves
+    "unravel_index": ("", "indices shape / !order='C'", _unravel),
+    "ravel_multi_index": ("", "multi_index dims / !mode='raise' !order='C'", _ravel_multi),
     "shape": ("", "a", _shape), "ndim": ("", "a", _ndim), "size": ("", "a axis", _size),
 }
 
@@ -426,11 +445,49 @@ def _function_table() -> dict[Any, tuple[str, Mapping]]:
 NUMPY_FUNCTIONS: dict[Any, tuple[str, Mapping]] = _function_table()
 
 
+#: NumPy creation functions that NEP 35 (``like=x``) sends here: made on ``x``'s device.
+LIKE_CREATION: dict[Any, str] = {np.asarray: "asarray", np.array: "asarray", np.asanyarray: "asarray",
+                                 np.ascontiguousarray: "asarray", np.empty: "empty", np.zeros: "zeros",
+                                 np.ones: "ones", np.full: "full", np.arange: "arange"}
+
+
+def _created_like(self: Array, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """NEP 35: ``np.asarray(data, like=x)``, ``np.zeros(shape, like=x)``: the namespace's function on
+    ``x``'s device (host data is moved there explicitly, as ``cambrian.asarray(data, device=...)``)."""
+    import cambrian
+
+    name = LIKE_CREATION[func]
+    options = {k: v for k, v in kwargs.items() if k in ("dtype", "copy")}
+    npos = _LIKE_POSITIONAL.get(name, 1)
+    if len(args) == npos + 1 and "dtype" not in options:  # NumPy's dtype given positionally
+        args, options["dtype"] = args[:npos], args[npos]
+    rest = [k for k, v in kwargs.items() if k not in options and not _LIKE_DEFAULTS.get(k, _no)(v)]
+    if rest or (name == "asarray" and len(args) != 1) or len(args) > npos:
+        raise unsupported(f"numpy.{func.__name__}(..., {', '.join(rest) or 'more arguments'}, like=)")
+    if name == "asarray" and not isinstance(args[0], Array):
+        args = (np.asarray(args[0], dtype=options.pop("dtype", None)),)
+    if options.get("copy") is None or func is np.array:
+        options.pop("copy", None)
+    return getattr(cambrian, name)(*args, **options, device=self.device)
+
+
+def _no(value: Any) -> bool:
+    return False
+
+
+_LIKE_POSITIONAL = {"full": 2, "arange": 3}
+_LIKE_DEFAULTS: dict[str, Callable[[Any], bool]] = {"order": lambda v: v in (None, "C", "K", "A"),
+                                                    "subok": lambda v: True, "ndmin": lambda v: v == 0,
+                                                    "device": lambda v: v is None}
+
+
 def array_function(self: Array, func: Any, types: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """NEP 18: a NumPy function on cambrian.Arrays runs the namespace's counterpart on their device."""
     if not all(issubclass(t, Array) or t is np.ndarray for t in types):
         return NotImplemented
     entry = NUMPY_FUNCTIONS.get(func)
+    if entry is None and func in LIKE_CREATION:
+        return _created_like(self, func, args, kwargs)
     if entry is None:
         raise unsupported(f"{getattr(func, '__module__', 'numpy')}.{getattr(func, '__name__', func)}")
     what, mapping = entry

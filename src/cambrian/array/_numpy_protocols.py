@@ -142,8 +142,11 @@ def _ufunc_call(ufunc: np.ufunc, what: str, inputs: tuple[Any, ...], kwargs: dic
         target = FLOAT_ONLY[ufunc.__name__]
     if target is None:
         raise unsupported(what)
+    dtype = kwargs.pop("dtype", None)
     _check_keywords(kwargs, what, _UFUNC_DEFAULTS)
     fn = resolve(what, target)
+    if dtype is not None:  # NumPy computes in ``dtype``: the array operands are cast to it first
+        inputs = tuple(a.astype(np.dtype(dtype)) if isinstance(a, Array) else a for a in inputs)
     if isinstance(fn, Elementwise):
         return fn(*inputs) if out is None else fn(*inputs, out=out)
     return _store(no_host(fn(*inputs), what), out)
