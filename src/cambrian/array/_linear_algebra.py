@@ -168,4 +168,5 @@ def vecdot(x1: Array, x2: Array, /, *, axis: int = -1) -> Array:
         raise ValueError(f"vecdot: the vectors along axis {axis} differ in length ({x1.shape[a]} and "
                          f"{x2.shape[a]})")
     lhs = F["conj"](x1) if dtypes.is_complex(x1.dtype.name) else x1
-    return total(F["multiply"](lhs, x2), axis=a)
+    prod = F["multiply"](lhs, x2)
+    return total(prod, axis=a, dtype=prod.dtype.name)  # the operands' promotion: uint8 stays uint8
