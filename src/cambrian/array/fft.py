@@ -41,18 +41,16 @@ _OUT = ("fft", "ifft", "rfft", "irfft", "ihfft")
 
 
 def _input(x: Any, what: str, kind: str) -> Array:
-    """``x`` checked and converted: ``kind`` 'complex' (real floats promoted) or 'real'."""
+    """``x`` checked: ``kind`` 'complex' (complex, or real floating: promoted to the complex dtype of
+    its precision) or 'real'."""
     if not isinstance(x, Array):
         raise TypeError(f"fft.{what}: x must be a cambrian.Array, got {type(x).__name__}")
     d = x.dtype.name
     if kind == "real" and not dtypes.is_float(d):
         raise TypeError(f"fft.{what}: x must have a real floating-point dtype, got {d}")
-    if kind == "complex":
-        if dtypes.is_float(d):
-            return _cast(x, dtypes.complex_of(d))
-        if not dtypes.is_complex(d):
-            raise TypeError(f"fft.{what}: x must have a complex floating-point dtype, got {d}")
-    return x
+    if kind == "complex" and not (dtypes.is_complex(d) or dtypes.is_float(d)):
+        raise TypeError(f"fft.{what}: x must have a complex floating-point dtype, got {d}")
+    return x  # real floating input to a complex transform: the libraries take it; kernels cast it
 
 
 def _cast(x: Array, dtype: str) -> Array:
@@ -203,6 +201,7 @@ def _one(name: str, x: Any, n: Any, axis: int, norm: Any) -> Array:
     done = _library(name, x, out_shape, out_dtype, n=n, axis=ax, norm=norm)
     if done is not None:
         return done
+    x = x if kind == "real" else _cast(x, cd)
     if name in ("fft", "ifft"):
         return _c2c(x, ax, n, name == "ifft", norm)
     if name == "rfft":
@@ -258,6 +257,7 @@ def _many(name: str, x: Any, s: Any, axes: Any, norm: Any) -> Array:
     done = _library(name, x, tuple(shape), out_dtype, s=sizes, axes=ax, norm=norm)
     if done is not None:
         return done
+    x = x if name == "rfftn" else _cast(x, cd)
     if not ax:
         return _cast(_contiguous(x), out_dtype)
     if name in ("fftn", "ifftn"):
