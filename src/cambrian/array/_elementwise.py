@@ -117,12 +117,13 @@ def _expm1(x: np.ndarray, /, out: np.ndarray) -> None:
         np.expm1(x, out=out)
         return
     re, im = x.real, x.imag
-    with np.errstate(all="ignore"):
-        fixed = np.where(im == 0, np.expm1(re) + 0j, np.nan)
-        fixed.imag = np.where(im == 0, im, 0 * np.where(np.isfinite(im), np.sin(im), 0))
-        fixed.real[np.isneginf(re) & (im != 0)] = -1
-        fixed[np.isposinf(re) & ~np.isfinite(im)] = complex(np.inf, np.nan)
-    special = (im == 0) | np.isinf(re) & ((re < 0) | ~np.isfinite(im))
+    ninf = np.isneginf(re)
+    with np.errstate(all="ignore"):  # (expm1(a), b) for b = 0, (-1, 0 sin b) for a = -inf, else (inf, NaN)
+        fixed = np.empty_like(x)
+        fixed.real = np.where(im == 0, np.expm1(re), np.where(ninf, -1, np.inf))
+        fixed.imag = np.where(im == 0, im, np.where(ninf, 0 * np.where(np.isfinite(im), np.sin(im), 0),
+                                                    np.nan))
+    special = (im == 0) | ninf | (np.isposinf(re) & ~np.isfinite(im))
     np.expm1(x, out=out)
     np.copyto(out, fixed, where=special)
 
