@@ -128,7 +128,18 @@ def info() -> dict[str, str]:
     versions["OpenCL platforms"] = "; ".join(platforms) or "none"
     versions["Platform"] = platform.platform()
     versions["Cache directory"] = str(config.cache_dir())
+    versions |= linalg_libraries()
     return versions
+
+
+def linalg_libraries() -> dict[str, str]:
+    """``"linalg/fft on DEVICE"``: the library serving ``cambrian.linalg``/``fft``/``matmul`` there."""
+    try:
+        from .array._host import libraries
+
+        return {f"linalg/fft on {d}": libraries(d) for d in _devmod().devices()}
+    except Exception as exc:  # an unusable backend must not break ``cambrian info``
+        return {"linalg/fft": f"unknown ({type(exc).__name__}: {exc})"}
 
 
 def cmd_info(args: argparse.Namespace) -> int:

@@ -84,3 +84,22 @@ def test_matmul_big_operands_use_numpy_in_place(device):
     assert _host.host_memory(x) == (device.kind == "cpu")
     np.testing.assert_allclose(cb.asnumpy(x @ y), a @ b, rtol=1e-12)
     np.testing.assert_allclose(cb.asnumpy(matmul_kernel(x, y)), a @ b, rtol=1e-12)
+
+
+def test_bench_kernel_row(device):
+    """``cambrian bench``'s cambrian-array-kernel row: matmul through the kernels, correct; other
+    workloads are skipped rows."""
+    from cambrian.bench import workloads
+    from cambrian.bench.core import DeviceSpec, Skip
+    from cambrian.bench.impls_cambrian_arrays import KERNEL_IMPLS
+    from cambrian.bench.runner import measure
+
+    (impl,) = KERNEL_IMPLS
+    spec = DeviceSpec(str(device), device.kind, device, "tiny" if device.backend == "interp" else None)
+    w = workloads.BY_NAME["matmul_tiled"]
+    prep = impl.build(w, spec)
+    inputs = w.make_inputs(32 if device.backend == "interp" else 96, np.random.default_rng(2))
+    res = measure(prep, inputs, w.reference(inputs), w.check, repeat=1, budget=0.5, min_runs=1)
+    assert res["correct"], res["detail"]
+    with pytest.raises(Skip, match="matmul only"):
+        impl.build(workloads.BY_NAME["vadd_f64"], spec)

@@ -115,3 +115,20 @@ def round_trip(fn: Callable[..., Any], *args: Any) -> Any:
         return result(o, device)
 
     return tuple(back(o) for o in out) if isinstance(out, tuple) else back(out)
+
+
+def libraries(device: Device) -> str:
+    """Which library serves ``cambrian.linalg``/``cambrian.fft``/``matmul`` on ``device`` (for
+    ``cambrian info`` and the README)."""
+    from . import _cuda_libs
+
+    lapack = "NumPy (BLAS, LAPACK, pocketfft) in place"
+    kernels = ("Cambrian kernels (tiled matmul, radix-2/DFT/Bluestein FFT, norms...) and a host round "
+               "trip for the factorizations")
+    if device.backend == "cuda":
+        return "CuPy (cuBLAS, cuSOLVER, cuFFT)" if _cuda_libs.cupy_for(device) is not None else kernels
+    if device.impl.host_memory:
+        return lapack
+    if device.backend == "opencl" and getattr(device.queue, "cambrian_host", None) is not None:
+        return f"{lapack} on buffers of 64 KiB and more; smaller ones: {kernels}"
+    return kernels

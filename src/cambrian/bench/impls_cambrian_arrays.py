@@ -4,10 +4,15 @@ The same expressions as NumPy, CuPy, PyTorch, JAX and Dask (``impls_arrays.FUNCS
 on every Cambrian device: arrays are copied in with ``cambrian.asarray(x, device=...)`` (copies timed
 separately, like the kernel rows), results are synchronised and read back with ``cambrian.asnumpy``. The
 ``interp`` device's reductions run in the reference interpreter: it runs at the tiny size and is scaled.
+
+Its matmul rows are the library path (BLAS where the memory is host memory, cuBLAS on CUDA);
+``cambrian-array-kernel`` (:data:`KERNEL_IMPLS`) times the same products through Cambrian's own generated
+kernels (``matmul_kernel``: what OpenCL GPUs without a BLAS get), side by side.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from typing import Any
 
@@ -19,8 +24,6 @@ from .impls_arrays import FUNCS, Tool, _builder, _host_value, _map
 #: Workloads whose array form needs parts of the namespace that have not landed yet: kind -> (probe, why).
 #: A probe is an attribute of ``cambrian`` (or of ``cambrian.Array``) whose presence lifts the skip.
 MISSING: dict[str, tuple[str, str]] = {
-    "matmul_naive": ("matmul", "matmul (@) arrives with the linear algebra chapter"),
-    "matmul_tiled": ("matmul", "matmul (@) arrives with the linear algebra chapter"),
     "nbody": ("Array.sum", "the shared N-body expression uses the NumPy method x.sum(axis=...)"),
 }
 
@@ -76,3 +79,28 @@ def build(workload: Workload, device: DeviceSpec) -> Prepared:
 
 IMPLS = [Impl("cambrian-array", "cambrian", build, requires=("cambrian",), devices=_devices, threaded=True,
               description="cambrian array namespace (xp = cambrian) on each device", array_library=True)]
+
+
+def _kernel_matmul(a: Any, b: Any, xp: Any) -> Any:
+    from ..array._linear_algebra import matmul_kernel
+
+    return matmul_kernel(a, b)
+
+
+KERNEL_TOOL = dataclasses.replace(TOOL, name="cambrian-array-kernel",
+                                  funcs={"matmul_naive": _kernel_matmul, "matmul_tiled": _kernel_matmul})
+
+
+def build_kernel(workload: Workload, device: DeviceSpec) -> Prepared:
+    """``matmul_kernel(a, b)`` on ``device`` for the matmul workloads (others: a skipped row)."""
+    if workload.kind not in (KERNEL_TOOL.funcs or {}):
+        raise Skip("the kernel-path row times matmul only")
+    _cb()
+    prep = _builder(KERNEL_TOOL)(workload, device)
+    prep.offloaded = True
+    return prep
+
+
+KERNEL_IMPLS = [Impl("cambrian-array-kernel", "cambrian", build_kernel, requires=("cambrian",),
+                     devices=_devices, threaded=True, array_library=True,
+                     description="cambrian matmul through its generated tiled kernels (no BLAS)")]

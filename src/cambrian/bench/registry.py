@@ -13,7 +13,8 @@ def all_impls() -> list[Impl]:
 
     arrays = {i.name: i for i in impls_arrays.IMPLS}
     return [*impls_python.IMPLS, arrays.pop("numpy"), *impls_numba.IMPLS, *impls_opencl.IMPLS,
-            *impls_cambrian.IMPLS, *impls_cambrian_arrays.IMPLS, *arrays.values()]
+            *impls_cambrian.IMPLS, *impls_cambrian_arrays.IMPLS,
+            *impls_cambrian_arrays.KERNEL_IMPLS, *arrays.values()]
 
 
 def select(spec: str | None, impls: list[Impl] | None = None) -> list[Impl]:
