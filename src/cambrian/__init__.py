@@ -46,6 +46,10 @@ from .vectorize import vectorize
 __version__ = "0.1.0"
 __array_api_version__ = "2024.12"
 
+from .array._pickle import register_dask as _register_dask
+
+_register_dask()  # dask.array imported first: Cambrian chunks join its dispatch tables now (cambrian.dask)
+
 
 __all__ = [
     "CambrianError",

@@ -24,6 +24,7 @@ Note: ``cambrian.devices`` is the *function* :func:`devices`; reach this module 
 
 from __future__ import annotations
 
+import copyreg
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -341,6 +342,11 @@ def select_device(filter: str | Device | None = None, *, score: Score | None = N
     :func:`default_score` decides. Raises DeviceError listing the devices that exist.
     """
     return _registry.select(filter, score)
+
+
+# A Device pickles (and copies) as its filter string: unpickling selects that device in the new process
+# (DeviceError there when it has no such device).
+copyreg.pickle(Device, lambda d: (select_device, (d.filter_string,)))
 
 
 def resolve_device(device: Device | str | None) -> Device:

@@ -122,6 +122,12 @@ class Elementwise:
     def __repr__(self) -> str:
         return f"<cambrian elementwise function {self.name}>"
 
+    def __reduce__(self) -> Any:
+        """Pickles as its name in the namespace (``cambrian.sin``)."""
+        from .serialize import namespace_function
+
+        return (namespace_function, (self.name,))
+
     def __cambrian_overload__(self, argtypes: Sequence[str]) -> Callable[..., Any]:
         """The scalar definition for kernel arguments of ``argtypes``."""
         return self.definition(dtypes.result_type(*argtypes))

@@ -74,6 +74,13 @@ class Func:
     def __repr__(self) -> str:
         return f"<cambrian.func {self.py_func.__qualname__}>"
 
+    def __reduce__(self) -> Any:
+        """Pickles by reference, or by value with its source (:mod:`cambrian.serialize`)."""
+        from . import serialize
+
+        return serialize.reduce(self, serialize.rebuild_func,
+                                (serialize.PickledFunction(self.py_func), self.signature))
+
 
 def func(py_func: Callable[..., Any] | str | None = None, *, signature: str | None = None) -> Any:
     """Decorator: mark ``py_func`` as a device function callable from kernels.
@@ -196,6 +203,13 @@ class Kernel:
 
     def __repr__(self) -> str:
         return f"<cambrian.kernel {self.name}>"
+
+    def __reduce__(self) -> Any:
+        """Pickles by reference, or by value with its source (:mod:`cambrian.serialize`)."""
+        from . import serialize
+
+        return serialize.reduce(self, serialize.rebuild_kernel,
+                                (serialize.PickledFunction(self.py_func), self.boundscheck))
 
     def _uses_higher_dims(self) -> bool:
         """True when the kernel's source asks for work-item dimension 1 or 2 (``get_global_id(1)``)."""

@@ -82,6 +82,13 @@ class Reduction:
     def __repr__(self) -> str:
         return f"<cambrian.reduction {self.name}>"
 
+    def __reduce__(self) -> Any:
+        """Pickles by reference, or by value with its source (:mod:`cambrian.serialize`)."""
+        from . import serialize
+
+        return serialize.reduce(self, serialize.rebuild_reduction, (
+            self.reduce, self.identity, self.map, self.dtype, self.with_index, self.name))
+
     # -- types ---------------------------------------------------------------------------------
     def acc_dtype(self, in_dtypes: Sequence[str], dtype: Any = None) -> str:
         """The accumulator (and result) dtype for arrays of ``in_dtypes``."""

@@ -241,6 +241,12 @@ class Vectorized:
     def __repr__(self) -> str:
         return f"<cambrian.vectorize {self.name}>"
 
+    def __reduce__(self) -> Any:
+        """Pickles by reference, or by value with its source (:mod:`cambrian.serialize`)."""
+        from . import serialize
+
+        return serialize.reduce(self, serialize.rebuild_vectorized, (self.func, self._sig_text, self.typer))
+
     def types(self, *args: Any) -> tuple[str, tuple[str, ...]]:
         """``(result dtype, operand dtypes the function sees)`` for these arguments."""
         ops = operand_dtypes(args)

@@ -216,6 +216,26 @@ class Array:
             return dlpack_device(self.device)
         return (1, 0)  # kDLCPU: host memory (cpu, interp); other devices refuse __dlpack__
 
+    # -- pickling, copy and Dask (``_pickle.py``) ---------------------------------------------------
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickles as its data and its device's filter string (``_pickle.py`` says where it lands)."""
+        from ._pickle import reduce_array
+
+        return reduce_array(self, protocol)
+
+    def __copy__(self) -> Array:
+        return self._view(self.offset, self.shape, self.strides)
+
+    def __deepcopy__(self, memo: Any) -> Array:
+        from ._pickle import deepcopy_array
+
+        return deepcopy_array(self, memo)
+
+    def __dask_tokenize__(self) -> Any:
+        from ._pickle import dask_token
+
+        return dask_token(self)
+
     # -- indexing (``_indexing.py``) --------------------------------------------------------------
     def __getitem__(self, key: Any) -> Array:
         """Basic indexing (integers, slices, ``...``, None): a view of the same device memory; a boolean
