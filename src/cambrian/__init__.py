@@ -38,6 +38,7 @@ from .errors import (
     PlacementError,
     UnsupportedFeatureError,
 )
+from .fuse import fuse
 from .kernels import Func, Kernel, func, kernel
 from .queues import Event, Queue
 from .reduction import reduction
@@ -80,6 +81,7 @@ __all__ = [
     "dtypes",
     "fft",
     "func",
+    "fuse",
     "get_global_id",
     "get_global_size",
     "get_group_id",

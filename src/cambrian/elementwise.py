@@ -180,6 +180,8 @@ class Elementwise:
                 ops.append(_NAMES[a.dtype])
             elif a.__class__ in _WEAK:
                 ops.append(_WEAK[a.__class__])
+            elif hasattr(a, "__cambrian_trace__"):  # a traced value of @cb.fuse: record, compute nothing
+                return a.__cambrian_trace__(self, args, {"out": out})
             else:  # subclasses, NumPy data, other objects: the slow path
                 return self(*(_operand(b, args, self.name) for b in args), out=out)
         if device is None:

@@ -41,6 +41,8 @@ def count_nonzero(x: Any, /, *, axis: int | tuple[int, ...] | None = None, keepd
     from ._elementwise import FUNCTIONS
     from ._statistical import sum as total
 
+    if hasattr(x, "__cambrian_trace__"):  # a traced value of @cb.fuse
+        return x.__cambrian_trace__("count_nonzero", (x,), {"axis": axis, "keepdims": keepdims})
     if not isinstance(x, Array):
         raise TypeError(f"count_nonzero: x must be a cambrian.Array, got {type(x).__name__}")
     return total(FUNCTIONS["not_equal"](x, 0), axis=axis, keepdims=keepdims, dtype="int64")

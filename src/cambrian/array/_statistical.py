@@ -76,6 +76,8 @@ def _as_rows(x: Array, axes: tuple[int, ...], dtype: str | None = None) -> Array
 def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
     from .. import reduction_ops  # built on the array package
 
+    if hasattr(x, "__cambrian_trace__"):  # a traced value of @cb.fuse: record, compute nothing
+        return x.__cambrian_trace__(op, (x,), {"axis": axis, "keepdims": keepdims, "dtype": dtype})
     if isinstance(x, np.ndarray) and not keepdims:
         return getattr(reduction_ops, op)(x, axis=axis, **({"dtype": dtype} if op in ("sum", "prod") else {}))
     if not isinstance(x, Array):
@@ -151,6 +153,8 @@ def _count(x: Array, axes: tuple[int, ...]) -> int:
 
 def mean(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Array:
     """Arithmetic mean over ``axis`` (integers average in the default float dtype)."""
+    if hasattr(x, "__cambrian_trace__"):  # a traced value of @cb.fuse
+        return x.__cambrian_trace__("mean", (x,), {"axis": axis, "keepdims": keepdims})  # type: ignore[no-any-return]
     if not isinstance(x, Array):
         raise TypeError(f"mean: x must be a cambrian.Array, got {type(x).__name__}")
     ft = _float_of(x, "mean")

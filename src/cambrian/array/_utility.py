@@ -15,6 +15,8 @@ __all__ = ["all", "any", "diff"]
 
 
 def _truth(x: Any, what: str, axis: Any, keepdims: bool, empty: bool) -> Array:
+    if hasattr(x, "__cambrian_trace__"):  # a traced value of @cb.fuse
+        return x.__cambrian_trace__(what, (x,), {"axis": axis, "keepdims": keepdims})  # type: ignore[no-any-return]
     if not isinstance(x, Array):
         raise TypeError(f"{what}: x must be a cambrian.Array, got {type(x).__name__}")
     axes = axes_of(x, axis, what)
