@@ -35,9 +35,9 @@ from .errors import (
     LaunchError,
     Loc,
     PlacementError,
-    UnsupportedFeatureError,
 )
 from .host_args import launch_with_host_arrays
+from .launch_checks import check_device_caps, check_sizes, size_tuple
 from .queues import Event, completed
 
 _SCALAR_TYPES: dict[type, str] = {bool: "bool", int: "int64", float: "float64", complex: "complex128"}
@@ -133,18 +133,6 @@ def _source_uses_higher_dims(py_func: Callable[..., Any]) -> bool:
     return False
 
 
-def _size_tuple(value: Any, what: str, kernel: Kernel) -> tuple[int, ...]:
-    items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-    if not 1 <= len(items) <= 3:
-        raise LaunchError(f"{kernel.name}: {what} must have 1 to 3 dimensions, got {value!r}")
-    out = []
-    for v in items:
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
-            raise LaunchError(f"{kernel.name}: {what} must be non-negative integers, got {value!r}")
-        out.append(int(v))
-    return tuple(out)
-
-
 class Kernel:
     """A kernel: launch with ``kern[global_size]`` or ``kern[global_size, local_size]``.
 
@@ -180,8 +168,8 @@ class Kernel:
                 gsize_, lsize_ = config_, None  # kern[(h, w)] of a kernel indexing dimension 1
         else:
             gsize_, lsize_ = config_, None
-        gsize = _size_tuple(gsize_, "global size", self)
-        lsize = None if lsize_ is None else _size_tuple(lsize_, "local size", self)
+        gsize = size_tuple(gsize_, "global size", self)
+        lsize = None if lsize_ is None else size_tuple(lsize_, "local size", self)
         if lsize is not None:
             if len(lsize) != len(gsize):
                 raise LaunchError(f"{self.name}: local size {lsize} and global size {gsize} "
@@ -259,7 +247,7 @@ class Kernel:
             narrow = not device.supports_float64
             types = tuple(_arg_type(a, self, i, narrow) for i, a in enumerate(args))
             module = self.module(types)
-            _check_device_caps(module, device)
+            check_device_caps(module, device)
             program = device.impl.compile(device, module)
             if config.debug():
                 _print_debug(self, device, module)
@@ -371,8 +359,8 @@ class _Launcher:
             name = self.kernel.name
             return Prepared(lambda *_: completed(spec.queue, name), device, spec.queue, spec.program,
                             self.gsize, self.lsize)
-        if self.lsize is not None and device not in self.checked:
-            _check_local_size(self, device)
+        if device not in self.checked:
+            check_sizes(self, device)
             self.checked.add(device)
         return Prepared(spec.launch, device, spec.queue, spec.program, self.gsize, self.lsize)
 
@@ -389,16 +377,6 @@ class Prepared(NamedTuple):
 
     def __call__(self, launch_args: list[Any]) -> Event:
         return self.launch(self.device, self.queue, self.program, self.gsize, self.lsize, launch_args)
-
-
-def _check_local_size(launcher: _Launcher, device: Device) -> None:
-    lsize = launcher.lsize
-    assert lsize is not None
-    if math.prod(lsize) > device.max_work_group_size or any(
-            l > m for l, m in zip(lsize, device.max_work_item_sizes, strict=False)):
-        raise LaunchError(f"kernel {launcher.kernel.name}: local size {lsize} exceeds the limits of "
-                          f"{device} (max work-group size {device.max_work_group_size}, max work-item "
-                          f"sizes {device.max_work_item_sizes})")
 
 
 def _scalar_key(a: Any, kern: Kernel, i: int) -> Any:
@@ -443,29 +421,6 @@ def _to_scalar(value: Any, dtype: str, kern: Kernel, i: int) -> Any:
     except OverflowError:
         raise LaunchError(f"kernel {kern.name}: argument {kern._params[i]!r} = {value!r} does not fit "
                           f"in {dtype}") from None
-
-
-def _check_device_caps(module: ir.Module, device: Device) -> None:
-    if not device.supports_float64:
-        for fn in (*module.funcs, module.kernel):
-            for p in fn.params:
-                if dtypes.needs_float64(p.type.dtype):
-                    raise UnsupportedFeatureError(
-                        f"kernel {module.kernel.py_name}: parameter {p.name!r} is {p.type.dtype}, "
-                        f"but device {device} ({device.name}) has no float64 support", fn.loc)
-            for stmt in fn.body:
-                for node in ir.walk(stmt):
-                    t = getattr(node, "type", None)
-                    if t is not None and dtypes.needs_float64(t.dtype):
-                        raise UnsupportedFeatureError(
-                            f"kernel {module.kernel.py_name} uses {t.dtype}, but device {device} "
-                            f"({device.name}) has no float64 support", node.loc or fn.loc)
-    if module.uses_atomics and not device.supports_atomics:
-        raise UnsupportedFeatureError(f"kernel {module.kernel.py_name} uses atomics, which device "
-                                      f"{device} does not support", module.kernel.loc)
-    if module.uses_barrier and not device.supports_local_memory:
-        raise UnsupportedFeatureError(f"kernel {module.kernel.py_name} uses local memory/barriers, "
-                                      f"which device {device} does not support", module.kernel.loc)
 
 
 def _as_device(target: Any) -> Device:

@@ -101,3 +101,47 @@ def div_sqrt(x, out):
     i = cb.get_global_id(0)
     out[i, 0] = cb.float32(1.0) / x[i]
     out[i, 1] = math.sqrt(x[i])
+
+
+# -- #20.6: launch sizes a device cannot index are a LaunchError (never an abort or a no-op) ---------
+@cb.kernel
+def mark(a):
+    i = cb.get_global_id(0)
+    if i < a.shape[0]:
+        a[i] = 1
+
+
+@cb.kernel
+def mark2(a):
+    i = cb.get_global_id(1)
+    if i < a.shape[0]:
+        a[i] = 1
+
+
+@pytest.mark.parametrize("size", [2**63, 2**64, 2**200, -1, (2**32, 2**32), (2**21, 2**21, 2**21), 1.5,
+                                  (1, -3), np.uint64(2**63)])
+@pytest.mark.parametrize("kind", ["numpy", "device"])
+def test_launch_sizes_beyond_int64_are_launch_errors(device, size, kind: str) -> None:
+    a = np.zeros(4, np.int32)
+    arg = a if kind == "numpy" else cb.asarray(a, device=device)
+    kern = mark2 if isinstance(size, tuple) else mark
+    with cb.using(device), pytest.raises(cb.LaunchError, match="global size"):
+        kern[size](arg)
+    assert not cb.asnumpy(arg).any()
+
+
+def test_launch_beyond_the_device_limits_is_a_launch_error(device) -> None:
+    import dataclasses
+
+    from cambrian.launch_checks import check_sizes
+
+    small = dataclasses.replace(device, max_global_size=1000, max_work_groups=10)
+    with pytest.raises(cb.LaunchError, match="can index"):
+        check_sizes(mark[1001], small)
+    with pytest.raises(cb.LaunchError, match="1000 work-groups"):
+        check_sizes(mark[1000, 1], small)
+    check_sizes(mark[1000, 100], small)  # 10 work-groups: fine
+    if device.max_work_groups < 2**40:  # PoCL counts work-groups in 32 bits (it asserted, killing Python)
+        a = cb.zeros(4, dtype="int32", device=device)
+        with pytest.raises(cb.LaunchError, match="local size"):
+            mark[2**40](a)

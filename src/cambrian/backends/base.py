@@ -63,6 +63,10 @@ class Device:
     compute_units: int = 1
     max_work_group_size: int = 1024
     max_work_item_sizes: tuple[int, ...] = (1024, 1024, 1024)
+    #: The most work-items a launch may have, in total and along each dimension (ids are int64).
+    max_global_size: int = 2**63 - 1
+    #: The most work-groups a launch may have (PoCL's CPU drivers count them in 32 bits).
+    max_work_groups: int = 2**63 - 1
     local_memory_size: int = 0
     supports_float64: bool = True
     supports_atomics: bool = True

@@ -214,8 +214,7 @@ def run(program: InterpProgram, global_size: tuple[int, ...], local_size: tuple[
     gsize, lsz, ngroups = (tuple(i64(x) for x in t) for t in (g3, l3, n3))
     local_ids = [tuple(reversed(t)) for t in itertools.product(*(range(x) for x in reversed(l3)))]
     with np.errstate(all="ignore"):
-        for grp_rev in itertools.product(*(range(x) for x in reversed(n3))):
-            grp = tuple(reversed(grp_rev))
+        for grp in _groups(n3):
             grp64 = tuple(i64(x) for x in grp)
             group: dict = {}
             frames = []
@@ -230,6 +229,15 @@ def run(program: InterpProgram, global_size: tuple[int, ...], local_size: tuple[
                 body = cf.body
                 for f in frames:
                     body(f)
+
+
+def _groups(n3: tuple[int, ...]) -> Iterator[tuple[int, int, int]]:
+    """Group ids, dimension 0 fastest, generated lazily (``itertools.product`` would first make a tuple
+    of every range: a MemoryError for a launch of 2**40 work-items)."""
+    for z in range(n3[2]):
+        for y in range(n3[1]):
+            for x in range(n3[0]):
+                yield x, y, z
 
 
 class InterpBackend(Backend):

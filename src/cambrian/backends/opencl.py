@@ -23,6 +23,8 @@ from .opencl_build import ARRAY, Builder, OpenCLProgram
 from .opencl_host import HOST_MEMORY_MIN, HostMemory
 
 _KINDS = (("GPU", "gpu"), ("CPU", "cpu"))
+#: CL_INVALID_WORK_GROUP_SIZE, CL_INVALID_WORK_ITEM_SIZE, CL_INVALID_GLOBAL_WORK_SIZE: a LaunchError.
+_SIZE_ERRORS = frozenset((-54, -55, -63))
 
 
 def _import_cl() -> Any:
@@ -102,6 +104,8 @@ class OpenCLBackend(Backend):
             driver_version=d.driver_version, global_memory=int(d.global_mem_size),
             compute_units=int(d.max_compute_units), max_work_group_size=int(d.max_work_group_size),
             max_work_item_sizes=tuple(int(x) for x in d.max_work_item_sizes),
+            max_global_size=min(2**63 - 1, 2 ** int(d.address_bits) - 1),  # size_t
+            max_work_groups=2**32 - 1 if "Portable Computing Language" in plat.name else 2**63 - 1,
             local_memory_size=int(d.local_mem_size),
             supports_float64="cl_khr_fp64" in ext or bool(d.double_fp_config),
             supports_atomics="cl_khr_global_int32_base_atomics" in ext or cl_ver >= 1.1,
@@ -231,7 +235,8 @@ class OpenCLBackend(Backend):
             kernel.set_args(*vals)
             ev = self._enqueue(queue.native, kernel, global_size, local_size)
         except self._launch_errors as exc:
-            raise KernelRuntimeError(
+            bad_size = isinstance(exc, OverflowError) or getattr(exc, "code", None) in _SIZE_ERRORS
+            raise (LaunchError if bad_size else KernelRuntimeError)(
                 f"launch of kernel {program.py_name!r} on {device} failed: {exc}") from None
         _enqueued(queue, ev)
         native = _Profiled(ev) if getattr(queue, "cambrian_profiling", False) else ev
