@@ -19,6 +19,7 @@ or when ``cambrian`` is imported after ``dask.array``): Dask is never a hard dep
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -49,7 +50,7 @@ def register() -> None:
 
 
 def _register_dask() -> None:
-    from dask.array.backends import _nannumel, _numel_arraylike
+    from dask.array.backends import _nannumel
     from dask.array.chunk_types import register_chunk_type
     from dask.array.dispatch import (
         concatenate_lookup,
@@ -67,7 +68,7 @@ def _register_dask() -> None:
     tensordot_lookup.register(Array, cb.tensordot)
     take_lookup.register(Array, _take)
     empty_lookup.register(Array, _empty)
-    numel_lookup.register(Array, _numel_arraylike)
+    numel_lookup.register(Array, _numel)
     nannumel_lookup.register(Array, _nannumel)
     to_numpy_dispatch.register(Array, lambda x, **kwargs: cb.asnumpy(x))
     sizeof.register(Array, lambda x: x.nbytes)
@@ -82,6 +83,22 @@ def _concatenate(arrays: Sequence[Any], axis: int = 0) -> Array:
 
 def _take(x: Array, indices: Any, axis: int = 0) -> Array:
     return cb.take(x, cb.asarray(indices, device=x.device), axis=axis)
+
+
+def _numel(x: Array, **kwargs: Any) -> Any:
+    """Dask's element count of a chunk (``mean``, ``var``), a ``cambrian.Array`` on its device as
+    ``dask.array.backends._numel`` makes it with ``np.full_like(x, n, shape=...)``."""
+    keepdims, axis, dtype = kwargs.get("keepdims", False), kwargs.get("axis"), kwargs.get("dtype")
+    dtype = np.float64 if dtype is None else dtype
+    if axis is None:
+        if not keepdims:
+            return np.prod(x.shape, dtype=dtype)  # a NumPy scalar, as Dask's own
+        n, shape = math.prod(x.shape), (1,) * x.ndim
+    else:
+        axes = {a % x.ndim for a in (axis if isinstance(axis, tuple | list) else (axis,))}
+        n = math.prod(x.shape[a] for a in axes)
+        shape = tuple(1 if k in axes else s for k, s in enumerate(x.shape) if keepdims or k not in axes)
+    return cb.full(shape, n, dtype=dtype, device=x.device)
 
 
 def _empty(shape: Any, dtype: Any = None, **kwargs: Any) -> Array:
