@@ -9,9 +9,11 @@ timestamp and invalidate Numba's cache). Without the disk cache the source is ex
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import linecache
+import os
 import sys
 import threading
 import warnings
@@ -19,9 +21,10 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
+from typing import Any
 
 from .. import config
-from ..cache import CacheWarning, DiskCache, make_key
+from ..cache import CacheWarning, DiskCache, _check_subdir, make_key, refuse
 from ..compiler import ir
 from ..compiler.render_py import PySource
 
@@ -65,10 +68,54 @@ def load(key: str, render: Callable[[bool], PySource]) -> tuple[object, PySource
                     warnings.warn(f"corrupt cache entry {entry} (generated source differs); rebuilding",
                                   CacheWarning, stacklevel=3)
                 path = _DISK.write(key, fname, data)
-            if path is not None:
-                return _import_file(name, path), src
+            if path is not None and _numba_dir_ok(path.parent):
+                try:
+                    mod = _import_file(name, path)
+                except Exception as exc:  # Numba cannot cache there (read-only...): compile in memory
+                    warnings.warn(f"cannot use cache entry {path.parent} ({type(exc).__name__}: {exc}); "
+                                  "compiling in memory", CacheWarning, stacklevel=3)
+                else:
+                    _harden(mod, path.parent)
+                    return mod, src
         src = render(False)
         return _exec_memory(name, src.text), src
+
+
+def _numba_dir_ok(entry: Path) -> bool:
+    """Numba reads its ``__pycache__`` with pickle: it must be ours and private (else removed), and
+    the entry writable (Numba caches nowhere else: a read-only cache compiles in memory)."""
+    return _check_subdir(entry / "__pycache__") and os.access(entry, os.W_OK | os.X_OK)
+
+
+def _harden(mod: ModuleType, entry: Path) -> None:
+    """Make the Numba caches of ``mod``'s functions fail softly: an entry that does not load (a
+    corrupt ``*.nbi``/``*.nbc``: UnpicklingError...) is deleted with a warning and compiled again; an
+    entry that cannot be saved (a full disk) warns and stays in memory."""
+    for fn in list(vars(mod).values()):
+        nb = getattr(fn, "_cache", None)
+        if nb is None or not hasattr(nb, "load_overload") or not hasattr(nb, "_cache_file"):
+            continue  # not a caching Numba dispatcher
+        load, save = nb.load_overload, nb.save_overload
+
+        def safe_load(sig: Any, ctx: Any, load: Any = load, nb: Any = nb) -> Any:
+            try:
+                return load(sig, ctx)
+            except Exception as exc:
+                index = Path(getattr(nb._cache_file, "_index_path", entry / "__pycache__" / "?"))
+                warnings.warn(f"corrupt Numba cache file {index} ({type(exc).__name__}: {exc}); rebuilding",
+                              CacheWarning, stacklevel=2)
+                for f in (index, *index.parent.glob(index.name[:-len(".nbi")] + ".*.nbc")):
+                    with contextlib.suppress(OSError):
+                        f.unlink()
+                return None
+
+        def safe_save(sig: Any, data: Any, save: Any = save) -> None:
+            try:
+                save(sig, data)
+            except Exception as exc:
+                refuse(entry.parent.parent.parent, f"is unusable (Numba could not save: {exc})")
+
+        nb.load_overload, nb.save_overload = safe_load, safe_save
 
 
 def _import_file(name: str, path: Path) -> ModuleType:

@@ -287,7 +287,7 @@ class CUDABackend(Backend):
         rendered = render(module)
         source, name = rendered.source, rendered.kernel_name
         label = module.kernel.py_name or name
-        key = cache.make_key(key, source)  # on disk: a renderer change is a new entry
+        key = cache.make_key(key, source, "checked")  # on disk: a renderer change is a new entry
         binary = cuda_nvrtc.cached_binary(key, source, options, kind, label)
         try:
             function = self._load(st, binary.data, name)

@@ -75,14 +75,15 @@ def cached_binary(key: str, source: str, options: tuple[str, ...], kind: str, na
     """The binary for ``key`` from the disk cache, else compiled and stored (source, meta, binary)."""
     meta = _DISK.read_json(key)
     if meta is not None and meta.get("kind") == kind:
-        data = _DISK.read(key, _SUFFIX[kind])
-        if data:
+        entry = _DISK.entry_dir(key)
+        if entry is None or not (entry / _SUFFIX[kind]).is_file():
+            _DISK.discard(key, "binary missing")
+        elif data := _DISK.read_checked(key, _SUFFIX[kind]):  # (a bad binary is discarded there)
             return Binary(data, kind, str(meta.get("log", "")))
-        _DISK.discard(key, "binary missing")
     binary = compile_source(source, options, kind, name)
     if _DISK.root() is not None:
         _DISK.write(key, "source.cu", source.encode())
-        _DISK.write(key, _SUFFIX[kind], binary.data)
+        _DISK.write_checked(key, _SUFFIX[kind], binary.data)
         _DISK.write_json(key, {"kernel": name, "kind": kind, "options": list(options), "log": binary.log})
     return binary
 

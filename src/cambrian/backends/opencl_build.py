@@ -1,8 +1,9 @@
 """Building OpenCL programs for the ``opencl`` backend: render, build, memory and disk cache.
 
 Disk entries (``cache.DiskCache("opencl")``, key over the IR key, device identity and options) hold
-``source.cl``, ``meta.json`` and ``binary.bin`` (``CL_PROGRAM_BINARIES``); a binary that no longer
-loads is discarded with a warning and the program is rebuilt from source.
+``source.cl``, ``meta.json`` and ``binary.bin`` (``CL_PROGRAM_BINARIES`` with its size and a digest
+over the key, :meth:`cache.DiskCache.write_checked`); a binary that fails that check, or no longer loads,
+is discarded with a warning and the program is rebuilt from source (a truncated binary crashed PoCL).
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ class Builder:
         options = self._options.get(device)
         if options is None:
             options = self._options[device] = build_options(cl, device)
-        key = cache.make_key(module.key(), device.identity(), " ".join(options))
+        key = cache.make_key(module.key(), device.identity(), " ".join(options), "checked")
         mem_key = f"{device.filter_string}|{key}"
         prog = self.memory.get(mem_key)
         if prog is not None:
@@ -139,7 +140,7 @@ class Builder:
         return self.memory.put(mem_key, prog)
 
     def _load_binary(self, cl: Any, ctx: Any, device: Device, key: str, options: tuple[str, ...]) -> Any:
-        binary = self.disk.read(key, "binary.bin")
+        binary = self.disk.read_checked(key, "binary.bin")
         if binary is None:
             return None
         try:
@@ -170,7 +171,7 @@ class Builder:
         self.disk.write(key, "source.cl", source.encode())
         self.disk.write_json(key, {"kernel": name, "device": device.identity(), "options": list(options)})
         if binary:
-            self.disk.write(key, "binary.bin", bytes(binary))
+            self.disk.write_checked(key, "binary.bin", bytes(binary))
         return prg
 
 
