@@ -192,8 +192,13 @@ class Elementwise:
         shape = None
         for a, o in zip(args, ops, strict=True):
             if o.__class__ is tuple:
-                if o[1] == "int":
-                    _check_scalar(a, compute[0], self.name)
+                if o[1] == "int" and not _fits(a, compute[0]):
+                    if self.rule != "compare":
+                        raise OverflowError(f"{self.name}: Python integer {a} out of bounds for {compute[0]}")
+                    # NumPy 2 compares exactly: int8_array < 1000 is all True (the arrays widened)
+                    wide = "int64" if -2**63 <= a < 2**63 and compute[0] != "uint64" else "float64"
+                    return self(*(copy_into(b, out=array_type._empty(b.shape, wide, device))
+                                  if b.__class__ is array_type else b for b in args), out=out)
             elif shape is None:
                 shape = a.shape
             elif a.shape != shape:
@@ -287,12 +292,18 @@ def _operand(a: Any, args: Sequence[Any], name: str) -> Any:
     raise TypeError(f"{name}: unsupported operand type {type(a).__name__} (cambrian.Array or Python scalar)")
 
 
-def _check_scalar(value: Any, dtype: str, name: str) -> None:
-    """A Python int must fit an integer compute dtype (NumPy 2 raises OverflowError too)."""
-    if isinstance(value, int) and not isinstance(value, bool) and dtypes.is_integer(dtype):
-        info = np.iinfo(dtype)
-        if not info.min <= value <= info.max:
-            raise OverflowError(f"{name}: Python integer {value} out of bounds for {dtype}")
+@functools.cache
+def _limits(dtype: str) -> tuple[int, int]:
+    info = np.iinfo(dtype)
+    return int(info.min), int(info.max)
+
+
+def _fits(value: int, dtype: str) -> bool:
+    """A Python int fits an integer compute dtype (else NumPy 2 raises OverflowError; any fits floats)."""
+    if not dtypes.is_integer(dtype):
+        return True
+    lo, hi = _limits(dtype)
+    return lo <= value <= hi
 
 
 def _check_out(out: Any, shape: tuple[int, ...], ret: str, device: Device, name: str,

@@ -89,6 +89,12 @@ def test_python_scalars_are_weak(device, elementwise_path):
                 lambda: cb.maximum(x, 128)):
         with pytest.raises(OverflowError, match="out of bounds for"):
             bad()
+    # comparisons are exact, as in NumPy 2: an integer beyond the dtype still compares
+    big = np.array([0, 1, 2**64 - 1], np.uint64)
+    (ub,) = on(device, big)
+    for got, want in [(x < 1000, I8 < 1000), (x >= -1000, I8 >= -1000), (x == 300, I8 == 300),
+                      (1000 > x, 1000 > I8), (ub > -1, big > -1), (ub != -5, big != -5)]:
+        check(got, want)
 
 
 # -- out= and in-place -------------------------------------------------------------------------------
