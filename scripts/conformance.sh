@@ -3,7 +3,7 @@
 # as CI does (tests/conformance/test_array_api.py), and print the outcome per test file.
 #   scripts/conformance.sh [DEVICE] [options] [-- pytest args]     DEVICE: cpu (default), opencl:cpu:0, ...
 # Options (tests/conformance/suite.py --help): --whole (parts 2 and 3 too), --no-xfails, --failures (list
-# every test that did not pass), --module array_api_strict (the reference), --json FILE.
+# every test that did not pass), --slowest N, --module array_api_strict (the reference), --json FILE.
 # Example: scripts/conformance.sh opencl:cpu:0 --failures -- -k "expm1 or log1p"
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

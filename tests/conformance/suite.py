@@ -67,6 +67,7 @@ class Run:
     seconds: float
     outcomes: dict[str, str] = field(default_factory=dict)
     messages: dict[str, str] = field(default_factory=dict)
+    seconds_per_test: dict[str, float] = field(default_factory=dict)
     output: str = ""
 
     def not_passed(self) -> dict[str, str]:
@@ -121,6 +122,8 @@ def run(device: str = "cpu", *, module: str = "cambrian", xfails: bool = True, d
     if json_file.exists():
         for test in json.loads(json_file.read_text()).get("tests", []):
             result.outcomes[test["nodeid"]] = test["outcome"]
+            result.seconds_per_test[test["nodeid"]] = sum(
+                (test.get(stage) or {}).get("duration", 0.0) for stage in ("setup", "call", "teardown"))
             for stage in ("setup", "call", "teardown"):
                 info = test.get(stage) or {}
                 if test["outcome"] != "passed" and (info.get("crash") or info.get("longrepr")):
@@ -158,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--whole", action="store_true", help="run parts 2 and 3 too (no deselected.txt)")
     parser.add_argument("--no-xfails", action="store_true", help="run without xfails.txt")
     parser.add_argument("--failures", action="store_true", help="list every test that did not pass")
+    parser.add_argument("--slowest", type=int, default=0, metavar="N", help="list the N slowest tests")
     parser.add_argument("--json", type=Path, help="write {test id: outcome} to this file")
     parser.add_argument("pytest_args", nargs="*", help="more pytest arguments (after --), e.g. -k expm1")
     args = parser.parse_args(argv)
@@ -168,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.failures:
         for test_id, outcome in sorted(result.not_passed().items()):
             print(f"{outcome:8} {test_id}  {result.messages.get(test_id, '')}")
+    for test_id, seconds in sorted(result.seconds_per_test.items(), key=lambda t: -t[1])[:args.slowest]:
+        print(f"{seconds:7.1f} s  {test_id}")
     if args.json:
         args.json.write_text(json.dumps({"outcomes": result.outcomes, "messages": result.messages}, indent=1))
     print(summary(result))
