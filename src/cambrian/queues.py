@@ -76,11 +76,13 @@ class Event:
 
 
 class Queue:
-    """An in-order queue on one device.
+    """An in-order queue on one device, shared by every thread that uses the device.
 
     Backends enqueue work and register *checks* (callables run after the queue drains, e.g. reading a
     bounds-check error record). ``synchronize()`` waits for all work, runs the checks and raises the
-    first error as a Python exception naming the kernel.
+    first error of the calling thread's own work, as a Python exception naming the kernel. Errors
+    belong to the thread that enqueued the failing work: raised once, at that thread's next wait on
+    the queue or on an event of it, never in another thread's.
     """
 
     def __init__(self, device: Any, native: Any = None, finish: Callable[[], None] | None = None):
@@ -88,21 +90,24 @@ class Queue:
         self.native = native
         self._finish = finish
         self._lock = threading.Lock()
-        self._checks: list[Callable[[], None]] = []
-        self._error: BaseException | None = None
+        self._checking = threading.Lock()
+        self._checks: list[tuple[int, Callable[[], None]]] = []
+        self._errors: dict[int, BaseException] = {}  # thread id -> its first pending error
 
-    def add_check(self, check: Callable[[], None]) -> None:
-        """Run ``check`` at the next synchronisation; what it raises is re-raised there."""
+    def add_check(self, check: Callable[[], None], owner: int | None = None) -> None:
+        """Run ``check`` at the next synchronisation (of any thread); what it raises is an error of the
+        thread ``owner`` (default: the calling thread). A check may instead call :meth:`set_error`
+        for the threads whose work failed."""
         with self._lock:
-            self._checks.append(check)
+            self._checks.append((threading.get_ident() if owner is None else owner, check))
 
-    def set_error(self, error: BaseException) -> None:
+    def set_error(self, error: BaseException, owner: int | None = None) -> None:
+        """Record ``error`` for the thread ``owner`` (default: the calling thread); its first error wins."""
         with self._lock:
-            if self._error is None:
-                self._error = error
+            self._errors.setdefault(threading.get_ident() if owner is None else owner, error)
 
     def synchronize(self) -> None:
-        """Wait for all enqueued work and raise the first error of that work."""
+        """Wait for all enqueued work and raise the first error of this thread's work."""
         if self._finish is not None:
             try:
                 self._finish()
@@ -111,17 +116,21 @@ class Queue:
         self.raise_pending()
 
     def raise_pending(self) -> None:
-        with self._lock:
-            checks, self._checks = self._checks, []
-        for check in checks:
-            try:
-                check()
-            except Exception as exc:
-                self.set_error(exc)
-        with self._lock:
-            error, self._error = self._error, None
-        if error is not None:
-            raise error
+        """Run the pending checks, then raise the calling thread's first error (if any)."""
+        with self._checking:  # also waits for checks another thread is running (they may be ours)
+            if self._checks:
+                with self._lock:
+                    checks, self._checks = self._checks, []
+                for owner, check in checks:
+                    try:
+                        check()
+                    except Exception as exc:
+                        self.set_error(exc, owner)
+        if self._errors:
+            with self._lock:
+                error = self._errors.pop(threading.get_ident(), None)
+            if error is not None:
+                raise error
 
     def __repr__(self) -> str:
         return f"<cambrian.Queue on {self.device}>"

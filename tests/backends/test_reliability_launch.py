@@ -5,6 +5,7 @@ thread whose work failed (#11)."""
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -145,3 +146,52 @@ def test_launch_beyond_the_device_limits_is_a_launch_error(device) -> None:
         a = cb.zeros(4, dtype="int32", device=device)
         with pytest.raises(cb.LaunchError, match="local size"):
             mark[2**40](a)
+
+
+# -- #20.11: an asynchronous error is raised once, in the thread whose work failed ------------------
+@cb.kernel(boundscheck=True)
+def poke(a, n):
+    i = cb.get_global_id(0)
+    a[i + n] = 1
+
+
+def test_async_errors_are_raised_in_the_failing_thread_only(device) -> None:
+    outcomes: dict[int, list[tuple[bool, str | None]]] = {}
+
+    def worker(t: int) -> None:
+        got = []
+        for r in range(12):
+            a = cb.zeros(8 + t, dtype="int32", device=device)
+            bad = (r + t) % 3 == 0
+            try:
+                ev = poke[8](a, 100 if bad else 0)
+                (ev.wait if r % 2 else device.synchronize)()
+                got.append((bad, None))
+            except IndexError as exc:
+                got.append((bad, str(exc)))
+        outcomes[t] = got
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for t, got in outcomes.items():
+        assert [bad for bad, _ in got] == [err is not None for _, err in got], (t, got)
+        assert all(f"shape ({8 + t},)" in err for _, err in got if err), (t, got)
+    device.synchronize()  # nothing left over for this thread
+
+
+def test_first_failing_launch_of_a_thread_is_raised_with_its_own_shape(device) -> None:
+    a, b = (cb.zeros(n, dtype="int32", device=device) for n in (5, 7))
+    with cb.using(device):
+        poke[4](a, 0)
+        if device.backend in ("interp",):
+            with pytest.raises(IndexError, match=r"shape \(7,\)"):
+                poke[4](b, 10)
+            return
+        poke[4](b, 10)  # fails first: its own shape (7,), not the last launch's
+        poke[4](a, 10)
+        with pytest.raises(IndexError, match=r"shape \(7,\)"):
+            device.synchronize()
+    device.synchronize()  # raised exactly once

@@ -16,10 +16,11 @@ import numpy as np
 from .. import config
 from ..compiler import ir
 from ..compiler.render_c import render_opencl
-from ..errors import DeviceError, KernelIndexError, KernelRuntimeError, LaunchError
+from ..errors import DeviceError, KernelRuntimeError, LaunchError
 from ..queues import Event, Queue, completed
 from .base import ArrayArg, Backend, BackendUnavailable, Device
 from .opencl_build import ARRAY, Builder, OpenCLProgram
+from .opencl_errors import ErrorRecords
 from .opencl_host import HOST_MEMORY_MIN, HostMemory
 
 _KINDS = (("GPU", "gpu"), ("CPU", "cpu"))
@@ -126,6 +127,8 @@ class OpenCLBackend(Backend):
                             else None)
                     queue = Queue(device, native=clq, finish=_finisher(clq, host))
                     queue.cambrian_profiling = bool(props)  # type: ignore[attr-defined]
+                    queue.cambrian_records = ErrorRecords(  # type: ignore[attr-defined]
+                        cl, ctx, queue, device.handle.mem_base_addr_align)
                     queue.cambrian_host = host  # type: ignore[attr-defined]
                     state = (ctx, clq, queue)
                     self._state[device.filter_string] = state
@@ -219,9 +222,6 @@ class OpenCLBackend(Backend):
                 vals += expanded
             else:  # exactly the packed type (a bool is passed as uint8: PyOpenCL can't pack np.bool_)
                 vals.append(a if type(a) is dtype else dtype(a))
-        if program.err is not None:
-            vals.append(program.err)
-            self._register_check(queue, program, args)
         if local_size is not None:
             total = 1
             for n in local_size:
@@ -230,49 +230,26 @@ class OpenCLBackend(Backend):
             if total > limit:
                 raise LaunchError(f"local size {local_size} ({total} work-items) exceeds the maximum "
                                   f"work-group size {limit} of kernel {program.py_name!r} on {device}")
+        slot = None
+        if program.needs_err:  # a record of this launch's own, checked at the next wait
+            records = queue.cambrian_records  # type: ignore[attr-defined]
+            slot, record = records.take()
+            vals.append(record)
         try:
             kernel = program.thread_kernel()
             kernel.set_args(*vals)
             ev = self._enqueue(queue.native, kernel, global_size, local_size)
         except self._launch_errors as exc:
+            if slot is not None:
+                records.release(slot)
             bad_size = isinstance(exc, OverflowError) or getattr(exc, "code", None) in _SIZE_ERRORS
             raise (LaunchError if bad_size else KernelRuntimeError)(
                 f"launch of kernel {program.py_name!r} on {device} failed: {exc}") from None
+        if slot is not None:
+            records.commit(slot, program, args)
         _enqueued(queue, ev)
         native = _Profiled(ev) if getattr(queue, "cambrian_profiling", False) else ev
         return Event(queue, ev.wait, native, program.label)
-
-    # --- bounds checks -----------------------------------------------------------------------
-    def _register_check(self, queue: Queue, program: OpenCLProgram, args: list[Any]) -> None:
-        for name, a in zip(program.params, args):  # noqa: B905
-            if isinstance(a, ArrayArg):
-                program.last_shapes[name] = a.shape
-        with program.lock:
-            if program.check_pending:
-                return
-            program.check_pending = True
-        queue.add_check(lambda: self._check_bounds(queue, program))
-
-    def _check_bounds(self, queue: Queue, program: OpenCLProgram) -> None:
-        with program.lock:
-            program.check_pending = False
-        record = np.zeros(8, np.int64)
-        self.cl.enqueue_copy(queue.native, record, program.err, is_blocking=True)
-        if record[0] == 0:
-            return
-        self.cl.enqueue_copy(queue.native, program.err, np.zeros(8, np.int64), is_blocking=True)
-        flag, line, site_no, index, size = (int(x) for x in record[:5])
-        site = program.sites[site_no] if 0 <= site_no < len(program.sites) else None
-        if flag == 2:
-            where = f"{site.file}:{line}" if site is not None and site.file else f"line {line}"
-            raise KernelRuntimeError(f"range() step is zero in kernel {program.py_name!r} at {where}")
-        if site is None:
-            raise KernelIndexError(f"index {index} out of bounds (size {size}) in kernel {program.py_name!r}")
-        shape = site.shape or program.last_shapes.get(site.array)
-        where = f"{site.file}:{line}" if site.file else f"line {line}"
-        raise KernelIndexError(f"index {index} is out of bounds for axis {site.axis} with size {size} of "
-                               f"array {site.array!r} (shape {tuple(shape) if shape else '?'}) in kernel "
-                               f"{program.py_name!r} at {where}")
 
 
 def _enqueued(queue: Queue, event: Any) -> None:

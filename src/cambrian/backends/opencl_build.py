@@ -54,11 +54,8 @@ class OpenCLProgram:
     params: tuple[str, ...]
     sites: list[Site]
     max_local: int  # CL_KERNEL_WORK_GROUP_SIZE
-    err: Any = None  # error record buffer (int64 x 8) when module.needs_error_record
+    needs_err: bool = False  # takes an error record (module.needs_error_record): opencl_errors
     device: Device | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    check_pending: bool = False
-    last_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     label: str = ""  # "kernel 'name'" for messages and events
     built: Any = None  # the pyopencl.Program
@@ -134,9 +131,7 @@ class Builder:
                              rendered.source, plan, tuple(p.name for p in module.kernel.params),
                              rendered.sites, int(max_local), device=device, built=built,
                              scalar_dtypes=scalar_dtypes)
-        if module.needs_error_record:
-            prog.err = cl.Buffer(ctx, cl.mem_flags.READ_WRITE | cl.mem_flags.COPY_HOST_PTR,
-                                 hostbuf=np.zeros(8, np.int64))
+        prog.needs_err = module.needs_error_record
         return self.memory.put(mem_key, prog)
 
     def _load_binary(self, cl: Any, ctx: Any, device: Device, key: str, options: tuple[str, ...]) -> Any:
