@@ -22,7 +22,8 @@ def _spec(device) -> DeviceSpec:
 
 
 def test_family_is_the_three_expressions():
-    assert ARRAY_FAMILY == ["array_scale", "array_gaussian", "array_pi"]
+    assert ARRAY_FAMILY == ["array_scale", "array_gaussian", "array_pi", "array_normal_pdf",
+                            "array_pi_estimate"]
     assert [w.name for w in workloads.select("array")] == ARRAY_FAMILY
 
 

@@ -7,6 +7,7 @@ share); a small adapter per tool moves data, synchronises and, for JAX, jit-comp
 from __future__ import annotations
 
 import importlib
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +30,19 @@ def _array_pi(x: Any, y: Any, xp: Any) -> Any:
     return 4.0 * hits / x.shape[0]
 
 
+def _gaussian(x: Any, mu: Any, sigma: Any, xp: Any) -> Any:
+    """The Gaussian density of the cb.fuse issue (16), against an array namespace ``xp``."""
+    return xp.exp(-0.5 * ((x - mu) / sigma) ** 2) / (sigma * math.sqrt(2 * math.pi))
+
+
+def _pi_estimate(x: Any, y: Any, xp: Any) -> Any:
+    """Monte Carlo pi of the cb.fuse issue: ``count_nonzero`` of a mask, then scalar arithmetic."""
+    return 4.0 * xp.count_nonzero(x * x + y * y <= 1.0) / x.shape[0]
+
+
 FUNCS: dict[str, Callable[..., Any]] = {
+    "gaussian": _gaussian,
+    "pi_estimate": _pi_estimate,
     "array_scale": lambda x, xp: x * 2,
     "array_gaussian": lambda x, xp: xp.exp(-0.5 * x**2),
     "array_pi": _array_pi,

@@ -9,12 +9,20 @@ from .core import DeviceSpec, Impl, Skip
 
 def all_impls() -> list[Impl]:
     """Every implementation, baselines first (imports no optional tool: they load when built)."""
-    from . import impls_arrays, impls_cambrian, impls_cambrian_arrays, impls_numba, impls_opencl, impls_python
+    from . import (
+        impls_arrays,
+        impls_cambrian,
+        impls_cambrian_arrays,
+        impls_fuse,
+        impls_numba,
+        impls_opencl,
+        impls_python,
+    )
 
     arrays = {i.name: i for i in impls_arrays.IMPLS}
     return [*impls_python.IMPLS, arrays.pop("numpy"), *impls_numba.IMPLS, *impls_opencl.IMPLS,
             *impls_cambrian.IMPLS, *impls_cambrian_arrays.IMPLS,
-            *impls_cambrian_arrays.KERNEL_IMPLS, *arrays.values()]
+            *impls_cambrian_arrays.KERNEL_IMPLS, *impls_fuse.IMPLS, *arrays.values()]
 
 
 def select(spec: str | None, impls: list[Impl] | None = None) -> list[Impl]:

@@ -177,6 +177,15 @@ def _gaussian_ref(inp: Inputs) -> np.ndarray:
     return np.exp(-0.5 * inp[0] ** 2)
 
 
+def _pdf_inputs(n: int, rng: np.random.Generator) -> Inputs:
+    return rng.standard_normal(n), 0.0, 1.0
+
+
+def _pdf_ref(inp: Inputs) -> np.ndarray:
+    x, mu, sigma = inp
+    return np.exp(-0.5 * ((x - mu) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi))
+
+
 def _linear(n: int) -> float:
     return float(n)
 
@@ -223,6 +232,13 @@ WORKLOADS: list[Workload] = [
              100_000, 10_000, 1_000, _normal_inputs, _gaussian_ref, close(1e-12), _linear,
              bytes_per_unit=16, arrays_only=True),
     Workload("array_pi", "array_pi", "Monte Carlo pi with arrays: rs = x*x + y*y; sum(rs <= 1.0) (float64)",
+             10_000_000, 100_000, 10_000, 1_000, _pi_inputs, _pi_ref, _pi_check_n, _linear,
+             bytes_per_unit=16, flops_per_unit=3, arrays_only=True),
+    # cb.fuse (issue 16): the whole expression as one kernel against op-by-op array libraries and numexpr.
+    Workload("array_normal_pdf", "gaussian", "Gaussian density exp(-((x-m)/s)**2/2)/(s sqrt(2pi)) (float64)",
+             10_000_000, 100_000, 10_000, 1_000, _pdf_inputs, _pdf_ref, close(1e-12), _linear,
+             bytes_per_unit=16, flops_per_unit=7, arrays_only=True),
+    Workload("array_pi_estimate", "pi_estimate", "Monte Carlo pi: 4 count_nonzero(x*x+y*y<=1)/n (float64)",
              10_000_000, 100_000, 10_000, 1_000, _pi_inputs, _pi_ref, _pi_check_n, _linear,
              bytes_per_unit=16, flops_per_unit=3, arrays_only=True),
 ]
