@@ -15,8 +15,9 @@ match the backend (and kind, if given), usable or not, in listing order. Case an
 
 A device is trusted only after it proves itself: before it is offered, ``backend.self_test(device)`` runs;
 the verdict is cached per ``device.identity()`` (which includes the driver version) in memory and on disk
-(``<cache_dir>/verdicts``). ``CAMBRIAN_RETEST=1`` re-runs the self-tests. Failed devices are listed with
-``usable=False`` and the reason, and are never selected.
+(``<cache_dir>/verdicts``); a failed verdict is retried after a day or when the driver environment changes,
+and its reason says ``cached verdict from <date>``. ``CAMBRIAN_RETEST=1`` re-runs the self-tests. Failed
+devices are listed with ``usable=False`` and the reason, and are never selected.
 
 Note: ``cambrian.devices`` is the *function* :func:`devices`; reach this module with
 ``from cambrian.devices import ...`` or ``importlib.import_module("cambrian.devices")``.
@@ -34,8 +35,8 @@ from typing import Any
 
 from . import backends, config
 from .backends.base import BackendUnavailable, Device
-from .cache import DiskCache, make_key
 from .errors import DeviceError, FilterSyntaxError
+from .verdicts import VerdictStore
 
 KINDS = ("cpu", "gpu", "accelerator")
 _WILDCARDS = ("", "*")
@@ -147,33 +148,15 @@ def _one_line(exc: BaseException) -> str:
 
 
 class Verdicts:
-    """Self-test verdicts per device identity: in memory and as JSON under ``<cache_dir>/verdicts``."""
+    """Self-test verdicts per device identity (:class:`~cambrian.verdicts.VerdictStore`: a failed one
+    is retried after a day or on a changed environment)."""
 
     def __init__(self) -> None:
-        self._memory: dict[str, tuple[bool, str]] = {}
-        self._disk = DiskCache("verdicts")
+        self._store = VerdictStore("verdict")
 
     def get(self, device: Device, run: Callable[[], None]) -> tuple[bool, str]:
         """The (usable, reason) verdict of ``device``; ``run`` is its self-test, called when needed."""
-        ident = device.identity()
-        key = make_key("verdict", ident)
-        if not retest_requested():
-            if ident in self._memory:
-                return self._memory[ident]
-            saved = self._disk.read_json(key, "verdict.json")
-            if saved and saved.get("identity") == ident and isinstance(saved.get("usable"), bool):
-                verdict = (saved["usable"], str(saved.get("reason", "")))
-                self._memory[ident] = verdict
-                return verdict
-        try:
-            run()
-            verdict = (True, "")
-        except Exception as exc:
-            verdict = (False, f"self-test failed: {_one_line(exc)}")
-        self._memory[ident] = verdict
-        self._disk.write_json(key, {"identity": ident, "usable": verdict[0], "reason": verdict[1]},
-                              "verdict.json")
-        return verdict
+        return self._store.get(device.identity(), run, lambda exc: f"self-test failed: {_one_line(exc)}")
 
 
 class Registry:
@@ -192,7 +175,7 @@ class Registry:
         """Forget discovered devices (the next query discovers again); tests use this."""
         with self._lock:
             self._found, self._listed, self._missing, self._default = {}, None, {}, None
-            self.verdicts._memory.clear()
+            self.verdicts._store.clear_memory()
 
     def listed(self, only: Iterable[str] | None = None) -> list[Device]:
         """Discovered devices, usable or not, in backend order: every backend's, or only those of the

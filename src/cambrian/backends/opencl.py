@@ -22,6 +22,7 @@ from .base import ArrayArg, Backend, BackendUnavailable, Device
 from .opencl_build import ARRAY, Builder, OpenCLProgram
 from .opencl_errors import ErrorRecords
 from .opencl_host import HOST_MEMORY_MIN, HostMemory
+from .opencl_probe import check_drivers
 
 _KINDS = (("GPU", "gpu"), ("CPU", "cpu"))
 #: CL_INVALID_WORK_GROUP_SIZE, CL_INVALID_WORK_ITEM_SIZE, CL_INVALID_GLOBAL_WORK_SIZE: a LaunchError.
@@ -75,6 +76,7 @@ class OpenCLBackend(Backend):
     # --- discovery ---------------------------------------------------------------------------
     def discover(self) -> list[Device]:
         cl = self.cl
+        check_drivers()  # a driver that crashes or hangs is probed in a child process first
         try:
             platforms = cl.get_platforms()
         except cl.Error as exc:
