@@ -156,3 +156,16 @@ def test_plugin_device_for() -> None:
     assert [plugin.device_for(k) for k in range(4)] == ["cuda:0", "cuda:1", "cuda:0", "cuda:1"]
     assert plugin.device_for("tcp://w") == plugin.device_for("tcp://w")
     assert CambrianPlugin().device_for(3) is None and CambrianPlugin("cpu").devices == ["cpu"]
+
+
+def test_distributed_serialization_family(device: cb.Device) -> None:
+    """``dask_serialize``: the data as one bytes frame (no pickle) and the device's filter string."""
+    protocol = pytest.importorskip("distributed.protocol", reason="dask.distributed is not installed")
+    from cambrian.dask import register
+
+    register()
+    x = cb.asarray(HOST, device=device)[::2, 1:]
+    header, frames = protocol.serialize(x, serializers=("dask",))
+    assert header["serializer"] == "dask" and header["sub-header"]["device"] == str(device)
+    assert len(frames) == 1 and memoryview(frames[0]).nbytes == HOST[::2, 1:].nbytes
+    _check(protocol.deserialize(header, frames), HOST[::2, 1:], device)
