@@ -99,11 +99,16 @@ def command(*, xfails_file: Path | None, deselect: bool, json_file: Path,
 
 def run(device: str = "cpu", *, module: str = "cambrian", xfails: bool = True, deselect: bool = True,
         workdir: Path | None = None, extra: tuple[str, ...] = (), timeout: float | None = None) -> Run:
-    """Copy the suite to ``workdir`` (a new temporary folder by default), run it against ``module`` with
-    ``CAMBRIAN_DEVICE=device`` and return the outcomes. ``xfails``/``deselect`` apply this folder's lists."""
+    """Copy the suite to ``workdir`` (by default a temporary folder, removed afterwards), run it against
+    ``module`` with ``CAMBRIAN_DEVICE=device`` and return the outcomes. ``xfails``/``deselect`` apply this
+    folder's lists."""
     if not SUITE.is_dir():
         raise FileNotFoundError(f"{SUITE} not found (the array API conformance suite is not on PyPI)")
-    workdir = Path(workdir or tempfile.mkdtemp(prefix="array-api-tests-"))
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="array-api-tests-") as tmp:
+            return run(device, module=module, xfails=xfails, deselect=deselect, workdir=Path(tmp),
+                       extra=extra, timeout=timeout)
+    workdir = Path(workdir)
     tree = workdir / "array-api-tests"
     shutil.copytree(SUITE, tree, ignore=shutil.ignore_patterns(".git", "__pycache__", ".hypothesis"))
     xfails_file = None
