@@ -232,6 +232,12 @@ class Fused:
     def __repr__(self) -> str:
         return f"<cambrian.fuse {self.name}>"
 
+    def __reduce__(self) -> Any:
+        """Pickles by reference, or by value (:mod:`cambrian.serialize`); compiled plans stay behind."""
+        from . import serialize
+
+        return serialize.reduce(self, serialize.rebuild_fused, (serialize.PickledFunction(self.py_func),))
+
     def __call__(self, *args: Any, out: Any = None) -> Any:
         key: Any = [_KEY[a.__class__](a) if a.__class__ in _KEY else a.__class__ for a in (*args, out)]
         try:

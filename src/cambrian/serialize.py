@@ -178,6 +178,12 @@ def rebuild_reduction(reduce: Any, identity: Any, map: Any, dtype: Any, with_ind
     return Reduction(reduce, identity, map, dtype=dtype, with_index=with_index, name=name)
 
 
+def rebuild_fused(fn: Callable[..., Any]) -> Any:
+    from .fuse import Fused
+
+    return Fused(fn)
+
+
 def namespace_function(name: str) -> Any:
     """``cambrian.<name>`` (the namespace's elementwise functions pickle as their name)."""
     import cambrian

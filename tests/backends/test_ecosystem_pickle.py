@@ -1,6 +1,7 @@
 """Pickling (issue 15): ``cb.Array`` as data + device filter string, devices, and kernels, device
-functions, vectorized functions and reductions defined in ``__main__`` or a notebook, compiled by
-another process from the source that travels with them. Every device, against NumPy."""
+functions, vectorized functions, reductions and ``cb.fuse`` functions defined in ``__main__`` or a
+notebook, compiled by another process from the source that travels with them. Every device, against
+NumPy."""
 
 from __future__ import annotations
 
@@ -162,20 +163,24 @@ def add(a, b):
 
 dot = cb.reduction(add, 0.0, map=bump)
 
+@cb.fuse
+def fused(x):
+    return cb.sum(cb.square(x) * 3.0)
+
 with open(sys.argv[1], "wb") as f:
-    pickle.dump((kern, vec, dot), f)
+    pickle.dump((kern, vec, dot, fused), f)
 '''
 
 LOAD = '''
 import pickle, sys
 import numpy as np
 import cambrian as cb
-kern, vec, dot = pickle.load(open(sys.argv[1], "rb"))
+kern, vec, dot, fused = pickle.load(open(sys.argv[1], "rb"))
 a = cb.asarray(np.arange(6, dtype=np.float32), device=sys.argv[2])
 out = cb.empty_like(a)
 kern[6](out, a)
 print("FILE", kern.py_func.__code__.co_filename)
-print("RESULT", cb.asnumpy(out).tolist(), cb.asnumpy(vec(a, a)).tolist(), float(dot(a, a)))
+print("RESULT", cb.asnumpy(out).tolist(), cb.asnumpy(vec(a, a)).tolist(), float(dot(a, a)), float(fused(a)))
 '''
 
 NOTEBOOK = '''
@@ -211,8 +216,8 @@ def test_main_functions_compile_in_another_process(device: cb.Device, tmp_path: 
             script.write_text("# another program now\n" * 40)
     out = _run(str(loader), str(blob), str(device))
     a = np.arange(6, dtype=np.float32)
-    want = [(a * 2 + 1).tolist(), (a * a).tolist(), float(np.sum(a * a + 1))]
-    assert f"RESULT {want[0]} {want[1]} {want[2]}" in out
+    want = [(a * 2 + 1).tolist(), (a * a).tolist(), float(np.sum(a * a + 1)), float(np.sum(a * 3 * a))]
+    assert f"RESULT {want[0]} {want[1]} {want[2]} {want[3]}" in out
     expected_file = {"script removed": str(script), "notebook cell": "<ipython-input-3-0123456789ab>",
                      "script changed": f"<cambrian-pickled {script}>"}[how]
     assert f"FILE {expected_file}\n" in out  # error messages and cache keys keep the user's file
