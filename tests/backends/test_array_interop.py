@@ -16,6 +16,11 @@ def test_dlpack_export(device) -> None:
         assert x.__dlpack_device__() == (1, 0)
     elif device.backend == "cuda":
         assert x.__dlpack_device__() == (2, device.ordinal)
+    elif device.kind == "cpu":  # OpenCL CPU devices: Cambrian-owned host memory, shared
+        y = np.from_dlpack(x.__dlpack__(copy=False) and x)
+        x[0, 0] = 7
+        x.synchronize()
+        assert y[0, 0] == 7 and x.__dlpack_device__() == (1, 0)
     else:  # not host memory: an explicit export copies, copy=False is refused
         np.testing.assert_array_equal(np.from_dlpack(x), np.arange(6).reshape(2, 3))
         with pytest.raises(BufferError, match="asnumpy"):

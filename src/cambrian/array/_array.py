@@ -190,14 +190,17 @@ class Array:
 
     def __dlpack__(self, *, stream: Any = None, max_version: Any = None, dl_device: Any = None,
                    copy: bool | None = None) -> Any:
-        """DLPack export: zero-copy on CUDA and host-memory devices (cpu, interp)."""
+        """DLPack export: zero-copy on CUDA and host-memory devices (cpu, interp, OpenCL CPU devices)."""
         if self.device.backend == "cuda":
             from ..backends.cuda_interop import to_dlpack
 
             return to_dlpack(self.device, self._buffer, self.offset, self.shape, self.strides,
                              self.dtype.name, stream=stream, max_version=max_version, dl_device=dl_device,
                              copy=copy)
-        view = self.__cambrian_array__().view
+        from ._host import host_memory
+        from ._host import view as host_view
+
+        view = host_view(self) if host_memory(self) else None  # cpu, interp, OpenCL CPU devices
         kwargs: dict[str, Any] = {} if max_version is None else {"max_version": max_version}
         if view is None:  # device memory the host cannot address: only an explicit copy can export it
             if copy is False:

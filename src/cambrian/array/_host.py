@@ -4,8 +4,7 @@ A device's memory is host memory NumPy can use (BLAS, LAPACK, pocketfft) without
 
 * its backend hands out NumPy views of its buffers (``device.impl.host_view``: ``cpu``, ``interp``), or
 * it is an OpenCL CPU device and the buffer is Cambrian-owned host memory (``CL_MEM_USE_HOST_PTR``
-  over a block of :mod:`cambrian.backends.opencl_host`: buffers of at least ``HOST_MEMORY_MIN`` =
-  64 KiB; smaller ones are the driver's).
+  over a block of :mod:`cambrian.backends.opencl_host`: every buffer of such a device).
 
 Pending device work is waited for first (``x.queue.synchronize()`` on asynchronous devices), so NumPy
 reads finished data and later launches see what it wrote. :data:`IN_PLACE` = False turns the answer
@@ -46,11 +45,11 @@ def host_memory(x: Array) -> bool:
 
 def view(x: Array) -> np.ndarray:
     """A NumPy view of ``x``'s elements (``host_memory(x)`` must hold; no waiting)."""
+    if x.size == 0:  # (no memory to share; the strides of some empty views do not fit a NumPy view)
+        return np.empty(x.shape, x.dtype)
     arg = x.__cambrian_array__()
     if arg.view is not None:
         return arg.view
-    if x.size == 0:
-        return np.empty(x.shape, x.dtype)
     return np.ndarray(x.shape, x.dtype, buffer=_buffer_view(x), offset=x.offset, strides=x.strides)
 
 
