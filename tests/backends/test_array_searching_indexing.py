@@ -87,6 +87,9 @@ def test_getitem_advanced(device, monkeypatch):
         check(x[1, cb.asarray([4, -1, 0], device=device)], A[1, [4, -1, 0]])
         check(x[[[0], [3]], [1, 2]], A[[[0], [3]], [1, 2]])
         check(x[x > 2.0], A[A > 2.0])  # an empty selection
+        z = cb.asarray(3.0, device=device)
+        check(z[cb.asarray(True, device=device)], np.asarray(3.0)[np.True_])  # 0-d masks, as NumPy
+        check(z[cb.asarray(False, device=device)], np.asarray(3.0)[np.False_])
         with pytest.raises(IndexError):
             x[cb.asarray([5], device=device)]
         with pytest.raises(IndexError):

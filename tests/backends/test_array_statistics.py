@@ -108,3 +108,9 @@ def test_monte_carlo_pi_as_the_articles_write_it(device):
     assert hit.device == device
     assert int(hit) == np.count_nonzero(hx * hx + hy * hy <= 1.0)
     assert abs(4.0 * int(hit) / x.size - np.pi) < 0.05
+
+
+def test_empty_arrays_of_any_layout(device):
+    e = cb.astype(cb.zeros((0, 0), dtype=cb.bool, device=device), cb.uint8)
+    assert int(cb.sum(e)) == 0 and cb.sum(e, axis=1).shape == (0,)
+    assert e.mT.c_contiguous  # an empty array is contiguous in any layout

@@ -112,7 +112,8 @@ class Array:
 
     @property
     def c_contiguous(self) -> bool:
-        return all(n == 1 or s == c for n, s, c in
+        """C order (an empty array is)."""
+        return 0 in self.shape or all(n == 1 or s == c for n, s, c in
                    zip(self.shape, self.strides, contiguous_strides(self.shape, self.itemsize), strict=True))
 
     def synchronize(self) -> None:

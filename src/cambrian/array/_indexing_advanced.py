@@ -205,6 +205,13 @@ def _int64(a: Array) -> Array:
 def getitem(x: Array, key: Any) -> Array:
     """``x[key]`` for boolean-mask and integer-array keys (see the module docstring)."""
     key = _normalize(x, key)
+    if len(key) == 1 and isinstance(key[0], Array) and key[0].dtype.name == "bool" and key[0].ndim == 0:
+        from ._manipulation import _copy, expand_dims
+
+        chosen = bool(key[0])  # x[True] is x[None] (a copy), x[False] an empty selection, as NumPy
+        if chosen:
+            return _copy(expand_dims(x, axis=0))
+        return Array._empty((0, *x.shape), x.dtype.name, x.device)
     flat, shape, k = _rows(x, key)
     rest = x.shape[k:]
     rows = reshape(_contiguous(x), (math.prod(x.shape[:k]), *rest)) if x.ndim else x
@@ -214,7 +221,7 @@ def getitem(x: Array, key: Any) -> Array:
 
 def setitem(x: Array, key: Any, value: Any) -> None:
     """``x[key] = value`` for boolean-mask and integer-array keys (see the module docstring)."""
-    from ._searching import where
+    from ._searching import _where as where
 
     key = _normalize(x, key)
     scalar = not isinstance(value, Array | np.ndarray | list | tuple) or (isinstance(value, Array)

@@ -103,7 +103,7 @@ def moveaxis(x: Array, source: int | tuple[int, ...], destination: int | tuple[i
     return permute_dims(x, tuple(order))
 
 
-def expand_dims(x: Array, /, *, axis: int = 0) -> Array:
+def expand_dims(x: Array, /, axis: int = 0) -> Array:
     """``x`` with a new axis of size 1 at ``axis`` (``-x.ndim - 1 <= axis <= x.ndim``; a view)."""
     x = _array(x, "expand_dims: x")
     a = _axis(axis, x.ndim + 1)

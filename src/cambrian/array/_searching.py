@@ -29,10 +29,22 @@ def _np_where(c: Any, a: Any, b: Any, out: np.ndarray) -> None:
     np.copyto(out, np.where(c, a, b), casting="unsafe")
 
 
-#: ``where(condition, x1, x2)``: ``x1`` where ``condition`` is true, else ``x2`` (broadcast; the result
-#: dtype is that of ``x1`` and ``x2`` promoted; Python scalars are weak).
-where = Elementwise("where", select, _np_where, rule="same", group="any",
-                    doc="Elements of ``x1`` where ``condition`` is true, else of ``x2`` (broadcasting).")
+_where = Elementwise("where", select, _np_where, rule="same", group="any",
+                     doc="Elements of ``x1`` where ``condition`` is true, else of ``x2`` (broadcasting).")
+
+
+def where(condition: Any, x1: Any, x2: Any, /) -> Any:
+    """Elements of ``x1`` where ``condition`` is true, else of ``x2`` (broadcast together; the result
+    dtype is ``x1``'s and ``x2``'s promoted, Python scalars weak), on the operands' device. Inside
+    kernels, a select."""
+    return _where(condition, x1, x2)
+
+
+# one object for array code and kernels: the front end and cb.fuse see the elementwise function
+where.__cambrian_func__ = True  # type: ignore[attr-defined]
+where.py_func = select  # type: ignore[attr-defined]
+where.__cambrian_overload__ = _where.__cambrian_overload__  # type: ignore[attr-defined]
+where.elementwise = _where  # type: ignore[attr-defined]
 
 
 def count_nonzero(x: Any, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:

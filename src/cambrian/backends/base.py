@@ -181,6 +181,9 @@ class ArrayArg:
 
     @property
     def c_contiguous(self) -> bool:
+        """C order (an empty array is: it has no element out of place)."""
+        if 0 in self.shape:
+            return True
         expected = 1
         for n, s in zip(reversed(self.shape), reversed(self.strides), strict=True):
             if n != 1 and s != expected:
