@@ -103,6 +103,8 @@ def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
         return _cast(x, acc)
     if len(axes) == x.ndim:
         r = reduction_ops._builtin(op, _contiguous(x), None, acc)
+    elif len(axes) == 1 and (not x.c_contiguous or axes[0] != x.ndim - 1):
+        r = reduction_ops._builtin(op, x, axes[0], acc)  # one axis, walked in place (no copy)
     else:
         r = reduction_ops._builtin(op, _as_rows(x, axes), 1, acc)
     return reshape(r, shape)
