@@ -35,6 +35,7 @@ from .errors import (
     KernelSyntaxError,
     KernelTypeError,
     LaunchError,
+    OutOfMemoryError,
     PlacementError,
     UnsupportedFeatureError,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "KernelSyntaxError",
     "KernelTypeError",
     "LaunchError",
+    "OutOfMemoryError",
     "PlacementError",
     "Queue",
     "UnsupportedFeatureError",

@@ -77,6 +77,12 @@ class DeviceError(CambrianError):
     """A device could not be found, selected or used."""
 
 
+class OutOfMemoryError(DeviceError, MemoryError):
+    """An allocation failed: not enough memory on the device (or host), or more than the device's
+    largest single allocation. The one out-of-memory error of every backend; a ``MemoryError``, so
+    ``except MemoryError`` catches it as it catches NumPy's."""
+
+
 class PlacementError(CambrianError):
     """Operands live on different devices; data never moves implicitly."""
 

@@ -22,7 +22,7 @@ import numpy as np
 from . import dtypes
 from .backends.base import ArrayArg, Device, byte_extent
 from .compiler import ir
-from .errors import LaunchError, UnsupportedFeatureError
+from .errors import KernelTypeError, LaunchError, UnsupportedFeatureError
 from .queues import Event
 
 if TYPE_CHECKING:
@@ -153,7 +153,11 @@ def launch_with_host_arrays(launcher: _Launcher, device: Device, args: Sequence[
     kern = launcher.kernel
     backend = device.impl
     for i in host_arrays:
-        dtypes.name(args[i].dtype)
+        try:
+            dtypes.name(args[i].dtype)
+        except TypeError as exc:  # float16, object, strings, structured
+            raise KernelTypeError(f"kernel {kern.name}: argument {kern._params[i]!r} is a NumPy array of "
+                                  f"{exc}") from None
         _check_float64(launcher, device, i, args[i])
     staged: list[_Staged] = []
     for members in _groups(args, host_arrays):

@@ -403,7 +403,11 @@ def _arg_type(a: Any, kern: Kernel, i: int, narrow: bool = False) -> ir.Type:
         dt, nd, layout = get().typekey
         return ir.ArrayT(dt, nd, "global", layout)
     if isinstance(a, np.ndarray):
-        dt = dtypes.name(a.dtype)
+        try:
+            dt = dtypes.name(a.dtype)
+        except TypeError as exc:  # float16, object, strings, structured
+            raise KernelTypeError(f"kernel {kern.name}: argument {kern._params[i]!r} is a NumPy array of "
+                                  f"{exc}", _def_loc(kern.py_func)) from None
         return ir.ArrayT(dt, a.ndim, "global", "C" if a.flags.c_contiguous else "A")
     if isinstance(a, ir.Scalar | ir.ArrayT):
         return a

@@ -167,10 +167,11 @@ def operand_dtypes(args: Sequence[Any]) -> list[str | tuple[str, str]]:
         kind = dtypes.weak_kind(a)
         if kind is not None:
             out.append(("weak", kind))
-        elif isinstance(a, np.generic):
+        elif isinstance(a, np.generic) or hasattr(a, "dtype"):
             out.append(dtypes.name(a.dtype))
         else:
-            out.append(dtypes.name(a.dtype))
+            raise TypeError(f"operand {len(out)} has unsupported type {type(a).__name__}; elementwise "
+                            "operations take arrays (cambrian, NumPy) and numbers")
     return out
 
 

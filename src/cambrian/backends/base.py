@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import OutOfMemoryError
 from ..queues import Event, Queue
 
 
@@ -43,6 +44,11 @@ def byte_extent(shape: tuple[int, ...], strides: tuple[int, ...], offset: int,
     for n, s in zip(shape, strides, strict=True):
         (lo, hi) = (lo + (n - 1) * s, hi) if s < 0 else (lo, hi + (n - 1) * s)
     return lo, hi + itemsize
+
+
+def out_of_memory(device: Device, nbytes: int, why: object) -> OutOfMemoryError:
+    """The error of a failed allocation of ``nbytes`` on ``device``."""
+    return OutOfMemoryError(f"cannot allocate {nbytes} bytes on {device} ({device.name}): {why}")
 
 
 class BackendUnavailable(Exception):
@@ -67,6 +73,8 @@ class Device:
     max_global_size: int = 2**63 - 1
     #: The most work-groups a launch may have (PoCL's CPU drivers count them in 32 bits).
     max_work_groups: int = 2**63 - 1
+    #: The largest single allocation in bytes (OpenCL's CL_DEVICE_MAX_MEM_ALLOC_SIZE; 0: no limit known).
+    max_alloc_size: int = 0
     local_memory_size: int = 0
     supports_float64: bool = True
     supports_atomics: bool = True

