@@ -1,7 +1,7 @@
 """``cambrian.fft`` on every device against NumPy's pocketfft: every function with ``norm=``, ``n``/``s``
 trimming and padding, axes, batches, float32/complex64 kept, errors; the kernel path's three algorithms
 (radix-2, direct DFT, Bluestein). On host-memory devices both paths run: NumPy in place, and the Cambrian
-kernels that OpenCL GPUs and small OpenCL buffers take. A fake device without float64 checks dtypes."""
+kernels that OpenCL GPUs take. A fake device without float64 checks dtypes."""
 
 from __future__ import annotations
 

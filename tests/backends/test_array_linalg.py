@@ -1,6 +1,6 @@
 """``cambrian.linalg`` on every device against NumPy: batches, float32 (stays float32), complex, the
 standard's named tuples and errors. On host-memory devices both paths run: NumPy in place, and the
-device path (Cambrian kernels and host round trips) that OpenCL GPUs and small OpenCL buffers take."""
+device path (Cambrian kernels and host round trips) that OpenCL GPUs take."""
 
 from __future__ import annotations
 
@@ -172,7 +172,7 @@ def test_bad_input(device):
 
 
 def test_big_operands(device, path):
-    """Operands of 64 KiB and more (host memory on OpenCL CPU devices too): NumPy works on the device
+    """Big operands (Cambrian-owned host memory on OpenCL CPU devices too): NumPy works on the device
     memory in place there; same answers as NumPy either way."""
     a = RNG.random((96, 96)) + 96 * np.eye(96)
     b = RNG.random((96, 90))

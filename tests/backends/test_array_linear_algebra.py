@@ -77,7 +77,7 @@ def test_matmul_kernels(device, variant, dtype):
 
 
 def test_matmul_big_operands_use_numpy_in_place(device):
-    """Operands in host memory NumPy may use (OpenCL CPU buffers of 64 KiB and more too): BLAS writes the
+    """Operands in host memory NumPy may use (OpenCL CPU device buffers too): BLAS writes the
     result's memory; the answer is the same as the kernel's."""
     a, b = RNG.random((96, 128)), RNG.random((128, 80))
     x, y = cb.asarray(a, device=device), cb.asarray(b, device=device)

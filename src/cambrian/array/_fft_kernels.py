@@ -1,5 +1,5 @@
 """The kernel path of ``cambrian.fft``: complex transforms of the rows of a (P, n) array in Cambrian
-kernels, for devices whose memory NumPy's pocketfft cannot use (OpenCL GPUs, small OpenCL buffers).
+kernels, for devices whose memory NumPy's pocketfft cannot use (OpenCL GPUs, driver-owned buffers).
 
 * n a power of two: log2(n) passes of a radix-2 Stockham kernel (self-sorting: no bit reversal), one
   work-item per butterfly, ping-ponging between two buffers.

@@ -105,7 +105,7 @@ def round_trip(fn: Callable[..., Any], *args: Any) -> Any:
     device = arrays[0].device
     if device.impl.asynchronous and any(host_memory(a) for a in arrays):
         arrays[0].queue.synchronize()
-    views = [view(a) for a in arrays if host_memory(a)]  # the rest (small OpenCL buffers) is read
+    views = [view(a) for a in arrays if host_memory(a)]  # the rest (driver-owned buffers) is read
     hosts = iter([view(a) if host_memory(a) else a._read() for a in arrays])
     out = fn(*(next(hosts) if isinstance(a, Array) else a for a in args))
 
@@ -131,5 +131,8 @@ def libraries(device: Device) -> str:
     if device.impl.host_memory:
         return lapack
     if device.backend == "opencl" and getattr(device.queue, "cambrian_host", None) is not None:
-        return f"{lapack} on buffers of 64 KiB and more; smaller ones: {kernels}"
+        from ..backends.opencl_host import HOST_MEMORY_MIN
+
+        return f"{lapack} on buffers of {HOST_MEMORY_MIN} bytes and more; smaller: {kernels}" \
+            if HOST_MEMORY_MIN > 1 else lapack
     return kernels

@@ -6,7 +6,7 @@ semantics, and :func:`library` runs it where the array lives:
 * CUDA devices (with CuPy): ``xp = cupy`` on the array's memory and stream (:mod:`._cuda_libs`);
 * host memory NumPy may use in place (``cpu``, ``interp``, big buffers of OpenCL CPU devices,
   :mod:`._host`): ``xp = numpy`` on views of the device memory, results wrapped or written back;
-* anywhere else (OpenCL GPUs, small OpenCL buffers): a host round trip, named per function in the
+* anywhere else (OpenCL GPUs, driver-owned buffers): a host round trip, named per function in the
   README: the operands are read, NumPy/LAPACK runs, the results are written back.
 """
 

@@ -87,7 +87,7 @@ def matmul(x1: Array, x2: Array, /) -> Array:
         out = Array._empty(shape, dt, a.device)
         if _host.host_memory(out):
             np.matmul(*views, out=_host.view(out), dtype=dt)
-        else:  # a small result (OpenCL buffers under 64 KiB): computed aside, then written
+        else:  # a result in driver-owned OpenCL memory: computed aside, then written
             _host.into(out, np.matmul(*views, dtype=dt))
         return reshape(out, final)
     return _kernel_path(a, b, dt, shape, final, None)

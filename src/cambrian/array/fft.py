@@ -2,11 +2,11 @@
 
 Where each transform runs:
 
-* Host memory NumPy may use in place (``cpu``, ``interp``, OpenCL CPU buffers of 64 KiB and more):
+* Host memory NumPy may use in place (``cpu``, ``interp``, the Cambrian-owned buffers of OpenCL CPU devices):
   NumPy's pocketfft reads the device memory (after its pending work) and writes straight into the
   result's memory (``out=``).
 * CUDA devices with CuPy: cuFFT through ``cupy.fft`` on the arrays' memory and Cambrian's stream.
-* Elsewhere (OpenCL GPUs, small OpenCL buffers): Cambrian kernels (:mod:`._fft_kernels`: Stockham
+* Elsewhere (OpenCL GPUs, driver-owned buffers): Cambrian kernels (:mod:`._fft_kernels`: Stockham
   radix-2, direct DFT, Bluestein), with the real and n-dimensional transforms built from them.
 
 Precision is kept: float32 -> complex64 -> float32. ``fft``/``ifft``/``fftn``/``ifftn``/``irfft``/
@@ -123,7 +123,7 @@ def _library(name: str, x: Array, out_shape: tuple[int, ...], out_dtype: str, **
         return out
     if _host.host_memory(out):
         fn(views[0], **kw, out=_host.view(out))
-    else:  # a small OpenCL result
+    else:  # a result in driver-owned OpenCL memory
         _host.into(out, np.asarray(fn(views[0], **kw), dtype=out_dtype))
     return out
 

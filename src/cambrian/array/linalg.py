@@ -2,10 +2,10 @@
 
 Where each function runs (``cambrian info`` prints this table per device, :func:`paths`):
 
-* Host memory NumPy may use in place (``cpu``, ``interp``, OpenCL CPU buffers of 64 KiB and more):
+* Host memory NumPy may use in place (``cpu``, ``interp``, the Cambrian-owned buffers of OpenCL CPU devices):
   NumPy's BLAS/LAPACK on the device memory after its pending work, results wrapped or written back.
 * CUDA devices with CuPy: cuBLAS/cuSOLVER through CuPy on the arrays' memory and Cambrian's stream.
-* Elsewhere (OpenCL GPUs, small OpenCL buffers): Cambrian kernels for ``matmul`` (tiled kernels),
+* Elsewhere (OpenCL GPUs, driver-owned buffers): Cambrian kernels for ``matmul`` (tiled kernels),
   ``tensordot``, ``vecdot``, ``outer``, ``cross``, ``diagonal`` (a view), ``trace``, ``vector_norm``,
   ``matrix_norm`` (except ord 2, -2, 'nuc'), ``matrix_power`` (n >= 0), ``matrix_transpose``; and a
   documented **host round trip** (read, NumPy/LAPACK, write back) for :data:`ROUND_TRIP`.
