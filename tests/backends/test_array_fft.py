@@ -119,6 +119,8 @@ def test_shifts(device, axes):
 
 def test_big_arrays(device, path):
     """Arrays of 64 KiB and more: pocketfft works on OpenCL CPU device memory in place too."""
+    if device.backend == "interp" and path == "kernels":
+        pytest.skip("the interpreter runs the FFT kernels at small sizes only (10 s here)")
     x = _draw((4, 4096), "complex128")
     r = _draw((64, 256), "float32")
     xd, rd = cb.asarray(x, device=device), cb.asarray(r, device=device)
