@@ -53,3 +53,41 @@ def test_creation_rejects_shapes_that_are_not_integers(device, shape) -> None:
     for make in (cb.empty, cb.zeros, cb.ones):
         with pytest.raises(TypeError):
             make(shape, device=device)
+
+
+# -- #20.14: only the fixpoint's types may produce type errors ----------------------------------------
+@cb.func
+def negated(x):
+    return -x
+
+
+@cb.kernel
+def widened_later(a, out):
+    i = cb.get_global_id(0)
+    w = a[i] > 0  # bool at first; float64 once the loop's assignment is seen
+    u = a[i] * 2.0
+    for _ in range(2):
+        v = w
+        out[i] = -v + negated(v)  # an intermediate pass saw a bool here (and specialised negated on it)
+        w = u
+
+
+def test_a_local_that_widens_later_is_not_rejected(device) -> None:
+    a = np.array([0.5, 2.0, -1.0, 0.0])
+    out = np.zeros(4)
+    with cb.using(device):
+        widened_later[4](a, out)
+    np.testing.assert_array_equal(out, -4.0 * a)
+
+
+@cb.kernel
+def really_bool(a, out):
+    i = cb.get_global_id(0)
+    v = a[i] > 0
+    out[i] = -v
+
+
+def test_a_real_type_error_is_still_reported_at_its_line(device) -> None:
+    with cb.using(device), pytest.raises(cb.KernelTypeError, match="unary '-' on a bool value") as info:
+        really_bool[2](np.ones(2), np.zeros(2))
+    assert f"line {really_bool.py_func.__code__.co_firstlineno + 4}" in str(info.value)

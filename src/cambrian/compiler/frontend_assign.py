@@ -49,7 +49,10 @@ class AssignMixin:
         return out
 
     def _maybe_array_decl(self, name: str, call: ast.Call, loc: Loc) -> list[ir.Stmt] | None:
-        target = self.resolve(call.func) if isinstance(call.func, (ast.Name, ast.Attribute)) else None
+        func = call.func  # (``w = z.conjugate()`` is a method call, not a declaration: don't resolve it)
+        named = isinstance(func, ast.Name) or (isinstance(func, ast.Attribute) and func.attr in (
+            "local_array", "private_array"))
+        target = self.resolve(func) if named else None
         if not (isinstance(target, Resolved) and target.kind == "intrinsic"
                 and target.name in ("local_array", "private_array")):
             return None

@@ -201,6 +201,10 @@ class FuncTranslator(AssignMixin, ExprMixin, CallMixin):
             if self.emit:
                 raise
             return []
+        except (KernelSyntaxError, KernelTypeError):
+            if self.emit:  # the fixpoint's types: a real error
+                raise
+            return []  # an intermediate pass's types (a local may widen later): only the fixpoint counts
         except CambrianError:
             raise
         except Exception as exc:  # never let an internal error escape as a Python traceback
