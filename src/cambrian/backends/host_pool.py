@@ -37,9 +37,12 @@ class PooledBuffer(np.ndarray):
     views of it are PooledBuffers too but without ``_block``, and keep it alive."""
 
     def __del__(self) -> None:
-        block = self.__dict__.get("_block")
-        if block is not None:
-            POOL.put(block)
+        try:
+            block = self.__dict__.get("_block")
+            if block is not None:
+                POOL.put(block)
+        except Exception:  # interpreter shutdown: the pool may already be gone; nothing to keep
+            pass
 
 
 class HostPool:
