@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 import cambrian as cb
+from cambrian.testing import requires
+from cambrian.vectorize import kernel_namespace, make_function
 
 
 # -- #20.17: one documented out-of-memory error; clear errors for bad arguments ----------------------
@@ -91,3 +93,29 @@ def test_a_real_type_error_is_still_reported_at_its_line(device) -> None:
     with cb.using(device), pytest.raises(cb.KernelTypeError, match="unary '-' on a bool value") as info:
         really_bool[2](np.ones(2), np.zeros(2))
     assert f"line {really_bool.py_func.__code__.co_firstlineno + 4}" in str(info.value)
+
+
+# -- #20.15: kernels and device functions with many parameters ----------------------------------------
+def _many_params_program(n: int, barrier: bool):
+    """A kernel of ``n`` array parameters calling a device function of ``n`` parameters (that reads
+    a work-item id), optionally with a barrier (group mode on cpu)."""
+    params = ", ".join(f"a{k}" for k in range(n))
+    body = "\n".join([
+        "@cb.func", f"def total({params}):", "    w = cb.get_global_id(0)",
+        f"    return w + {' + '.join(f'a{k}' for k in range(n))}", "",
+        "@cb.kernel", f"def many(out, {params}):", "    i = cb.get_global_id(0)",
+        *(["    cb.barrier()"] if barrier else []),
+        f"    out[i] = total({', '.join(f'a{k}[i]' for k in range(n))})", ""])
+    return make_function(body, "many", "test-many", kernel_namespace())
+
+
+@pytest.mark.parametrize(("n", "barrier"), [(24, False), (40, False), (33, True)])
+def test_kernels_and_device_functions_with_many_parameters(device, n: int, barrier: bool) -> None:
+    if barrier:
+        requires(device, "local_memory")
+    kern = _many_params_program(n, barrier)
+    arrays = [np.full(8, k, np.int64) for k in range(n)]
+    out = np.zeros(8, np.int64)
+    with cb.using(device):
+        kern[8, 4](out, *arrays) if barrier else kern[8](out, *arrays)
+    np.testing.assert_array_equal(out, np.arange(8) + sum(range(n)))

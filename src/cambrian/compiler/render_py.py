@@ -34,6 +34,9 @@ ITEM_WI = {"get_global_id": "g{d}", "get_local_id": "(g{d} % L{d})", "get_group_
            "get_global_size": "G{d}", "get_local_size": "L{d}", "get_num_groups": "(G{d} // L{d})"}
 ITEM_ARGS = "g0, g1, g2, G0, G1, G2, L0, L1, L2"
 _JIT = 'nogil=True, error_model="numpy", cache=_CACHE'
+#: CPython compiles a call of more than 30 arguments to CALL_FUNCTION_EX (a tuple), which Numba's inliner
+#: refuses ("Calling a closure with *args is unsupported"): such functions are left to LLVM to inline.
+MAX_INLINE_ARGS = 30
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,10 @@ class PyRenderer(ExprRenderer):
     def emit(self, indent: int, text: str) -> None:
         self.lines.append("    " * indent + text)
 
-    def jit(self, indent: int = 0, *, inline: bool = False, parallel: bool = False) -> None:
+    def jit(self, indent: int = 0, *, inline: bool = False, parallel: bool = False,
+            params: tuple[str, ...] | list[str] = ()) -> None:
+        """``@njit(...)``; not inlined by Numba when calls pass more than MAX_INLINE_ARGS arguments."""
+        inline = inline and len(", ".join(params).split(", ")) <= MAX_INLINE_ARGS
         extra = ('inline="always", ' if inline else "") + ("parallel=True, " if parallel else "")
         self.emit(indent, f"@njit({extra}{_JIT})")
 
@@ -193,7 +199,7 @@ class PyRenderer(ExprRenderer):
         if uses_wi:
             self.wi_funcs.add(fn.name)
         params = ([ITEM_ARGS] if uses_wi else []) + self.params(fn) + self.err_param()
-        self.jit(inline=True)
+        self.jit(inline=True, params=params)
         self.emit(0, f"def {mangle(fn.name, 'f_')}({', '.join(params)}):")
         self.init_locals(fn, 1)
         ctx = Ctx(self.names(fn), ITEM_WI, ITEM_ARGS, mode="func")
@@ -206,7 +212,8 @@ class PyRenderer(ExprRenderer):
         args = self.params(fn) + self.err_param()
         # Numba-level inlining lets LLVM vectorise straight-line kernels over the prange (vector add is
         # 15x faster); kernels with loops run faster when LLVM inlines them itself (Monte Carlo pi 9%).
-        self.jit(inline=not (ir.contains(fn.body, ir.For) or ir.contains(fn.body, ir.While)))
+        self.jit(inline=not (ir.contains(fn.body, ir.For) or ir.contains(fn.body, ir.While)),
+                 params=[ITEM_ARGS, *args])
         self.emit(0, f"def _item({ITEM_ARGS}, {', '.join(args)}):")
         self.init_locals(fn, 1)
         self.body(fn.body, Ctx(self.names(fn), ITEM_WI, ITEM_ARGS), 1)

@@ -191,7 +191,7 @@ class GroupLowering:
         r = self.r
         args = self.region_args(region)
         params = [REGION_PREFIX, *(self._param_name(n) for n in args), *r.err_param()]
-        r.jit(inline=True)
+        r.jit(inline=True, params=params)
         r.emit(0, f"def _r{region.k}({', '.join(params)}):")
         for d in range(3):
             r.emit(1, f"g{d} = gr{d} * L{d} + l{d}")
