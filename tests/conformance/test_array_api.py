@@ -1,6 +1,7 @@
 """The array API conformance suite (data-apis/array-api-tests, 2024.12) against ``cambrian`` on each CPU
-device, as issue 12 asks: every test of the part-1 chapters passes except the ids in ``xfails.txt`` (each
-with its reason), parts 2 and 3 are deselected (``deselected.txt``), and both devices fail the same tests.
+device, as issues 12-14 ask: every test of the suite passes except the ids in ``xfails.txt`` (each
+with its reason), nothing else is deselected (``deselected.txt`` is empty: parts 1-3 are in), and both
+devices fail the same tests.
 
 The suite is not on PyPI: it is looked for in ``../shared/array-api-tests`` beside the repository and these
 tests skip without it. ``scripts/conformance.sh`` runs the same thing by hand and prints the summary.
