@@ -77,8 +77,9 @@ def test_bad_indices_raise_clear_errors(device):
         x[0, 3]
     with pytest.raises(IndexError, match="single ellipsis"):
         x[..., ...]
+    assert x[True].shape == (1, 2, 3) and x[False].shape == (0, 2, 3)  # 0-d masks, as NumPy
     with pytest.raises(IndexError, match="boolean index"):
-        x[True]
+        x[np.array([True])]  # a mask must match the leading dimensions
     with pytest.raises(IndexError, match="no slices"):
         x[:, np.array([0, 1])]  # integer arrays after a slice: not supported, and said so
     with pytest.raises(IndexError, match="out of bounds"):

@@ -76,30 +76,17 @@ def _integer(k: Any, dim: int) -> int:
 def assign(target: Any, value: Any) -> None:
     """Write ``value`` (a scalar, NumPy data or a ``cb.Array`` on the same device), broadcast to
     ``target``'s shape and cast to its dtype (as NumPy does), into the view ``target``."""
-    from ..vectorize import copy
+    from ..elementwise import copy_into
     from ._array import Array
     from ._creation import asarray
+    from ._manipulation import broadcast_to
 
     if isinstance(value, Array):
         if value.device != target.device:
             raise PlacementError(f"cannot assign an array on {value.device} into one on {target.device}; "
                                  f"move it with x.to_device({str(target.device)!r})")
-        src = _broadcast(value, target.shape)
-        if value._buffer is target._buffer:  # may overlap the target: read it all before writing
-            src = copy(src)
+        src = broadcast_to(value, target.shape)
     else:  # host data goes to the device at its own size, then broadcasts there
-        src = _broadcast(asarray(np.asarray(value, dtype=target.dtype), device=target.device), target.shape)
+        src = broadcast_to(asarray(np.asarray(value, dtype=target.dtype), device=target.device), target.shape)
     if target.size:
-        copy(src, out=target)
-
-
-def _broadcast(value: Any, shape: tuple[int, ...]) -> Any:
-    """A view of device array ``value`` broadcast to ``shape`` (stride 0 along stretched axes)."""
-    if value.shape == shape:
-        return value
-    lead = len(shape) - value.ndim
-    if lead < 0 or any(m not in (1, n) for m, n in zip(value.shape, shape[lead:], strict=True)):
-        raise ValueError(f"could not broadcast a value of shape {value.shape} into shape {shape}")
-    strides = (0,) * lead + tuple(0 if m == 1 and n != 1 else s
-                                  for m, n, s in zip(value.shape, shape[lead:], value.strides, strict=True))
-    return value._view(value.offset, shape, strides)
+        copy_into(src, out=target)  # overlap-safe (x[1:] = x[:-1] reads the old values first)

@@ -139,7 +139,7 @@ def broadcast_to(x: Array, /, shape: tuple[int, ...]) -> Array:
     shape = tuple(operator.index(n) for n in shape)
     lead = len(shape) - x.ndim
     if lead < 0 or any(m not in (1, n) for m, n in zip(x.shape, shape[lead:], strict=True)):
-        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
+        raise ValueError(f"broadcast_to: could not broadcast shape {x.shape} to {shape}")
     strides = (0,) * lead + tuple(0 if m == 1 and n != 1 else s
                                   for m, n, s in zip(x.shape, shape[lead:], x.strides, strict=True))
     return x._view(x.offset, shape, strides)
