@@ -18,9 +18,9 @@ from typing import Any
 
 os.environ["SCIPY_ARRAY_API"] = "1"  # before SciPy's first import
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import cambrian as cb  # noqa: E402
+import cambrian as cb
 
 
 def workloads() -> dict[str, Callable[[Any, Any, Any], Any]]:
