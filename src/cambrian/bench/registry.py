@@ -13,6 +13,7 @@ def all_impls() -> list[Impl]:
         impls_arrays,
         impls_cambrian,
         impls_cambrian_arrays,
+        impls_dask,
         impls_fuse,
         impls_numba,
         impls_opencl,
@@ -22,7 +23,8 @@ def all_impls() -> list[Impl]:
     arrays = {i.name: i for i in impls_arrays.IMPLS}
     return [*impls_python.IMPLS, arrays.pop("numpy"), *impls_numba.IMPLS, *impls_opencl.IMPLS,
             *impls_cambrian.IMPLS, *impls_cambrian_arrays.IMPLS,
-            *impls_cambrian_arrays.KERNEL_IMPLS, *impls_fuse.IMPLS, *arrays.values()]
+            *impls_cambrian_arrays.KERNEL_IMPLS, *impls_fuse.IMPLS, *arrays.values(),
+            *impls_dask.IMPLS]
 
 
 def select(spec: str | None, impls: list[Impl] | None = None) -> list[Impl]:
