@@ -4,9 +4,12 @@ a small budget (``scripts/fuzz.py`` runs long campaigns). Also the regressions t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 import cambrian as cb
+from cambrian.testing import requires
 
 from . import fuzz_programs as fp
 
@@ -50,3 +53,27 @@ def test_method_call_assigned_to_a_local(device) -> None:
     with cb.using(device):
         conjugate_into_a_local[2](a, out)
     np.testing.assert_array_equal(out, np.conj(a) * 3)
+
+
+@cb.kernel
+def math_of_a_constant_nan(a, out):
+    i = cb.get_global_id(0)
+    nan = cb.float64(math.nan)
+    m = max(nan, a[i])  # a NaN the compiler knows
+    n32 = cb.float32(m)
+    out[i, 0] = math.exp(m)
+    out[i, 1] = math.floor(m) if m != m else 0.0
+    out[i, 2] = math.expm1(m)
+    out[i, 3] = math.exp(n32)
+    out[i, 4] = math.tanh(n32)
+    out[i, 5] = math.ceil(n32) if n32 != n32 else 0.0
+
+
+def test_math_functions_of_a_constant_nan_are_nan(device) -> None:
+    """PoCL 3.1 (LLVM 15) folded exp/floor/ceil/expm1 (and float32 sinh/tanh) of a constant NaN into
+    no store at all: the output kept its old value (fuzz seed 737)."""
+    requires(device, "float64")
+    out = np.full((2, 6), 7.0)
+    with cb.using(device):
+        math_of_a_constant_nan[2](np.array([1.0, -2.0]), out)
+    assert np.isnan(out).all(), out

@@ -259,6 +259,12 @@ def _atomic_cas_loop(op: str) -> Gen:
     return gen
 
 
+def _nan_guard(r: CRenderer, dt: str, fn: str) -> tuple[str, list[Dep]]:
+    """``fn(x)`` returning a NaN ``x`` itself (``space`` carries the C function name): OpenCL only."""
+    T = r.ctype(dt)
+    return f"{r.inline} {T} {helper_name('nan', dt, fn)}({T} x) {{ return x != x ? x : {fn}(x); }}", []
+
+
 def _bounds_check(r: CRenderer, dt: str, space: str) -> tuple[str, list[Dep]]:
     L = r.ctype("int64")
     q = r.ptr_qual("global")
@@ -282,7 +288,7 @@ GENERATORS: dict[str, Gen] = {
     "cabs": _cunary("cabs"), "ctest": _cunary("ctest"), "eq": _ceq, "c2c": _c2c,
     "atomic_add": _atomic_cas_loop("add"), "atomic_sub": _atomic_cas_loop("sub"),
     "atomic_min": _atomic_cas_loop("min"), "atomic_max": _atomic_cas_loop("max"),
-    "chk": _bounds_check,
+    "chk": _bounds_check, "nan": _nan_guard,
 }
 
 
