@@ -91,7 +91,7 @@ def _check_base(base: Path) -> bool:
     return why is None
 
 
-def _check_subdir(path: Path) -> bool:
+def check_subdir(path: Path) -> bool:
     """A directory below the base is safe, or is removed with a warning (a link to a world-writable
     place, a directory of another user): True when ``path`` is now safe or absent."""
     try:
@@ -134,7 +134,7 @@ class DiskCache:
             return None
         if self._checked is None or self._checked[0] != base:
             root = base / self.namespace
-            ok = _check_base(base) and _check_subdir(root)
+            ok = _check_base(base) and check_subdir(root)
             if ok:
                 try:
                     root.mkdir(exist_ok=True, mode=0o700)
@@ -151,7 +151,7 @@ class DiskCache:
         if root is None:
             return None
         d = root / key[:2] / key
-        if not (_check_subdir(d.parent) and _check_subdir(d)):
+        if not (check_subdir(d.parent) and check_subdir(d)):
             return None
         if create:
             try:

@@ -24,7 +24,7 @@ from types import ModuleType, SimpleNamespace
 from typing import Any
 
 from .. import config
-from ..cache import CacheWarning, DiskCache, _check_subdir, make_key, refuse
+from ..cache import CacheWarning, DiskCache, check_subdir, make_key, refuse
 from ..compiler import ir
 from ..compiler.render_py import PySource
 
@@ -84,7 +84,7 @@ def load(key: str, render: Callable[[bool], PySource]) -> tuple[object, PySource
 def _numba_dir_ok(entry: Path) -> bool:
     """Numba reads its ``__pycache__`` with pickle: it must be ours and private (else removed), and
     the entry writable (Numba caches nowhere else: a read-only cache compiles in memory)."""
-    return _check_subdir(entry / "__pycache__") and os.access(entry, os.W_OK | os.X_OK)
+    return check_subdir(entry / "__pycache__") and os.access(entry, os.W_OK | os.X_OK)
 
 
 def _harden(mod: ModuleType, entry: Path) -> None:
