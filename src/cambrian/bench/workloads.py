@@ -145,7 +145,8 @@ def nbody_numpy(pos: object, vel: object, mass: object, dt: float, eps2: float, 
         inv = 1.0 / xp.sqrt(d2)  # type: ignore[attr-defined]
         s = mass[None, :] * (inv * inv * inv)  # type: ignore[index]
         acc.append((d * s[None]).sum(axis=2))
-    a = xp.concatenate(acc, axis=1)  # type: ignore[attr-defined]
+    join = getattr(xp, "concat", None) or xp.concatenate  # type: ignore[attr-defined]  # array API / NumPy 1
+    a = join(acc, axis=1)
     new_vel = vel + a * dt
     return pos + new_vel * dt, new_vel
 
