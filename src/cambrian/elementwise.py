@@ -30,7 +30,7 @@ import numpy as np
 from . import config, dtypes
 from .backends.base import ArrayArg, Device
 from .errors import PlacementError
-from .vectorize import Vectorized
+from .vectorize import Vectorized, overlaps
 
 #: Rules of the result dtype from the promoted operand dtype ``p`` (and the device's default float).
 RULES = ("same", "float", "bool", "real", "compare")
@@ -217,7 +217,7 @@ class Elementwise:
             return out
         if host and (device.backend == "interp" or out.size < HOST_MATH_MAX):
             self._host(args, compute, out, out.__cambrian_array__().view)
-        elif any(a.__class__ is array_type and a._buffer is out._buffer and _overlaps(a, out) for a in args):
+        elif overlaps(args, out):
             copy_into(self(*args), out=out)  # an input overlaps out in another layout: no race, as NumPy
         else:
             self._kernel(args, compute, out)
@@ -324,17 +324,6 @@ def _check_out(out: Any, shape: tuple[int, ...], ret: str, device: Device, name:
 @functools.cache
 def _same_kind(src: str, dst: str) -> bool:
     return bool(np.can_cast(src, dst, "same_kind"))
-
-
-def _overlaps(a: Any, out: Any) -> bool:
-    """True when ``a`` and ``out`` share bytes but are not the same elements in the same layout."""
-    if (a.offset, a.strides, a.shape) == (out.offset, out.strides, out.shape) or not a.size:
-        return False
-    from .backends.base import byte_extent
-
-    lo1, hi1 = byte_extent(a.shape, a.strides, a.offset, a.itemsize)
-    lo2, hi2 = byte_extent(out.shape, out.strides, out.offset, out.itemsize)
-    return lo1 < hi2 and lo2 < hi1
 
 
 #: Host-path arrays of at least this many elements are split over threads.
