@@ -40,7 +40,7 @@ from .errors import (
     UnsupportedFeatureError,
 )
 from .fuse import fuse
-from .kernels import Func, Kernel, func, kernel
+from .kernels import Func, Grid, Kernel, NDRange, func, kernel
 from .queues import Event, Queue
 from .reduction import reduction
 from .vectorize import vectorize
@@ -61,12 +61,14 @@ __all__ = [
     "Event",
     "FilterSyntaxError",
     "Func",
+    "Grid",
     "Kernel",
     "KernelIndexError",
     "KernelRuntimeError",
     "KernelSyntaxError",
     "KernelTypeError",
     "LaunchError",
+    "NDRange",
     "OutOfMemoryError",
     "PlacementError",
     "Queue",

@@ -133,6 +133,65 @@ def _source_uses_higher_dims(py_func: Callable[..., Any]) -> bool:
     return False
 
 
+class NDRange:
+    """An explicit launch configuration in the OpenCL/SYCL convention: ``kern[cb.NDRange(global_size,
+    local_size)](...)``. ``global_size`` is the total number of work-items per dimension; ``local_size``
+    (optional: the device chooses) the work-group size. Each is an int or a tuple of 1-3 ints."""
+
+    __slots__ = ("global_size", "local_size")
+
+    def __init__(self, global_size: int | Sequence[int], local_size: int | Sequence[int] | None = None):
+        self.global_size = _size_arg(global_size, "NDRange global_size")
+        self.local_size = None if local_size is None else _size_arg(local_size, "NDRange local_size")
+
+    def sizes(self) -> tuple[Any, Any]:
+        """``(global_size, local_size)`` as given."""
+        return self.global_size, self.local_size
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.sizes() == other.sizes()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.sizes()))
+
+    def __repr__(self) -> str:
+        return f"cambrian.NDRange({self.global_size!r}, {self.local_size!r})"
+
+
+class Grid(NDRange):
+    """An explicit launch configuration in the CUDA convention: ``kern[cb.Grid(blocks, threads)](...)``
+    runs ``blocks`` work-groups of ``threads`` work-items per dimension (global size = blocks * threads),
+    as Numba-CUDA's ``kern[blocks, threads]``. Each is an int or a tuple of 1-3 ints of the same length."""
+
+    __slots__ = ("blocks", "threads")
+
+    def __init__(self, blocks: int | Sequence[int], threads: int | Sequence[int]):
+        self.blocks = _size_arg(blocks, "Grid blocks")
+        self.threads = _size_arg(threads, "Grid threads")
+        b = self.blocks if isinstance(self.blocks, tuple) else (self.blocks,)
+        t = self.threads if isinstance(self.threads, tuple) else (self.threads,)
+        if len(b) != len(t):
+            raise LaunchError(f"cambrian.Grid: blocks {self.blocks!r} and threads {self.threads!r} have "
+                              "different numbers of dimensions")
+        if any(x == 0 for x in t):
+            raise LaunchError(f"cambrian.Grid: threads per block must be >= 1, got {self.threads!r}")
+        glob = tuple(x * y for x, y in zip(b, t, strict=True))
+        super().__init__(glob, t)
+
+    def __repr__(self) -> str:
+        return f"cambrian.Grid({self.blocks!r}, {self.threads!r})"
+
+
+def _size_arg(value: Any, what: str) -> int | tuple[int, ...]:
+    """An int or a tuple of 1-3 non-negative ints (lists become tuples); LaunchError otherwise."""
+    items = tuple(value) if isinstance(value, tuple | list) else (value,)
+    if not 1 <= len(items) <= 3 or not all(_is_int(v) and v >= 0 for v in items):
+        raise LaunchError(f"cambrian.{what} must be a non-negative int or a tuple of 1 to 3 of them, "
+                          f"got {value!r}")
+    out = tuple(int(v) for v in items)
+    return out if isinstance(value, tuple | list) else out[0]
+
+
 class Kernel:
     """A kernel: launch with ``kern[global_size]`` or ``kern[global_size, local_size]``.
 
@@ -140,6 +199,8 @@ class Kernel:
     by what the kernel indexes: for a kernel that uses work-item dimension 1 or 2 it is a 2-D global
     size; for a kernel that uses only dimension 0 it is ``(global_size, local_size)``. Write
     ``kern[(h, w), None]`` or ``kern[n, (m,)]`` to be explicit; 3-D ``kern[(d, h, w)]`` is unambiguous.
+    Explicit launch objects say which convention is meant: ``kern[NDRange(global, local)]`` and the
+    CUDA-style ``kern[Grid(blocks, threads)]``.
     """
 
     def __init__(self, py_func: Callable[..., Any], boundscheck: bool | None = None):
@@ -162,7 +223,13 @@ class Kernel:
             return self._launchers[config_]
         except (KeyError, TypeError):
             pass
-        if isinstance(config_, tuple) and len(config_) == 2:
+        if isinstance(config_, NDRange):
+            gsize_, lsize_ = config_.sizes()
+        elif isinstance(config_, tuple) and any(isinstance(c, NDRange) for c in config_):
+            raise LaunchError(f"{self.name}: a launch object is the whole configuration: write "
+                              f"{self.name}[cb.NDRange(global, local)] or {self.name}[cb.Grid(blocks, "
+                              "threads)], not a tuple that contains one")
+        elif isinstance(config_, tuple) and len(config_) == 2:
             gsize_, lsize_ = config_
             if _is_int(gsize_) and _is_int(lsize_) and self._uses_higher_dims():
                 gsize_, lsize_ = config_, None  # kern[(h, w)] of a kernel indexing dimension 1
