@@ -146,10 +146,11 @@ def test_ci_runs_exactly_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
     assert ci[0] == "#!/usr/bin/env bash" and "set -euo pipefail" in ci
-    assert ci[-1] == "bash scripts/setup.sh test && python3 -m pytest -q"
+    venv = "python3 -m venv --system-site-packages .venv && . .venv/bin/activate && "
+    assert ci[-1] == venv + "bash scripts/setup.sh test && python3 -m pytest -q"
     head = readme.split("## ")[0]  # the commands come first
     assert f"```bash\n{ci[-1]}\n```" in head
-    assert "```bash\nbash scripts/setup.sh && python3 -m cambrian bench\n```" in head
+    assert f"```bash\n{venv}bash scripts/setup.sh && python3 -m cambrian bench\n```" in head
 
 
 @pytest.mark.skipif(not shutil.which("bash"), reason="no bash")
@@ -168,3 +169,27 @@ def test_setup_script_dry_run(tmp_path, args, pocl, expected, absent):
                           text=True, env=env, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     assert expected in proc.stdout + proc.stderr and absent not in proc.stdout
+
+
+@pytest.mark.skipif(not shutil.which("bash"), reason="no bash")
+@pytest.mark.parametrize("in_venv", [False, True])
+def test_setup_script_says_where_it_installs(tmp_path, in_venv):
+    """Outside a venv the script sets PIP_BREAK_SYSTEM_PACKAGES and says so; inside one it names it."""
+    if sys.prefix != sys.base_prefix and not in_venv:
+        pytest.skip("the tests run in a virtual environment: no system Python to name")
+    python = sys.executable
+    if in_venv:
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "v")], check=True,
+                       timeout=120)
+        python = str(tmp_path / "v" / "bin" / "python")
+    env = {**os.environ, "CAMBRIAN_SETUP_DRY_RUN": "1", "PYTHON": python}
+    env.pop("PIP_BREAK_SYSTEM_PACKAGES", None)
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / "setup.sh")], capture_output=True, text=True,
+                          env=env, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    said = "PIP_BREAK_SYSTEM_PACKAGES=1" in proc.stderr
+    assert said is not in_venv, proc.stderr
+    assert ("into the virtual environment " + str(tmp_path / "v") in proc.stderr) is in_venv
+    help_ = subprocess.run(["bash", str(ROOT / "scripts" / "setup.sh"), "--help"], capture_output=True,
+                           text=True, timeout=60, check=True).stdout
+    assert "PoCL" in help_ and "venv" in help_
