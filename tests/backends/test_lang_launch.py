@@ -81,3 +81,126 @@ def test_launch_object_reprs_and_keys() -> None:
     assert repr(cb.NDRange(8)) == "cambrian.NDRange(8, None)"
     assert cb.NDRange(8, 4) == cb.NDRange(8, 4) and hash(cb.NDRange(8, 4)) == hash(cb.NDRange(8, 4))
     assert ids_1d[cb.NDRange(8, 4)] is ids_1d[cb.NDRange(8, 4)]  # the launcher cache finds it
+
+
+# ---------------------------------------------------------------- local arrays, barrier in functions
+
+
+@cb.func
+def tree_sum(buf, lid, n):
+    """Work-group tree reduction of ``buf[:n]``: a barrier inside a data-dependent loop."""
+    s = n // 2
+    while s > 0:
+        if lid < s:
+            buf[lid] += buf[lid + s]
+        cb.barrier()
+        s //= 2
+    return buf[0]
+
+
+@cb.kernel
+def group_sums(a, out):
+    buf = cb.local_array(16, cb.float64)
+    lid = cb.get_local_id(0)
+    buf[lid] = a[cb.get_global_id(0)]
+    cb.barrier()
+    out[cb.get_global_id(0)] = tree_sum(buf, lid, 16) + 0.5
+
+
+@cb.func
+def load_and_sync(tile, lid, v):
+    tile[lid] = v
+    cb.barrier()
+
+
+@cb.func
+def rotate_early(tile, lid):
+    """Stores, syncs (through another function), then returns early on one work-item."""
+    load_and_sync(tile, lid, lid * 2)
+    if lid == 0:
+        return -1
+    for k in range(3):
+        if k == 1:
+            return tile[(lid + k) % 8]
+    return 99
+
+
+@cb.kernel
+def local_in_loop_and_branch(out, flag):
+    lid = cb.get_local_id(0)
+    gid = cb.get_global_id(0)
+    for r in range(2):
+        if r == 1:
+            tile = cb.local_array(8, cb.int64)  # hoisted: one per work-group
+            out[gid] = rotate_early(tile, lid) + 1
+            cb.barrier()
+    if flag:
+        other = cb.local_array((2, 4), cb.int64)
+        other[lid // 4, lid % 4] = gid
+        cb.barrier()
+        out[gid] += other[(7 - lid) // 4, (7 - lid) % 4] * 1000
+
+
+@cb.func
+def scaled(buf, i, f):
+    return buf[i] * f
+
+
+@cb.func
+def fill_local(buf, lid):
+    buf[lid] = lid + 1
+
+
+@cb.kernel
+def local_to_plain_func(out):
+    lid = cb.get_local_id(0)
+    t = cb.local_array(8, cb.int32)
+    fill_local(t, lid)
+    cb.barrier()
+    out[cb.get_global_id(0)] = scaled(t, 7 - lid, 3)
+
+
+def test_barrier_in_device_function(device) -> None:
+    a = np.arange(64, dtype=np.float64)
+    out = np.zeros(64)
+    with cb.using(device):
+        group_sums[64, 16](a, out)
+    np.testing.assert_array_equal(out, np.repeat(a.reshape(4, 16).sum(1), 16) + 0.5)
+
+
+@pytest.mark.parametrize("flag", [False, True])
+def test_local_arrays_in_branches_and_loops(device, flag) -> None:
+    with cb.using(device):
+        out = np.zeros(16, np.int64)
+        local_in_loop_and_branch[16, 8](out, flag)
+    with cb.using("interp"):
+        ref = np.zeros(16, np.int64)
+        local_in_loop_and_branch[16, 8](ref, flag)
+    lid = np.arange(16) % 8
+    expect = np.where(lid == 0, 0, ((lid + 1) % 8) * 2 + 1)
+    if flag:
+        expect = expect + (np.arange(16) - lid + 7 - lid) * 1000
+    np.testing.assert_array_equal(ref, expect)
+    np.testing.assert_array_equal(out, ref)
+
+
+def test_local_array_passed_to_device_functions(device) -> None:
+    out = np.zeros(16, np.int32)
+    with cb.using(device):
+        local_to_plain_func[16, 8](out)
+    np.testing.assert_array_equal(out, np.tile((8 - np.arange(8)) * 3, 2))
+
+
+@cb.kernel
+def barrier_call_in_condition(out):
+    lid = cb.get_local_id(0)
+    buf = cb.local_array(8, cb.float64)
+    buf[lid] = 1.0
+    if lid > 100 and tree_sum(buf, lid, 8) > 0:
+        out[lid] = 1.0
+
+
+def test_barrier_function_in_conditional_expression_is_refused() -> None:
+    with cb.using("cpu" if cb.devices("cpu") else "interp"), pytest.raises(
+            cb.CompileError, match=r"'tree_sum' contains barrier\(\).*'and'/'or'.*test_lang_launch.py"):
+        barrier_call_in_condition[8, 8](np.zeros(8))

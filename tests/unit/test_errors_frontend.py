@@ -182,9 +182,13 @@ def k_workitem_dim(a):
     i = cb.get_global_id(3)  # <-
 
 
-def k_local_in_if(a):
-    if a[0] > 0:
-        t = cb.local_array(4, cb.float32)  # <-
+@func
+def local_in_func(a):
+    t = cb.local_array(4, cb.float32)  # <-
+
+
+def k_local_in_func(a):
+    local_in_func(a)
 
 
 def k_local_shape(a, n):
@@ -294,7 +298,7 @@ CASES = [
     (k_arity, (A,), KTE, "sqrt() takes 1 argument (2 given)"),
     (k_intrinsic_type, (Z,), KTE, "sqrt(): complex argument not supported"),
     (k_workitem_dim, (A,), KTE, "the dimension of get_global_id() must be 0, 1 or 2, got 3"),
-    (k_local_in_if, (A,), KSE, "local_array() is only allowed at the top level of a kernel body"),
+    (k_local_in_func, (A,), KSE, "local_array() is only allowed in a kernel body"),
     (k_local_shape, (A, I), KTE, "the shape of local_array() must be a constant integer"),
     (k_half_return, (A,), KTE, "returns a value on some paths but not on others"),
     (k_void_value, (A,), KTE, "device function 'void_fn' does not return a value"),
@@ -332,7 +336,7 @@ def test_error(kernel, argtypes, exc, message):
     err = info.value
     assert message in err.message
     # the marker is in the kernel, or (device function errors) in the function it calls
-    callee = next((v for v in (half_return, recursive, tuple_ret) if v.py_func.__name__ in
+    callee = next((v for v in (half_return, recursive, tuple_ret, local_in_func) if v.py_func.__name__ in
                    inspect.getsource(kernel)), None)
     file, line = marked_line(callee.py_func if callee else kernel)
     assert err.loc is not None and err.loc.file == file and err.loc.line == line

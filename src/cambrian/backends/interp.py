@@ -51,6 +51,7 @@ import numpy as np
 from .. import config, queues
 from ..cache import MemoryCache
 from ..compiler import ir
+from ..compiler.group_passes import inline_barrier_funcs
 from ..errors import KernelRuntimeError, LaunchError, Loc
 from ..queues import Event, Queue
 from . import interp_build, interp_source
@@ -93,7 +94,7 @@ class InterpProgram:
     """A module compiled to closures; the traced variant is built on first use."""
 
     def __init__(self, module: ir.Module):
-        self.module = module
+        self.module = inline_barrier_funcs(module)  # barrier() in device functions: in the kernel body
         self.name = module.kernel.py_name or module.kernel.name
         self._variants: dict[bool, CompiledFunction] = {}
         self._lock = threading.Lock()

@@ -15,6 +15,7 @@ stays weak (it adopts the dtype of strong operands, as a Python scalar would).
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import inspect
 import keyword
@@ -28,6 +29,7 @@ from .. import dtypes
 from ..errors import CambrianError, KernelSyntaxError, KernelTypeError, Loc
 from . import ir
 from .frontend_stmt import FuncTranslator
+from .group_passes import hoist_local_arrays
 
 __all__ = ["infer_return_type", "translate"]
 
@@ -185,6 +187,7 @@ class ModuleBuilder:
 
     def build(self, pyfunc: Callable[..., Any], argtypes: tuple[ir.Type, ...]) -> ir.Module:
         kernel, callees = self._translate(pyfunc, argtypes, True, mangle(pyfunc.__qualname__), None)
+        kernel = dataclasses.replace(kernel, body=hoist_local_arrays(kernel.body))  # one per work-group
         order: list[ir.Function] = []
         seen: set[str] = set()
 

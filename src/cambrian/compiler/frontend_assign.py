@@ -56,9 +56,9 @@ class AssignMixin:
         if not (isinstance(target, Resolved) and target.kind == "intrinsic"
                 and target.name in ("local_array", "private_array")):
             return None
-        if target.name == "local_array" and (not self.is_kernel or self.block_depth):
-            raise KernelSyntaxError("local_array() is only allowed at the top level of a kernel body "
-                                    "(not in loops, branches or device functions)", loc)
+        if target.name == "local_array" and not self.is_kernel:
+            raise KernelSyntaxError("local_array() is only allowed in a kernel body (one per work-group); "
+                                    "declare it in the kernel and pass it to the device function", loc)
         if name in self.params or name in self.decls or self.sources.get(name):
             raise KernelSyntaxError(f"{name!r} is already a variable; an array variable must be declared "
                                     "once and never reassigned", loc)

@@ -266,7 +266,7 @@ class Barrier(Stmt):
 @dataclass(frozen=True)
 class ArrayDecl(Stmt):
     """Declares a local (work-group shared) or private array ``name`` of type ``ArrayT`` with a static
-    shape. Local arrays are declared at the top level of a kernel body only."""
+    shape. Local arrays are declared in kernels only, at the top of the body (the front end hoists them)."""
 
     name: str = ""
     type: ArrayT | None = None

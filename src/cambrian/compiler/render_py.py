@@ -282,4 +282,6 @@ def _np_name(dtype: str) -> str:
 
 def render(module: ir.Module, *, cache: bool = False) -> PySource:
     """Render ``module`` to Numba-Python source (``cache`` sets ``@njit(cache=...)``)."""
-    return PyRenderer(module, cache).render()
+    from .group_passes import inline_barrier_funcs
+
+    return PyRenderer(inline_barrier_funcs(module), cache).render()
