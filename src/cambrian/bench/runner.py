@@ -198,12 +198,7 @@ def run_task(task: Task, data: Data, opts: Options) -> Record:
     for key, value in res.items():
         setattr(rec, key, value)
     if mode:
-        scale = w.work(full) / w.work(size)
-        rec.measured_size, rec.scaled = size, True
-        for key in ("first_s", "median_s", "min_s", "max_s", "copy_in_s", "copy_out_s", "end_to_end_s"):
-            if getattr(rec, key) is not None:
-                setattr(rec, key, getattr(rec, key) * scale)
-        rec.note = (rec.note + "; " if rec.note else "") + f"measured at size {size}, scaled x{scale:.4g}"
+        scale_steady_state(rec, size, w.work(full) / w.work(size))
     elif opts.do_scaling and impl.threaded and rec.correct:
         rec.thread_scaling = thread_scaling(prep, inputs, opts.repeats, opts.budget)
     if rec.ok and rec.median_s:
@@ -211,6 +206,23 @@ def run_task(task: Task, data: Data, opts: Options) -> Record:
         rec.gb_s = w.bytes_per_unit * work / rec.median_s / 1e9 if w.bytes_per_unit else None
         rec.gflop_s = w.flops_per_unit * work / rec.median_s / 1e9 if w.flops_per_unit else None
     return rec
+
+
+#: Steady-state times of a scaled row, multiplied by the work ratio. The first call (mostly compilation)
+#: and the copies are left as measured at the smaller size: scaling them would invent compile times.
+SCALED_KEYS = ("median_s", "min_s", "max_s")
+
+
+def scale_steady_state(rec: Record, measured_size: int, scale: float) -> None:
+    """Turn a row measured at ``measured_size`` into an estimate for the full size (``rec.scaled``)."""
+    rec.measured_size, rec.scaled = measured_size, True
+    for key in SCALED_KEYS:
+        if getattr(rec, key) is not None:
+            setattr(rec, key, getattr(rec, key) * scale)
+    rec.end_to_end_s = None  # copies at one size plus compute at another: not a meaningful sum
+    rec.note = (rec.note + "; " if rec.note else "") + (
+        f"measured at size {measured_size}; median/min/max scaled x{scale:.4g} (estimates), "
+        "first call and copies as measured")
 
 
 def add_speedups(records: list[Record]) -> None:
