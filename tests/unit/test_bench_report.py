@@ -64,14 +64,14 @@ def test_report_files_and_pngs(tmp_path):
 
     from cambrian.bench import registry, workloads
     from cambrian.bench.charts import write_report
-    from cambrian.bench.report import header
+    from cambrian.bench.report import SUMMARY_HEAD, header
     from cambrian.bench.runner import Options, run
 
     recs = run(workloads.select("vadd_f64"), registry.select("python,numpy,numba-prange"),
                Options(quick=True, repeat=2, progress=False, scaling=True))
     files = write_report(tmp_path, recs, header({"test": True}))
     names = {f.name for f in files}
-    assert {"report.md", "results.json", "speedup_vadd_f64.png", "first_vs_steady.png"} <= names
+    assert {"report.md", "results.json", "speedup_vadd_f64.png", "first_vs_steady_vadd_f64.png"} <= names
     if any(len(r.thread_scaling) > 1 for r in recs):
         assert "thread_scaling.png" in names
     for f in files:
@@ -80,7 +80,86 @@ def test_report_files_and_pngs(tmp_path):
             img = mpimg.imread(f)
             assert img.ndim == 3 and img.shape[0] > 50 and img.shape[1] > 50
     md = (tmp_path / "report.md").read_text()
-    assert "## vadd_f64" in md and "](speedup_vadd_f64.png)" in md
+    assert "## vadd_f64, size" in md and "](speedup_vadd_f64.png)" in md
+    assert "| implementation | device | median | vs NumPy | correct |" in md  # compact by default
+    summary = md[md.index("## Summary"):]
+    assert SUMMARY_HEAD in summary and "- **vadd_f64**: numpy" in summary  # the end of the report
+
+
+def _chart_records():
+    from cambrian.bench.core import Record
+
+    def rec(workload, impl, family, device, median, vs, **kw):
+        return Record(workload, impl, family, device, 4096, first_s=median * 50, median_s=median,
+                      min_s=median, max_s=median, repeat=3, speedup_vs_numpy=vs, correct=True, **kw)
+
+    out = []
+    for name in ("vadd_f64", "nbody"):
+        out += [rec(name, "python", "python", "host", 2.0, 0.005, scaled=True, measured_size=64),
+                rec(name, "numpy", "numpy", "host", 0.01, 1.0),
+                rec(name, "numba-prange", "numba", "host", 0.004, 2.5,
+                    thread_scaling={"1": 0.008, "2": 0.004}),
+                rec(name, "cambrian-kernel", "cambrian", "cpu", 0.002, 5.0,
+                    thread_scaling={"1": 0.004, "2": 0.002}),
+                rec(name, "cambrian-kernel", "cambrian", "opencl:cpu:0", 0.003, 3.3)]
+    return out
+
+
+@pytest.fixture
+def saved(monkeypatch):
+    """The figures the charts save, by file name (the real files are written too)."""
+    pytest.importorskip("matplotlib", reason="no matplotlib (report charts)")
+    from cambrian.bench import charts
+
+    figures = {}
+    real_save = charts._save
+
+    def keep(fig, path, rect=None):
+        figures[path.name] = fig
+        return real_save(fig, path, rect)
+
+    monkeypatch.setattr(charts, "_save", keep)
+    return figures
+
+
+def _texts(fig):
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def test_charts_have_legend_values_fastest_and_titles(tmp_path, saved):
+    import matplotlib.image as mpimg
+
+    from cambrian.bench import charts
+
+    files = charts.write_report(tmp_path, _chart_records(), {"options": {}, "devices_found": []})
+    ax = saved["speedup_nbody.png"].axes[0]
+    assert "nbody, size 4,096: N-body step" in ax.get_title() and "speedup vs NumPy" in ax.get_title()
+    texts = _texts(saved["speedup_nbody.png"])
+    assert "5x  fastest" in texts and "2.5x" in texts and "~0.005x" in texts  # values, fastest, estimate
+    legend = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert legend >= {"numpy", "numba", "cambrian", "~ estimate (scaled)"}
+    ax = saved["first_vs_steady_vadd_f64.png"].axes[0]  # one chart per workload: readable in a full run
+    assert "first call vs steady state" in ax.get_title() and ax.get_legend() is not None
+    assert "100ms" in _texts(saved["first_vs_steady_vadd_f64.png"])  # first call of the 2 ms row
+    for f in files:
+        if f.name.startswith("first_vs_steady"):
+            assert mpimg.imread(f).shape[0] < 900  # about 50 px per row, not one 2400 px column
+    md = (tmp_path / "report.md").read_text()
+    assert md.index("![speedup nbody]") < md.index("![first_vs_steady nbody]") < md.index("## Summary")
+
+
+def test_thread_scaling_chart_ticks_and_title(tmp_path, saved):
+    from cambrian.bench import charts
+
+    assert charts.scaling_chart(tmp_path / "t.png", _chart_records()) == tmp_path / "t.png"
+    fig = saved["t.png"]
+    assert "Thread scaling" in fig._suptitle.get_text()
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["vadd_f64 (size 4,096)", "nbody (size 4,096)"]
+    ticks = [t for t in panels[0].get_xticks() if 0.8 <= t <= 2.2]
+    assert ticks == [1.0, 2.0]  # integer thread counts only
+    labels = {t.get_text() for t in fig.legends[0].get_texts()}
+    assert labels == {"numba-prange", "cambrian-kernel (cpu)", "ideal (linear)"}
 
 
 def test_compare_validates_and_times():

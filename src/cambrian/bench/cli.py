@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import registry, workloads
 from .runner import Options, max_threads
@@ -25,7 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--repeat", type=int, metavar="N", help="steady-state repeats per row (default 5, quick 3)")
     add("--size", metavar="N|NAME=N,...", help="problem size for all selected workloads, or per workload")
     add("--json", metavar="PATH", help="write machine-readable results")
-    add("--report", metavar="DIR", help="write a Markdown report with PNG charts (needs matplotlib)")
+    add("--report", metavar="DIR",
+        help="write a Markdown report with PNG charts (needs matplotlib: pip install 'cambrian[bench]')")
+    add("--wide", action="store_true",
+        help="full table: first call, min..max, copies, speedup vs Python, rates, thread scaling")
     add("--scaling", dest="scaling", action="store_true", default=None,
         help=f"thread scaling 1..{max_threads()} for CPU-parallel rows (default: on unless --quick)")
     add("--no-scaling", dest="scaling", action="store_false", help="skip thread scaling")
@@ -64,8 +68,23 @@ def _listing() -> str:
     return "\n".join(lines)
 
 
+def _report_ready(directory: str) -> str | None:
+    """Why ``--report DIR`` cannot work (checked before the run, not after it), or None."""
+    from .charts import matplotlib_missing
+
+    missing = matplotlib_missing()
+    if missing:
+        return f"--report needs matplotlib ({missing}): pip install 'cambrian[bench]'"
+    try:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"--report {directory}: cannot create the directory: {exc.strerror or exc}"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run the benchmark; 0 when every timed row is correct, 1 when one is wrong, 2 on bad arguments."""
+    """Run the benchmark; 0 when every timed row is correct, 1 when one is wrong, 2 on bad arguments
+    (a ``--devices`` filter that matches no device, ``--report`` without matplotlib included)."""
     from . import report
 
     if getattr(args, "list", False):
@@ -77,23 +96,33 @@ def run(args: argparse.Namespace) -> int:
         sizes = parse_sizes(args.size, [w.name for w in chosen])
         if args.repeat is not None and args.repeat < 1:
             raise ValueError("--repeat must be at least 1")
+        problem = _report_ready(args.report) if args.report else None
+        if problem:
+            raise ValueError(problem)
+        found = registry.found_devices(impls)
+        if args.devices and not any(registry.device_selected(args.devices, d) for d in found):
+            raise ValueError(f"no device matches --devices {args.devices}; "
+                             + report.devices_line(report.device_list(found)))
     except ValueError as exc:
         print(f"cambrian bench: {exc}", file=sys.stderr)
         return 2
     opts = Options(quick=args.quick, repeat=args.repeat, sizes=sizes, devices=args.devices,
                    scaling=args.scaling, progress=args.progress)
     records = run_rows(chosen, impls, opts)
-    print(report.format_table(records))
+    wide = bool(getattr(args, "wide", False))
+    print(report.format_table(records, wide=wide))
     head = report.header({"quick": opts.quick, "repeat": opts.repeats, "sizes": sizes,
                           "devices": args.devices, "thread_scaling": opts.do_scaling,
                           "workloads": [w.name for w in chosen],
                           "implementations": [i.name for i in impls]})
+    head["devices_found"] = report.device_list(found)
     if args.json:
         print(f"wrote {report.write_json(args.json, records, head)}")
     if args.report:
         from .charts import write_report
 
-        print(f"wrote {write_report(args.report, records, head)[0]}")
+        print(f"wrote {write_report(args.report, records, head, wide=wide)[0]}")
+    print("\n" + report.format_summary(records, head["devices_found"], args.devices))
     wrong = [r for r in records if r.skipped_reason is None and r.correct is False]
     for r in wrong:
         print(f"cambrian bench: {r.workload} {r.implementation} {r.device}: {report.status(r)}",

@@ -94,3 +94,21 @@ def devices_of(impl: Impl) -> list[DeviceSpec]:
     if not found:
         raise Skip(f"no {impl.name} device")
     return found
+
+
+def found_devices(impls: list[Impl]) -> list[DeviceSpec]:
+    """Every device besides the host where an installed implementation of ``impls`` runs (before any
+    ``--devices`` filter), once per label, in table order."""
+    seen: dict[str, DeviceSpec] = {}
+    for impl in impls:
+        if impl.devices is None or missing_requirement(impl) is not None:
+            continue
+        try:
+            specs = devices_of(impl)
+        except Skip:
+            continue
+        for d in specs:
+            if d.label != "host":
+                seen.setdefault(d.label, d)
+    # accelerators first, then Cambrian's cpu, other CPU devices, and the interpreter last
+    return sorted(seen.values(), key=lambda d: (d.kind == "cpu", d.label != "cpu", d.label == "interp"))

@@ -8,11 +8,13 @@ import importlib.metadata
 import json
 import os
 import platform
+import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .core import Record
+from . import registry
+from .core import DeviceSpec, Record
 from .workloads import BY_NAME
 
 SCHEMA = "cambrian-bench/1"
@@ -87,28 +89,45 @@ def status(r: Record) -> str:
     return "ok"
 
 
+def _est(r: Record, text: str) -> str:
+    """``text`` marked ``~`` when it derives from a scaled (estimated) steady-state time."""
+    return "~" + text if r.scaled and text != "-" else text
+
+
 def _rate(r: Record) -> str:
     parts = []
     if r.gb_s:
         parts.append(f"{r.gb_s:.3g} GB/s")
     if r.gflop_s:
         parts.append(f"{r.gflop_s:.3g} GF/s")
-    return ", ".join(parts) or "-"
+    return _est(r, ", ".join(parts) or "-")
 
 
+#: Width the default (compact) table, the summary and the notes fit in.
+WIDTH = 100
 COLUMNS = ("implementation", "device", "first call", "median", "min..max", "copy in/out", "vs python",
            "vs numpy", "rate", "threads", "status")
+COMPACT_COLUMNS = ("implementation", "device", "median", "vs NumPy", "correct")
 
 
 def row_cells(r: Record, best: bool) -> list[str]:
+    """The cells of one row of the wide table (:data:`COLUMNS`)."""
     scaled = f" (scaled from {r.measured_size})" if r.scaled else ""
     impl = r.implementation + scaled + (" *" if best else "")
     timed = r.median_s is not None
     copies = f"{fmt_time(r.copy_in_s)}/{fmt_time(r.copy_out_s)}" if r.copy_in_s is not None else "-"
     threads = " ".join(f"{k}:{fmt_time(v)}" for k, v in r.thread_scaling.items()) or "-"
-    return [impl, r.device, fmt_time(r.first_s), fmt_time(r.median_s),
-            f"{fmt_time(r.min_s)}..{fmt_time(r.max_s)}" if timed else "-", copies,
-            fmt_ratio(r.speedup_vs_python), fmt_ratio(r.speedup_vs_numpy), _rate(r), threads, status(r)]
+    span = _est(r, f"{fmt_time(r.min_s)}..{fmt_time(r.max_s)}") if timed else "-"
+    return [impl, r.device, fmt_time(r.first_s), _est(r, fmt_time(r.median_s)), span, copies,
+            _est(r, fmt_ratio(r.speedup_vs_python)), _est(r, fmt_ratio(r.speedup_vs_numpy)), _rate(r),
+            threads, status(r)]
+
+
+def compact_cells(r: Record, best: bool) -> list[str]:
+    """The cells of one row of the compact table (:data:`COMPACT_COLUMNS`); ``correct`` is yes/WRONG/ERROR."""
+    correct = "yes" if r.correct else status(r)
+    return [r.implementation + (" *" if best else ""), r.device, _est(r, fmt_time(r.median_s)),
+            _est(r, fmt_ratio(r.speedup_vs_numpy)), correct]
 
 
 def best_row(rows: list[Record]) -> Record | None:
@@ -124,31 +143,126 @@ def group(records: Iterable[Record]) -> dict[str, list[Record]]:
     return out
 
 
-def format_table(records: Iterable[Record]) -> str:
-    """The results as text, one block per workload (``*``: fastest correct row), skipped rows at the end
-    (one line per implementation and reason)."""
-    records = list(records)
-    blocks = []
-    for name, rows in group(r for r in records if r.skipped_reason is None).items():
-        w = BY_NAME.get(name)
-        title = f"== {name}: {w.title if w else ''} (size {rows[0].size}) =="
-        best = best_row(rows)
-        cells = [list(COLUMNS)] + [row_cells(r, r is best) for r in rows]
-        widths = [max(len(c[i]) for c in cells) for i in range(len(COLUMNS) - 1)]
-        lines = ["  ".join(c[i].ljust(widths[i]) for i in range(len(widths))) + "  " + c[-1] for c in cells]
-        blocks.append("\n".join([title, *lines]))
+def workload_title(name: str, size: int) -> str:
+    """``vadd_f64, size 10,000,000: vector add c = a + b (float64)``."""
+    w = BY_NAME.get(name)
+    return f"{name}, size {size:,}" + (f": {w.title}" if w else "")
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 3)] + "..."
+
+
+def _grid(cells: list[list[str]], width: int | None) -> list[str]:
+    """Left-aligned columns; the last column is cut to keep lines within ``width`` (None: no limit)."""
+    widths = [max(len(c[i]) for c in cells) for i in range(len(cells[0]) - 1)]
+    lines = []
+    for c in cells:
+        head = "  ".join(c[i].ljust(widths[i]) for i in range(len(widths))) + "  "
+        lines.append(head + (c[-1] if width is None else _fit(c[-1], max(12, width - len(head)))))
+    return lines
+
+
+def _wrap(text: str, indent: str = "") -> list[str]:
+    return textwrap.wrap(text, WIDTH, subsequent_indent=indent + "  ", initial_indent=indent,
+                         break_on_hyphens=False) or [""]
+
+
+def skipped_lines(records: list[Record]) -> list[str]:
+    """One line per (implementation, reason) of the skipped rows, naming the workloads and devices."""
     skipped: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
     for r in records:
         if r.skipped_reason is not None:
             ws, ds = skipped.setdefault((r.implementation, r.skipped_reason), ([], []))
             ws.extend([r.workload] if r.workload not in ws else [])
             ds.extend([r.device] if r.device not in ds and r.device != "-" else [])
+    every = len({r.workload for r in records})
+    return [f"{impl}: {why} ({'all workloads' if len(ws) == every else ', '.join(ws)}"
+            f"{'; ' + ', '.join(ds) if ds else ''})" for (impl, why), (ws, ds) in skipped.items()]
+
+
+def notes(records: list[Record], wide: bool) -> list[str]:
+    """The footnotes under the table: what the columns mean, ``*`` and ``~``."""
+    text = ["median: steady state over the repeats (offloaded rows: data resident on the device"
+            + ("; copies shown separately" if wide else "; --wide adds first call, copies, rates, threads")
+            + "); '*' = fastest correct row."]
+    if wide:
+        text.append("first call: copy-in + compute + copy-out of the first call, compilation included.")
+    if any(r.scaled for r in records):
+        text.append("~ = estimate (pure Python and interp rows): measured at a smaller size and scaled per "
+                    "work unit; " + ("their first call and copies are as measured at that size, not scaled."
+                                     if wide else "--wide shows the measured size."))
+    return text
+
+
+def format_table(records: Iterable[Record], wide: bool = False) -> str:
+    """The results as text, one block per workload (``*``: fastest correct row, ``~``: estimates), then
+    the skipped rows (one line per implementation and reason) and the footnotes. The default compact
+    table fits :data:`WIDTH` columns; ``wide`` adds first call, min..max, copies, rates and threads."""
+    records = list(records)
+    blocks = []
+    for name, rows in group(r for r in records if r.skipped_reason is None).items():
+        best = best_row(rows)
+        if wide:
+            cells = [list(COLUMNS)] + [row_cells(r, r is best) for r in rows]
+        else:
+            cells = [list(COMPACT_COLUMNS)] + [compact_cells(r, r is best) for r in rows]
+        title = _wrap(f"== {workload_title(name, rows[0].size)} ==", "")
+        blocks.append("\n".join([*title, *_grid(cells, None if wide else WIDTH)]))
+    skipped = skipped_lines(records)
     if skipped:
-        every = len({r.workload for r in records})
-        lines = [f"  {impl}: {why} ({'all workloads' if len(ws) == every else ', '.join(ws)}"
-                 f"{'; ' + ', '.join(ds) if ds else ''})" for (impl, why), (ws, ds) in skipped.items()]
+        lines = ["  " + x for x in skipped] if wide else [x for line in skipped for x in _wrap(line, "  ")]
         blocks.append("\n".join(["skipped:", *lines]))
-    notes = ("times: first call includes compilation; median/min/max are steady state over the repeats "
-             "(offloaded rows: data resident on the device, copies shown separately); speedups use the "
-             "median; '*' = fastest correct row; scaled rows are estimates from a smaller size.")
-    return "\n\n".join([*blocks, notes]) + "\n"
+    blocks.append("\n".join(x for line in notes(records, wide) for x in _wrap(line)))
+    return "\n\n".join(blocks) + "\n"
+
+
+SUMMARY_HEAD = "fastest correct implementation per workload (steady-state median):"
+
+
+def summary_entries(records: Iterable[Record]) -> list[tuple[str, str]]:
+    """``(workload, "impl on device: median, speedup vs NumPy")`` naming each workload's fastest correct
+    full-size row."""
+    out = []
+    for name, rows in group(records).items():
+        best = best_row(rows)
+        if best is None:
+            out.append((name, "no correct full-size row"))
+            continue
+        where = "on the host" if best.device == "host" else f"on {best.device}"
+        vs = (f"{fmt_ratio(best.speedup_vs_numpy)} NumPy" if best.speedup_vs_numpy is not None
+              else "no NumPy row to compare")
+        vs = "the NumPy baseline itself" if best.implementation == "numpy" else vs
+        out.append((name, f"{best.implementation} {where}: {fmt_time(best.median_s)}, {vs}"))
+    return out
+
+
+def format_summary(records: Iterable[Record], devices: list[dict[str, str]] | None = None,
+                   device_filter: str | None = None) -> str:
+    """The end of a run: one line per workload naming its fastest correct row (implementation, device,
+    speedup vs NumPy), then the devices found (``devices``: from :func:`device_list`)."""
+    entries = summary_entries(records)
+    pad = max((len(n) for n, _ in entries), default=0)
+    lines = [SUMMARY_HEAD, *[_fit(f"  {n:<{pad}}  {t}", WIDTH) for n, t in entries]]
+    if devices is not None:
+        lines += _wrap(devices_line(devices, device_filter))
+    return "\n".join(lines)
+
+
+def device_list(specs: Iterable[Any]) -> list[dict[str, str]]:
+    """``[{"label": ..., "kind": ...}]`` of device specs (JSON-friendly, for the header and summary)."""
+    return [{"label": d.label, "kind": d.kind} for d in specs]
+
+
+def devices_line(devices: list[dict[str, str]], device_filter: str | None = None) -> str:
+    """``devices found: cpu (cpu), opencl:cpu:0 (cpu), interp (cpu); no GPU found``."""
+    if not devices:
+        return "devices found: none besides the host (the selected implementations run on the host only)"
+    text = "devices found: " + ", ".join(f"{d['label']} ({d['kind']})" for d in devices)
+    if not any(d["kind"] == "gpu" for d in devices):
+        text += "; no GPU found"
+    if device_filter:
+        kept = [d["label"] for d in devices
+                if registry.device_selected(device_filter, DeviceSpec(d["label"], d["kind"]))]
+        text += f"; --devices {device_filter} kept " + (", ".join(kept) or "none")
+    return text
