@@ -28,7 +28,8 @@ def boundscheck() -> bool:
 
 
 def debug() -> bool:
-    """``CAMBRIAN_DEBUG=1``: print the generated source of every kernel compiled, on stderr."""
+    """``CAMBRIAN_DEBUG=1``: print the generated source of every kernel compiled, on stderr, and keep
+    Cambrian's own frames in the tracebacks of errors (:func:`cambrian.errors.user_error`)."""
     return _flag("CAMBRIAN_DEBUG")
 
 

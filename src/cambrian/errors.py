@@ -5,6 +5,8 @@ from __future__ import annotations
 import linecache
 from dataclasses import dataclass
 
+from . import config
+
 
 @dataclass(frozen=True)
 class Loc:
@@ -102,3 +104,36 @@ class KernelIndexError(KernelRuntimeError, IndexError):
 
 class FilterSyntaxError(DeviceError, ValueError):
     """A malformed device filter string."""
+
+
+#: Where a function's code came from when Python kept no source for it (``co_filename``).
+_NO_SOURCE = {"<stdin>": "the plain Python REPL or a pipe (<stdin>)",
+              "<string>": "a string (python -c, exec)"}
+
+
+def no_source_hint(filename: str) -> str:
+    """Why a kernel's source can't be read and where to define kernels instead."""
+    where = _NO_SOURCE.get(filename, f"{filename}, which Python cannot read back")
+    return (f"it was defined in {where}, and kernels are compiled from their source: define kernels and "
+            "device functions in a file (a script or a module), in IPython/Jupyter, or in the "
+            "interactive REPL of Python 3.13 or later, which keeps the source")
+
+
+def user_error(exc: BaseException) -> BaseException:
+    """``exc`` made ready to be raised again at a public entry point (a launch, ``source``):
+
+        except CambrianError as exc:
+            raise user_error(exc)
+
+    Cambrian's frames below the entry are dropped (also from chained exceptions, whose messages stay), so
+    the traceback ends at the user's call and the message follows (a compile error's names the kernel's
+    file, line and caret). ``CAMBRIAN_DEBUG=1`` keeps every frame, for debugging Cambrian itself."""
+    if config.debug():
+        return exc
+    seen: set[int] = set()
+    chained: BaseException | None = exc
+    while chained is not None and id(chained) not in seen:
+        seen.add(id(chained))
+        chained.__traceback__ = None
+        chained = chained.__cause__ or (None if chained.__suppress_context__ else chained.__context__)
+    return exc

@@ -34,7 +34,7 @@ import numpy as np
 
 from . import dtypes
 from .backends.base import Device
-from .errors import KernelSyntaxError, Loc
+from .errors import CambrianError, KernelSyntaxError, Loc, user_error
 from .fuse_plan import _Arg, _flat, _kind, _nd, _param_dtype, _placeholder, _Plan, reduction_launches
 from .fuse_source import (
     Graph,
@@ -250,7 +250,10 @@ class Fused:
         if any(a.__class__ not in _KEY and (hasattr(a, "__cambrian_array__") or isinstance(a, np.ndarray))
                for a in (*args, out)):
             key = None  # NumPy data and other array types: no plan
-        return self._call(args, out, key)
+        try:
+            return self._call(args, out, key)
+        except CambrianError as exc:  # the traceback ends at the user's call, the message follows
+            raise user_error(exc) from exc.__cause__  # (CAMBRIAN_DEBUG=1: Cambrian's frames too)
 
     def _call(self, args: Sequence[Any], out: Any, key: Any) -> Any:
         if any(isinstance(a, _Traced) for a in args):  # called inside another fused function: inline

@@ -35,6 +35,7 @@ from .errors import (
     LaunchError,
     Loc,
     PlacementError,
+    user_error,
 )
 from .host_args import launch_with_host_arrays
 from .launch_checks import check_device_caps, check_sizes, size_tuple
@@ -289,7 +290,10 @@ class Kernel:
 
     def ir(self, *args: Any) -> ir.Module:
         """The typed IR module for these arguments (arrays and scalars; only their types matter)."""
-        return self.module(tuple(_arg_type(a, self, i) for i, a in enumerate(args)))
+        try:
+            return self.module(tuple(_arg_type(a, self, i) for i, a in enumerate(args)))
+        except CambrianError as exc:  # the traceback ends at the user's call, the message follows
+            raise user_error(exc) from exc.__cause__  # (CAMBRIAN_DEBUG=1: Cambrian's frames too)
 
     def source(self, target: Any, *args: Any) -> str:
         """Generated source for ``target`` (a Device, a filter string or a backend name) and the
@@ -366,21 +370,27 @@ class _Launcher:
         self.checked: set[Device] = set()  # devices whose limits admit the local size
 
     def __call__(self, *args: Any) -> Event:
-        device, key, launch_args, host_arrays = self._bind(args)
-        if host_arrays:
-            return launch_with_host_arrays(self, device, args, launch_args, host_arrays, key)
-        return self._launch(device, self.kernel._spec(device, key, args), launch_args)
+        try:
+            device, key, launch_args, host_arrays = self._bind(args)
+            if host_arrays:
+                return launch_with_host_arrays(self, device, args, launch_args, host_arrays, key)
+            return self._launch(device, self.kernel._spec(device, key, args), launch_args)
+        except CambrianError as exc:  # the traceback ends at the user's call, the message follows
+            raise user_error(exc) from exc.__cause__  # (CAMBRIAN_DEBUG=1: Cambrian's frames too)
 
     def prepare(self, *args: Any) -> tuple[Prepared, list[Any]]:
         """Check, specialise and compile this launch for ``args`` (device arrays and scalars) without
         running it: ``(prepared, launch_args)``. ``prepared(launch_args)`` launches; callers that repeat
         a launch may swap in other ``ArrayArg`` of the same types (``x.__cambrian_array__()``) and
         skip the per-call checks (the reductions do)."""
-        device, key, launch_args, host_arrays = self._bind(args)
-        if host_arrays:
-            raise LaunchError(f"kernel {self.kernel.name}: prepare() takes device arrays, not NumPy "
-                              f"(argument {self.kernel._params[host_arrays[0]]!r})")
-        return self._ready(device, self.kernel._spec(device, key, args), launch_args), launch_args
+        try:
+            device, key, launch_args, host_arrays = self._bind(args)
+            if host_arrays:
+                raise LaunchError(f"kernel {self.kernel.name}: prepare() takes device arrays, not NumPy "
+                                  f"(argument {self.kernel._params[host_arrays[0]]!r})")
+            return self._ready(device, self.kernel._spec(device, key, args), launch_args), launch_args
+        except CambrianError as exc:  # the traceback ends at the user's call, the message follows
+            raise user_error(exc) from exc.__cause__  # (CAMBRIAN_DEBUG=1: Cambrian's frames too)
 
     def _bind(self, args: Sequence[Any]) -> tuple[Device, tuple[Any, ...], list[Any], list[int]]:
         """``(device, specialisation key, launch args, positions of NumPy arrays)`` of a launch."""

@@ -36,6 +36,7 @@ import numpy as np
 from . import dtypes
 from .array import Array
 from .backends.base import ArrayArg, Device
+from .errors import CambrianError, user_error
 from .kernels import Kernel, Prepared
 from .reduction_source import LANES, axis_source, chunks_source, tree_source
 from .vectorize import (
@@ -132,6 +133,12 @@ class Reduction:
             done = self._planned(arrays, dtype)
             if done is not None:
                 return done
+        try:
+            return self._call(arrays, axis, dtype)
+        except CambrianError as exc:  # the traceback ends at the user's call, the message follows
+            raise user_error(exc) from exc.__cause__  # (CAMBRIAN_DEBUG=1: Cambrian's frames too)
+
+    def _call(self, arrays: tuple[Any, ...], axis: int | None, dtype: Any) -> Any:
         if len(arrays) != self.nin:
             raise TypeError(f"{self.name} takes {self.nin} array{'s' * (self.nin != 1)}, got {len(arrays)}")
         arrays = tuple(np.asarray(a) if not (isinstance(a, np.ndarray) or is_device_array(a)) else a

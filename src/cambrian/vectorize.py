@@ -31,7 +31,7 @@ import numpy as np
 from . import dtypes
 from .backends.base import ArrayArg, Device, byte_extent
 from .compiler import ir
-from .errors import PlacementError
+from .errors import CambrianError, PlacementError, user_error
 from .kernels import Func, Kernel, Prepared
 
 _counter = itertools.count()
@@ -279,6 +279,12 @@ class Vectorized:
             key = plan = None
         if plan is not None and (out is None or not overlaps(args, out)):
             return plan.run(args, out)
+        try:
+            return self._call(args, out, key)
+        except CambrianError as exc:  # the traceback ends at the user's call, the message follows
+            raise user_error(exc) from exc.__cause__  # (CAMBRIAN_DEBUG=1: Cambrian's frames too)
+
+    def _call(self, args: tuple[Any, ...], out: Any, key: Any) -> Any:
         if len(args) != self.nin:
             raise TypeError(f"{self.name} takes {self.nin} arguments, got {len(args)}")
         device = common_device([*args, *([out] if out is not None else [])], self.name)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import dtypes
-from ..errors import CambrianError, KernelSyntaxError, KernelTypeError, Loc
+from ..errors import CambrianError, KernelSyntaxError, KernelTypeError, Loc, no_source_hint
 from . import ir
 from .frontend_stmt import FuncTranslator
 from .group_passes import hoist_local_arrays
@@ -60,9 +60,8 @@ class Source:
         try:
             lines, start = inspect.getsourcelines(pyfunc)
         except (OSError, TypeError) as exc:
-            raise KernelSyntaxError(f"cannot read the source of {pyfunc.__qualname__!r} ({exc}); kernels "
-                                    "must be defined in a file (or registered in linecache)",
-                                    Loc(self.file, code.co_firstlineno)) from None
+            raise KernelSyntaxError(f"cannot read the source of {pyfunc.__qualname__!r} ({exc}); "
+                                    + no_source_hint(self.file), Loc(self.file, code.co_firstlineno)) from None
         start = max(start, 1)
         self.lines = lines
         indented = bool(lines) and lines[0][:1] in (" ", "\t")
