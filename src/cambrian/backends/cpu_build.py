@@ -25,13 +25,14 @@ from typing import Any
 
 from .. import config
 from ..cache import CacheWarning, DiskCache, check_subdir, make_key, refuse
-from ..compiler import ir
+from ..compiler import ir, mathlib
 from ..compiler.render_py import PySource
 
 _DISK = DiskCache("cpu")
 _LOCK = threading.Lock()
 _IMPL_FILES = ("compiler/render_py.py", "compiler/render_py_expr.py", "compiler/render_py_group.py",
-               "backends/cpu_rt.py", "backends/cpu_atomics.py", "backends/cpu_build.py")
+               "backends/cpu_rt.py", "backends/cpu_atomics.py", "backends/cpu_build.py",
+               "backends/cpu_math.py", "compiler/mathlib.py")
 
 
 @cache
@@ -49,7 +50,8 @@ def program_key(module: ir.Module, identity: str) -> str:
     import numba
 
     return make_key(module.key(), identity, f"numba {numba.__version__}",
-                    f"llvmlite {llvmlite.__version__}", impl_hash(), f"slp {config.cpu_slp()}")
+                    f"llvmlite {llvmlite.__version__}", impl_hash(), f"slp {config.cpu_slp()}",
+                    f"math {mathlib.mode()}")
 
 
 def load(key: str, render: Callable[[bool], PySource]) -> tuple[object, PySource]:

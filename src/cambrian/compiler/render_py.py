@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .. import dtypes
 from ..errors import CompileError
-from . import ir
+from . import ir, mathlib
 from .render_py_expr import SPECIAL, Ctx, ExprRenderer, literal, mangle, zero
 
 __all__ = ["SPECIAL", "PyRenderer", "PySource", "literal", "mangle", "render"]
@@ -257,6 +257,7 @@ class PyRenderer(ExprRenderer):
         self.emit(0, "import numpy as np")
         self.emit(0, "from numba import njit, prange")
         self.emit(0, f"import {RT_MODULE} as rt")
+        self.emit(0, f"import {mathlib.CPU_MODULE} as cm")
         self.emit(0, "")
         self.emit(0, f"_CACHE = {self.cache!r}")
         self.emit(0, "")

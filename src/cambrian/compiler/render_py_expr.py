@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 
 from .. import dtypes
-from . import ir
+from . import ir, mathlib
 
 NARROW_INTS = ("int8", "int16", "int32", "uint8", "uint16", "uint32")
 _ARITH = {"add": "+", "sub": "-", "mul": "*", "and": "&", "or": "|", "xor": "^", "lshift": "<<",
@@ -267,7 +267,8 @@ class ExprRenderer:
             return self._atomic(e, ctx)
         args = [self.expr(a, ctx) for a in e.args]
         if name in _MATH:
-            return f"{_MATH[name]}({', '.join(args)})"
+            fn = mathlib.cpu_function(name, self._dt(e)) or _MATH[name]  # CAMBRIAN_MATH
+            return f"{fn}({', '.join(args)})"
         src = self._dt(e.args[0])
         if name == "abs":
             if dtypes.is_complex(src):
