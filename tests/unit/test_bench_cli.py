@@ -48,13 +48,15 @@ def test_compact_table_fits_100_columns_and_wide_has_everything():
 
 def test_summary_names_fastest_correct_row_and_devices():
     devices = report.device_list([DeviceSpec("cpu"), DeviceSpec("opencl:cpu:0"), DeviceSpec("interp")])
+    gpu = report.devices_line(report.device_list([DeviceSpec("cuda:0", "gpu"), DeviceSpec("cpu")]))
+    assert gpu == "devices found: cuda:0 (gpu), cpu"
     text = report.format_summary(_records(), devices, "opencl")
     lines = text.splitlines()
     assert lines[0] == report.SUMMARY_HEAD
     vadd = next(line for line in lines if line.lstrip().startswith("vadd_f64"))
     assert "cambrian-kernel on opencl:cpu:0" in vadd and "2x NumPy" in vadd  # not the liar, not interp
     assert any("array_pi_estimate" in line and "cambrian-array-kernel" in line for line in lines)
-    assert "devices found: cpu (cpu), opencl:cpu:0 (cpu), interp (cpu); no GPU found" in text
+    assert "devices found: cpu, opencl:cpu:0, interp (cpu); no GPU found" in text
     assert "--devices opencl kept opencl:cpu:0" in " ".join(text.split())  # wrapped at 100 columns
     assert max(len(line) for line in lines) <= report.WIDTH
 
@@ -84,7 +86,7 @@ def test_device_filter_matching_nothing_exits_2(monkeypatch, capsys):
     assert cli.main(["--quick", "--devices", "gpu", "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "no device matches --devices gpu" in err
-    assert "devices found: cpu (cpu), opencl:cpu:0 (cpu), interp (cpu); no GPU found" in err
+    assert "devices found: cpu, opencl:cpu:0, interp (cpu); no GPU found" in err
 
 
 def test_device_filter_on_host_only_implementations_exits_2(capsys):

@@ -255,10 +255,11 @@ def device_list(specs: Iterable[Any]) -> list[dict[str, str]]:
 
 
 def devices_line(devices: list[dict[str, str]], device_filter: str | None = None) -> str:
-    """``devices found: cpu (cpu), opencl:cpu:0 (cpu), interp (cpu); no GPU found``."""
+    """``devices found: cpu, opencl:cpu:0, interp (cpu); no GPU found`` (kinds the labels do not say)."""
     if not devices:
         return "devices found: none besides the host (the selected implementations run on the host only)"
-    text = "devices found: " + ", ".join(f"{d['label']} ({d['kind']})" for d in devices)
+    text = "devices found: " + ", ".join(
+        d["label"] + ("" if d["kind"] in d["label"] else f" ({d['kind']})") for d in devices)
     if not any(d["kind"] == "gpu" for d in devices):
         text += "; no GPU found"
     if device_filter:
