@@ -40,7 +40,8 @@ from .errors import (
     UnsupportedFeatureError,
 )
 from .fuse import fuse
-from .kernels import Func, Grid, Kernel, NDRange, func, kernel
+from .kernels import Func, Kernel, func, kernel
+from .launch_objects import Grid, LocalAccessor, NDRange
 from .queues import Event, Queue
 from .reduction import reduction
 from .vectorize import vectorize
@@ -68,6 +69,7 @@ __all__ = [
     "KernelSyntaxError",
     "KernelTypeError",
     "LaunchError",
+    "LocalAccessor",
     "NDRange",
     "OutOfMemoryError",
     "PlacementError",

@@ -39,6 +39,7 @@ from .errors import (
 )
 from .host_args import launch_with_host_arrays
 from .launch_checks import check_device_caps, check_sizes, size_tuple
+from .launch_objects import ACCESSOR_ARG, LocalAccessor, NDRange, lower_accessors
 from .queues import Event, completed
 
 _SCALAR_TYPES: dict[type, str] = {bool: "bool", int: "int64", float: "float64", complex: "complex128"}
@@ -134,65 +135,6 @@ def _source_uses_higher_dims(py_func: Callable[..., Any]) -> bool:
     return False
 
 
-class NDRange:
-    """An explicit launch configuration in the OpenCL/SYCL convention: ``kern[cb.NDRange(global_size,
-    local_size)](...)``. ``global_size`` is the total number of work-items per dimension; ``local_size``
-    (optional: the device chooses) the work-group size. Each is an int or a tuple of 1-3 ints."""
-
-    __slots__ = ("global_size", "local_size")
-
-    def __init__(self, global_size: int | Sequence[int], local_size: int | Sequence[int] | None = None):
-        self.global_size = _size_arg(global_size, "NDRange global_size")
-        self.local_size = None if local_size is None else _size_arg(local_size, "NDRange local_size")
-
-    def sizes(self) -> tuple[Any, Any]:
-        """``(global_size, local_size)`` as given."""
-        return self.global_size, self.local_size
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self.sizes() == other.sizes()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, self.sizes()))
-
-    def __repr__(self) -> str:
-        return f"cambrian.NDRange({self.global_size!r}, {self.local_size!r})"
-
-
-class Grid(NDRange):
-    """An explicit launch configuration in the CUDA convention: ``kern[cb.Grid(blocks, threads)](...)``
-    runs ``blocks`` work-groups of ``threads`` work-items per dimension (global size = blocks * threads),
-    as Numba-CUDA's ``kern[blocks, threads]``. Each is an int or a tuple of 1-3 ints of the same length."""
-
-    __slots__ = ("blocks", "threads")
-
-    def __init__(self, blocks: int | Sequence[int], threads: int | Sequence[int]):
-        self.blocks = _size_arg(blocks, "Grid blocks")
-        self.threads = _size_arg(threads, "Grid threads")
-        b = self.blocks if isinstance(self.blocks, tuple) else (self.blocks,)
-        t = self.threads if isinstance(self.threads, tuple) else (self.threads,)
-        if len(b) != len(t):
-            raise LaunchError(f"cambrian.Grid: blocks {self.blocks!r} and threads {self.threads!r} have "
-                              "different numbers of dimensions")
-        if any(x == 0 for x in t):
-            raise LaunchError(f"cambrian.Grid: threads per block must be >= 1, got {self.threads!r}")
-        glob = tuple(x * y for x, y in zip(b, t, strict=True))
-        super().__init__(glob, t)
-
-    def __repr__(self) -> str:
-        return f"cambrian.Grid({self.blocks!r}, {self.threads!r})"
-
-
-def _size_arg(value: Any, what: str) -> int | tuple[int, ...]:
-    """An int or a tuple of 1-3 non-negative ints (lists become tuples); LaunchError otherwise."""
-    items = tuple(value) if isinstance(value, tuple | list) else (value,)
-    if not 1 <= len(items) <= 3 or not all(_is_int(v) and v >= 0 for v in items):
-        raise LaunchError(f"cambrian.{what} must be a non-negative int or a tuple of 1 to 3 of them, "
-                          f"got {value!r}")
-    out = tuple(int(v) for v in items)
-    return out if isinstance(value, tuple | list) else out[0]
-
-
 class Kernel:
     """A kernel: launch with ``kern[global_size]`` or ``kern[global_size, local_size]``.
 
@@ -286,7 +228,7 @@ class Kernel:
         from .compiler.frontend import translate
 
         self._check_nargs(len(argtypes))
-        return translate(self.py_func, argtypes, boundscheck=self.boundscheck)
+        return lower_accessors(translate(self.py_func, argtypes, boundscheck=self.boundscheck))
 
     def ir(self, *args: Any) -> ir.Module:
         """The typed IR module for these arguments (arrays and scalars; only their types matter)."""
@@ -414,6 +356,9 @@ class _Launcher:
                         f"arguments are on {device}; move it with x.to_device({str(device)!r})")
                 key.append(arg.typekey)
                 launch_args[i] = arg
+            elif isinstance(a, LocalAccessor):
+                key.append(a.typekey)
+                launch_args[i] = ACCESSOR_ARG
             elif isinstance(a, np.ndarray):
                 host_arrays.append(i)
                 key.append(("host", a.dtype.name, a.ndim, a.flags.c_contiguous))
@@ -488,6 +433,8 @@ def _arg_type(a: Any, kern: Kernel, i: int, narrow: bool = False) -> ir.Type:
         return ir.ArrayT(dt, a.ndim, "global", "C" if a.flags.c_contiguous else "A")
     if isinstance(a, ir.Scalar | ir.ArrayT):
         return a
+    if isinstance(a, LocalAccessor):
+        return ir.ArrayT(a.dtype, len(a.shape), "local", "C", a.shape)
     if narrow and type(a) in _NARROW:
         return ir.Scalar(_NARROW[type(a)])
     key = _scalar_key(a, kern, i)

@@ -204,3 +204,52 @@ def test_barrier_function_in_conditional_expression_is_refused() -> None:
     with cb.using("cpu" if cb.devices("cpu") else "interp"), pytest.raises(
             cb.CompileError, match=r"'tree_sum' contains barrier\(\).*'and'/'or'.*test_lang_launch.py"):
         barrier_call_in_condition[8, 8](np.zeros(8))
+
+
+# ---------------------------------------------------------------------------------- dynamic local memory
+
+
+@cb.func
+def mirrored(buf, lid, n):
+    return buf[n - 1 - lid]
+
+
+@cb.kernel
+def reverse_with_accessors(a, out, tile, counts):
+    lid = cb.get_local_id(0)
+    gid = cb.get_global_id(0)
+    n = cb.get_local_size(0)
+    tile[lid] = a[gid]
+    counts[lid % 2, lid // 2] = lid  # local memory starts undefined on OpenCL: write before reading
+    cb.barrier()
+    out[gid] = mirrored(tile, lid, n) + counts[1, 0] * 1000
+
+
+@pytest.mark.parametrize("lsize", [4, 8])
+def test_local_accessor_sized_at_launch(device, lsize) -> None:
+    a = cb.asarray(np.arange(32, dtype=np.float32), device=device)
+    out = cb.zeros(32, dtype=cb.float32, device=device)
+    tile = cb.LocalAccessor(lsize, cb.float32)
+    counts = cb.LocalAccessor((2, lsize // 2), np.int32)
+    assert tile.nbytes == 4 * lsize and counts.shape == (2, lsize // 2)
+    reverse_with_accessors[32, lsize](a, out, tile, counts).wait()
+    expect = np.arange(32).reshape(-1, lsize)[:, ::-1].ravel() + 1000
+    np.testing.assert_array_equal(cb.asnumpy(out), expect)
+    # prepared launches and NumPy arguments take accessors too
+    prepared, args = reverse_with_accessors[cb.NDRange(32, lsize)].prepare(a, out, tile, counts)
+    prepared(args).wait()
+    np.testing.assert_array_equal(cb.asnumpy(out), expect)
+    host_out = np.zeros(32, np.float32)
+    with cb.using(device):
+        reverse_with_accessors[32, lsize](np.arange(32, dtype=np.float32), host_out, tile, counts)
+    np.testing.assert_array_equal(host_out, expect)
+
+
+@pytest.mark.parametrize(("args", "match"), [
+    ((0, cb.float32), "shape must be a positive int"),
+    (((2, 2, 2, 2), cb.float32), "shape must be a positive int"),
+    ((4, "float16x"), "LocalAccessor"),
+])
+def test_bad_local_accessors(args, match) -> None:
+    with pytest.raises(cb.LaunchError, match=match):
+        cb.LocalAccessor(*args)
