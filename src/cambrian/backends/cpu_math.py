@@ -195,9 +195,8 @@ def tanh_f64(x):  # type: ignore[no-untyped-def]
     a = min(abs(x), 22.0)
     t = expm1_f64(2.0 * a)
     y = t / (t + 2.0)
-    y = y if a > 3.725290298461914e-09 else abs(x)
     y = -y if x < 0.0 else y
-    return y if x == x else x
+    return y if a > 3.725290298461914e-09 else x  # tiny, +-0.0 and NaN: x itself
 
 
 @_inline

@@ -1,0 +1,84 @@
+"""Math functions within the documented ULP bounds on every device (docs/math_accuracy.md), special
+values exact, and the CAMBRIAN_MATH switch of the cpu backend (Cambrian's own vectorisable functions
+or the C library)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from cambrian.compiler import mathlib
+from cambrian.compiler import mathlib_accuracy as acc
+from cambrian.errors import CambrianError
+
+pytest.importorskip("mpmath", reason="the ULP reference needs mpmath")
+
+DTYPES = ("float64", "float32")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_max_ulp_within_documented_bound(device, dtype):
+    failures = []
+    for name in acc.FUNCS:
+        for label, x in acc.samples(name, dtype, 40, seed=7).items():
+            errs = acc.ulp_errors(acc.run_on(device, name, x), acc.reference(name, x), dtype)
+            if errs.max() > acc.TOLERANCE[name]:
+                i = int(np.argmax(errs))
+                failures.append(f"{name} {label}: {errs[i]:.2f} ulp at x={float(x[i])!r}")
+    assert not failures, failures
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_special_values_as_numpy(device, dtype):
+    bad = []
+    for name in acc.FUNCS:
+        bad += acc.special_failures(name, acc.run_on(device, name, acc.special_inputs(name, dtype)), dtype)
+    assert not bad, bad
+
+
+def test_cpu_vector_path_edges_exact():
+    """Inputs at the seams of the cpu implementations: the large-argument fallback of sin/cos, the
+    clamps of exp/tanh, subnormal arguments of log."""
+    x = np.array([65536.0, np.nextafter(65536.0, 1e9), -65536.0, 709.78, 709.79, -745.13, -745.14,
+                  22.0, 21.99, 5e-324, 2.2250738585072014e-308])
+    for name in ("sin", "cos", "exp", "tanh", "log"):
+        got = acc.run_on("cpu", name, x)
+        with np.errstate(all="ignore"):
+            want = getattr(np, name)(x)
+        assert np.allclose(got, want, rtol=4 * 2.0 ** -52, atol=0, equal_nan=True), (name, got, want)
+
+
+def test_switch_renders_cambrian_or_native(monkeypatch):
+    monkeypatch.delenv("CAMBRIAN_MATH", raising=False)
+    assert mathlib.cpu_function("exp", "float64") == "cm.exp_f64"
+    assert mathlib.cpu_function("tanh", "float32") == "cm.tanh_f32"
+    assert mathlib.cpu_function("erf", "float64") is None  # not (yet) Cambrian's own
+    monkeypatch.setenv("CAMBRIAN_MATH", "native")
+    assert mathlib.cpu_function("exp", "float64") is None
+    monkeypatch.setenv("CAMBRIAN_MATH", "fast")
+    with pytest.raises(CambrianError, match="CAMBRIAN_MATH"):
+        mathlib.mode()
+
+
+def test_switch_is_part_of_the_cache_key_and_both_modes_agree(monkeypatch):
+    import cambrian as cb
+    from cambrian.backends.cpu_build import program_key
+
+    @cb.kernel
+    def k(x, y):
+        i = cb.get_global_id(0)
+        y[i] = math.exp(x[i]) + math.sin(x[i])
+
+    x = np.linspace(-3, 3, 1001)
+    keys, outs = [], []
+    for mode in mathlib.MODES:
+        monkeypatch.setenv("CAMBRIAN_MATH", mode)
+        keys.append(program_key(k.ir(x, x), "cpu"))
+        y = cb.asarray(np.zeros_like(x), device="cpu")
+        k[x.size](cb.asarray(x, device="cpu"), y)
+        outs.append(np.asarray(y))
+    assert keys[0] != keys[1]
+    np.testing.assert_allclose(outs[0], outs[1], rtol=4 * 2.0 ** -52, atol=4 * 2.0 ** -53)
+    assert math.isfinite(float(outs[0].sum()))
