@@ -10,6 +10,9 @@ removed, with a warning. A base that is read-only, immutable or full turns the d
 process with one warning: programs live in memory only. Writes go through a temporary file and
 ``os.replace``; a corrupt entry is reported by the caller via :meth:`DiskCache.discard` (a warning),
 then rebuilt.
+
+Size bound (``CAMBRIAN_CACHE_MAX_MB``, :mod:`cambrian.cache_bound`): an entry directory's mtime is its
+last use (reads touch it); past the bound, writes remove the least recently used entries.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from . import config
+from . import cache_bound, config
 
 __version_key__ = "cambrian-0.1.0"
 
@@ -166,9 +169,11 @@ class DiskCache:
         if d is None:
             return None
         try:
-            return (d / name).read_bytes()
+            data = (d / name).read_bytes()
         except OSError:
             return None
+        cache_bound.used(d)
+        return data
 
     def write(self, key: str, name: str, data: bytes) -> Path | None:
         """Atomically write one file of an entry; returns its path (None when the cache is off)."""
@@ -187,6 +192,7 @@ class DiskCache:
                     os.unlink(tmp)
             refuse(d.parent.parent.parent, f"is unusable (writing {name}: {exc.strerror or exc})")
             return None
+        cache_bound.written(d, len(data))
         return d / name
 
     def write_checked(self, key: str, name: str, data: bytes) -> Path | None:

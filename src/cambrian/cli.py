@@ -1,4 +1,4 @@
-"""The ``cambrian`` command: ``cambrian devices | info | bench``.
+"""The ``cambrian`` command: ``cambrian devices | info | bench | cache``.
 
 Errors (a bad filter, no such device...) print one line to stderr and exit with status 2.
 """
@@ -152,6 +152,38 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- cambrian cache --------------------------------------------------------------------------------
+CACHE_NAMESPACES = ("cpu", "opencl", "cuda", "verdicts")
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    from . import cache_bound
+
+    if args.action == "clear":
+        removed, freed = cache_bound.clear(args.backend)
+        what = f"{args.backend} entries" if args.backend else "entries"
+        print(f"removed {removed} {what} ({_mb(freed)}) from {cache_bound.config.cache_dir()}")
+        return 0
+    use = cache_bound.usage()
+    if args.json:
+        print(json.dumps(use, indent=2))
+        return 0
+    state = "on" if use["enabled"] else "off (CAMBRIAN_DISABLE_CACHE)"
+    bound = _mb(use["max_bytes"]) if use["max_bytes"] else "none"
+    print(f"cache directory: {use['directory']}{'' if use['exists'] else ' (not created yet)'}")
+    print(f"disk cache: {state}; size bound: {bound} (CAMBRIAN_CACHE_MAX_MB; least recently used "
+          "entries go first)")
+    rows = [["BACKEND", "ENTRIES", "SIZE"]]
+    rows += [[ns, str(v["entries"]), _mb(v["bytes"])] for ns, v in use["namespaces"].items()]
+    rows.append(["total", str(use["entries"]), _mb(use["total_bytes"])])
+    print(_table(rows))
+    return 0
+
+
 # -- cambrian bench (implemented in cambrian/bench/cli.py, imported only when asked) ---------------
 def cmd_bench(argv: Sequence[str]) -> int:
     """``cambrian bench ARGS``: parsed by ``cambrian.bench.cli`` (``add_arguments``, ``run``)."""
@@ -183,6 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="versions of Cambrian, Python and the libraries it uses")
     p.add_argument("--json", action="store_true", help="JSON for scripts")
     p.set_defaults(func=cmd_info)
+    p = sub.add_parser("cache", help="the on-disk cache of compiled programs: info (default) or clear")
+    p.add_argument("action", nargs="?", choices=("info", "clear"), default="info",
+                   help="info: location, size bound, entries and size per backend; clear: remove entries")
+    p.add_argument("--backend", choices=CACHE_NAMESPACES, help="clear only this backend's entries")
+    p.add_argument("--json", action="store_true", help="JSON for scripts (info)")
+    p.set_defaults(func=cmd_cache)
     sub.add_parser("bench", help="run the benchmarks (`cambrian bench --help`)")  # routed in main()
     return parser
 

@@ -57,6 +57,16 @@ def cache_dir() -> Path:
     return Path(base) / "cambrian"
 
 
+def cache_max_bytes() -> int:
+    """``CAMBRIAN_CACHE_MAX_MB``: size bound of the on-disk cache in MB (default 1000; ``0``: no bound).
+    Past it, the least recently used entries are removed."""
+    text = os.environ.get("CAMBRIAN_CACHE_MAX_MB", "").strip()
+    try:
+        return max(int(float(text) * 1e6), 0) if text else 1000 * 10**6
+    except ValueError:
+        raise ValueError(f"CAMBRIAN_CACHE_MAX_MB must be a number of megabytes, got {text!r}") from None
+
+
 def disk_cache_enabled() -> bool:
     """``CAMBRIAN_DISABLE_CACHE=1`` turns the on-disk cache off."""
     return not _flag("CAMBRIAN_DISABLE_CACHE")
