@@ -55,7 +55,7 @@ def k_undefined(a):
 
 
 def k_for_array(a):
-    for v in a:  # <-
+    for v in a[0]:  # <-
         pass
 
 
@@ -270,7 +270,8 @@ def k_array_arith(a):
 
 CASES = [
     (k_undefined, (A,), KSE, "name 'foo' is not defined"),
-    (k_for_array, (A,), KSE, "'for' loops must iterate over range(); got iteration over 'a'"),
+    (k_for_array, (A,), KSE, "'for' loops iterate over range(), enumerate(), zip(), tuples and 1-d arrays; "
+                             "got iteration over 'a[0]'"),
     (k_for_else, (A,), KSE, "'for ... else' is not supported"),
     (k_while_else, (A,), KSE, "'while ... else' is not supported"),
     (k_with, (A,), KSE, "'with' statements are not supported"),

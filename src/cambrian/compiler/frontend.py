@@ -29,6 +29,7 @@ from .. import dtypes
 from ..errors import CambrianError, KernelSyntaxError, KernelTypeError, Loc, no_source_hint
 from . import ir
 from .frontend_stmt import FuncTranslator
+from .frontend_views import AGGREGATE_TYPES
 from .group_passes import hoist_local_arrays
 
 __all__ = ["infer_return_type", "translate"]
@@ -133,7 +134,8 @@ def _check_signature(src: Source, argtypes: tuple[ir.Type, ...], loc: Loc | None
                               f"({len(argtypes)} given)", loc or src.loc(src.fdef))
     for p, t in zip(a.args, argtypes, strict=True):
         ok = (isinstance(t, ir.Scalar) and t.dtype in dtypes.ALL) or (
-            isinstance(t, ir.ArrayT) and t.dtype in dtypes.ALL and t.ndim >= 0)
+            isinstance(t, ir.ArrayT) and t.dtype in dtypes.ALL and t.ndim >= 0) or \
+            isinstance(t, AGGREGATE_TYPES)  # views and tuples: expanded by the translator
         if not ok:
             raise KernelTypeError(f"unsupported type {t!r} for parameter {p.arg!r}", loc or src.loc(p))
 

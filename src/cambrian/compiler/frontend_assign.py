@@ -10,7 +10,7 @@ from ..errors import KernelSyntaxError, KernelTypeError, Loc
 from . import ir
 from .frontend_expr import ShapeRef
 from .frontend_resolve import Resolved
-from .frontend_types import BINOPS, VOID, Val, cast, check_weak_fits, const, is_pure
+from .frontend_types import BINOPS, VOID, Val, cast, check_weak_fits, is_pure
 
 
 class AssignMixin:
@@ -38,7 +38,10 @@ class AssignMixin:
                 return decl
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple):
             return self.unpack(node.targets[0], node.value, loc)
-        value = self.expr(node.value)
+        aliased, value = self.try_alias(node, loc)  # dt = "float32", row = a[i, :], t = (x, y), n = 16
+        if aliased is not None:
+            return aliased
+        value = value or self.expr(node.value)
         if len(node.targets) > 1 and not isinstance(value.expr, (ir.Name, ir.Const)):
             value = self.bind_temp(value, loc) or value
         out: list[ir.Stmt] = []
@@ -83,8 +86,8 @@ class AssignMixin:
                 t = r.array.expr.type
                 vals = [Val(ir.Shape(ir.INT64, array=r.array.expr, dim=d, loc=loc))  # type: ignore
                         for d in range(t.ndim)]  # type: ignore[union-attr]
-            elif isinstance(r, Resolved) and r.kind == "const" and isinstance(r.obj, tuple):
-                vals = [const(x, loc) for x in r.obj]
+            elif self.tuple_of(r) is not None:
+                vals = list(self.tuple_of(r).vals)  # a tuple local, a module tuple, a view's shape
             else:
                 raise KernelSyntaxError("tuple assignment needs a tuple of values, a.shape or a constant "
                                         "tuple on the right-hand side", loc)
@@ -100,8 +103,7 @@ class AssignMixin:
         if isinstance(target, ast.Name):
             return self.assign_name(target.id, value, loc)
         if isinstance(target, ast.Subscript):
-            arr = self.expr(target.value)
-            idx = self.indices(arr, target.slice, self.loc(target))
+            arr, idx = self.element_ref(self.expr(target.value), target.slice, self.loc(target))
             return [self.store(arr, idx, value, loc)]
         what = {"Attribute": "attribute stores (x.attr = ...)", "Starred": "starred assignment targets",
                 "List": "list assignment targets"}.get(type(target).__name__, type(target).__name__)
@@ -170,8 +172,7 @@ class AssignMixin:
             rhs = self.scalar(node.value, "the right-hand side")
             return self.assign_name(t.id, self.binary(op, self.read_local_or_global(t), rhs, loc), loc)
         if isinstance(t, ast.Subscript):
-            arr = self.expr(t.value)
-            idx = self.indices(arr, t.slice, self.loc(t))
+            arr, idx = self.element_ref(self.expr(t.value), t.slice, self.loc(t))
             idx = tuple(i if is_pure(i) else (self.bind_temp(Val(i), loc) or Val(i)).expr for i in idx)
             old = Val(ir.Index(ir.Scalar(arr.expr.type.dtype), array=arr.expr, indices=idx, loc=loc))  # type: ignore
             rhs = self.scalar(node.value, "the right-hand side")

@@ -69,6 +69,9 @@ class CallMixin:
         if kind == "builtin":
             if target.name == "len":
                 (a,) = self.call_args(node, 1, 1, fname, scalars=False)
+                n = self.array_len(a, loc)  # a view or a tuple
+                if n is not None:
+                    return n
                 t = a.expr.type
                 if not isinstance(t, ir.ArrayT) or t.ndim == 0:
                     raise KernelTypeError(f"len() needs an array with at least 1 dimension, got {t}", loc)
@@ -234,7 +237,8 @@ class CallMixin:
             pyfunc = overload(tuple(("weak", v.weak) if v.weak else v.expr.type.dtype for v in vals))
         sig = getattr(pyfunc, "__cambrian_signature__", None)
         args = tuple(v.expr for v in vals) if sig is None else self._declared_args(pyfunc, sig[1], vals, loc)
-        fn = self.module.device_function(pyfunc, tuple(a.type for a in args), loc)
+        args, argtypes = self.flatten_args(args)  # views and tuples travel as their parts
+        fn = self.module.device_function(pyfunc, argtypes, loc)
         self.note_callee(fn.name)
         if fn.ret is None and not stmt:
             raise KernelTypeError(f"device function {pyfunc.__qualname__!r} does not return a value", loc)

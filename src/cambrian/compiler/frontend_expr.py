@@ -31,6 +31,7 @@ from .frontend_types import (
     to_bool,
     unify,
 )
+from .frontend_views import ViewExpr, const_truth
 
 #: Expression constructs outside the kernel language, with the name used in the error message.
 UNSUPPORTED_EXPR = {
@@ -39,7 +40,6 @@ UNSUPPORTED_EXPR = {
     "FormattedValue": "f-strings", "Dict": "dict displays", "Set": "set displays", "List": "lists",
     "Starred": "starred expressions (*args)", "Await": "'await'", "Yield": "'yield'",
     "YieldFrom": "'yield from'", "NamedExpr": "assignment expressions (:=)", "Slice": "slices",
-    "Tuple": "tuples (allowed only in tuple assignment, indices and local_array shapes)",
 }
 
 
@@ -93,6 +93,9 @@ class ExprMixin:
         if isinstance(v.expr.type, ir.ArrayT):
             raise KernelTypeError(f"{what} must be a scalar, got a {v.expr.type}; index the array "
                                   "(a[i]) to get an element", self.loc(node))
+        if not isinstance(v.expr.type, ir.Scalar):
+            raise KernelTypeError(f"{what} must be a scalar, got a {v.expr.type}; index it (t[0]) or "
+                                  "unpack it (x, y = t)", self.loc(node))
         return v
 
     def expr_Constant(self, node: ast.Constant) -> Val:
@@ -111,6 +114,8 @@ class ExprMixin:
     def resolve(self, node: ast.expr) -> Val | Resolved | ShapeRef:
         """A Name or Attribute chain: a local value, ``a.shape``, or a resolved Python object."""
         if isinstance(node, ast.Name):
+            if node.id in self.aliases:  # a local naming a dtype, a tuple or an array view
+                return self.aliases[node.id]  # type: ignore[no-any-return]
             if self.is_local(node.id):
                 return self.read_local(node.id, node)
             return self.lookup_global(node.id, node)
@@ -121,6 +126,8 @@ class ExprMixin:
                 return self.value_attr(base, node)
             if isinstance(base, ShapeRef):
                 raise KernelSyntaxError(f"'shape' has no attribute {node.attr!r}", self.loc(node))
+            if base.kind == "dtype" and node.attr == "type":  # a.dtype.type(x) casts like a.dtype(x)
+                return base
             if base.kind == "module":
                 found = module_attr(base.obj, node.attr)
                 if found is None:
@@ -141,6 +148,9 @@ class ExprMixin:
         if isinstance(r, ShapeRef):
             raise KernelSyntaxError("a.shape can only be indexed with a constant (a.shape[0]) or "
                                     "unpacked (h, w = a.shape)", loc)
+        t = self.tuple_of(r)
+        if t is not None:
+            return Val(t)
         if r.kind == "const" and not isinstance(r.obj, tuple):
             obj = r.obj
             if hasattr(obj, "dtype"):  # a NumPy scalar: a strong constant of its dtype
@@ -162,6 +172,10 @@ class ExprMixin:
     def value_attr(self, base: Val, node: ast.Attribute) -> Val | ShapeRef:
         """``a.shape``, ``a.ndim``, ``a.size``, ``z.real``, ``z.imag`` on a local value."""
         loc, attr, t = self.loc(node), node.attr, base.expr.type
+        if attr == "dtype" and isinstance(t, (ir.ArrayT, ir.Scalar)):
+            return Resolved("dtype", t.dtype)  # type: ignore[return-value]
+        if isinstance(base.expr, ViewExpr):
+            return self.view_attr(base.expr, attr, loc)
         if isinstance(t, ir.ArrayT):
             if attr == "shape":
                 return ShapeRef(base)
@@ -194,8 +208,15 @@ class ExprMixin:
         """A compile-time integer (a literal, a module constant or a constant expression)."""
         v = self.expr(node)
         e = v.expr
+        if isinstance(e, ir.Name) and e.name in self.const_locals:  # n = 16 (assigned once)
+            e = ir.Const(e.type, value=self.const_locals[e.name], loc=e.loc)
         if not (isinstance(e, ir.Const) and isinstance(e.value, int) and not isinstance(e.value, bool)):
-            raise KernelTypeError(f"{what} must be a constant integer", self.loc(node))
+            if isinstance(e, ir.Name) and e.name not in self.params:
+                raise KernelTypeError(f"{what} must be known at compile time; the local {e.name!r} is "
+                                      "not a constant (assign it once with an integer constant: n = 16, "
+                                      "or use a module-level constant)", self.loc(node))
+            raise KernelTypeError(f"{what} must be a constant integer (a literal, a module constant or a "
+                                  "local assigned once with a constant)", self.loc(node))
         return int(e.value)
 
     def expr_Subscript(self, node: ast.Subscript) -> Val:
@@ -208,12 +229,12 @@ class ExprMixin:
             if not -t.ndim <= k < t.ndim:  # type: ignore[union-attr]
                 raise KernelTypeError(f"a.shape[{k}] is out of range for a {t}", loc)
             return Val(ir.Shape(ir.INT64, array=base.array.expr, dim=k % t.ndim, loc=loc))  # type: ignore
-        if isinstance(base, Resolved) and base.kind == "const" and isinstance(base.obj, tuple):
-            k = self.const_int(node.slice, "the index of a constant tuple")
-            if not -len(base.obj) <= k < len(base.obj):
-                raise KernelTypeError(f"index {k} out of range for the tuple {base.obj}", loc)
-            return const(base.obj[k], loc)
+        tup = self.tuple_of(base) if not isinstance(base, ShapeRef) else None
+        if tup is not None:
+            return self.tuple_item(tup, node.slice, loc)
         arr = self.value_of(base, node.value)
+        if self.is_view_index(arr, node.slice):  # a[i, :], a[gid:], a[i][j]: views of the base array
+            return self.view_subscript(arr, node.slice, loc)
         indices = self.indices(arr, node.slice, loc)
         t = arr.expr.type
         return Val(ir.Index(ir.Scalar(t.dtype), array=arr.expr, indices=indices, loc=loc))  # type: ignore
@@ -366,6 +387,9 @@ class ExprMixin:
     def expr_IfExp(self, node: ast.IfExp) -> Val:
         loc = self.loc(node)
         cond = to_bool(self.scalar(node.test, "the condition"), self.loc(node.test))
+        known = const_truth(cond, self.const_locals)
+        if known is not None:  # a compile-time constant: only the live branch is typed
+            return self.scalar(node.body if known else node.orelse, "a branch of the if-expression")
         self.cond_depth += 1
         try:
             a = self.scalar(node.body, "a branch of the if-expression")

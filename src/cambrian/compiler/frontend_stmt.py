@@ -18,8 +18,10 @@ from . import ir
 from .frontend_assign import AssignMixin
 from .frontend_calls import CallMixin
 from .frontend_expr import ExprMixin
+from .frontend_loops import LoopMixin
 from .frontend_resolve import Resolved, classify
 from .frontend_types import Val, cast, check_weak_fits, to_bool
+from .frontend_views import ViewMixin, const_truth
 
 UNSUPPORTED_STMT = {
     "With": "'with' statements", "AsyncWith": "'async with' statements", "Try": "'try' statements",
@@ -36,7 +38,7 @@ class Pending(Exception):
     """A local whose type is not known yet in this inference pass (internal)."""
 
 
-class FuncTranslator(AssignMixin, ExprMixin, CallMixin):
+class FuncTranslator(ViewMixin, LoopMixin, AssignMixin, ExprMixin, CallMixin):
     """Translates one Python function (kernel or device function) for given argument types."""
 
     def __init__(self, module: Any, src: Any, fdef: ast.FunctionDef, argtypes: tuple[ir.Type, ...],
@@ -49,6 +51,7 @@ class FuncTranslator(AssignMixin, ExprMixin, CallMixin):
         self.env: dict[str, tuple[ir.Type, str | None]] = {}
         self.annotations: dict[str, str] = {}
         self.cond_depth = 0
+        self.expand_params()  # view and tuple arguments of device functions
 
     # ------------------------------------------------------------------ driver
 
@@ -234,6 +237,9 @@ class FuncTranslator(AssignMixin, ExprMixin, CallMixin):
 
     def stmt_If(self, node: ast.If) -> list[ir.Stmt]:
         c = self.cond(node.test)
+        known = const_truth(c, self.const_locals)
+        if known is not None:  # a compile-time constant: the dead branch is never typed (as Numba)
+            return self.nested(node.body if known else node.orelse)
         pre, self.pre = self.pre, []
         body, orelse = self.nested(node.body), self.nested(node.orelse)
         self.pre = pre
@@ -273,13 +279,10 @@ class FuncTranslator(AssignMixin, ExprMixin, CallMixin):
             raise KernelSyntaxError("'for ... else' is not supported in kernels", loc)
         it = node.iter
         is_range = isinstance(it, ast.Call) and isinstance(it.func, (ast.Name, ast.Attribute)) and \
+            getattr(it.func, "id", "") not in ("enumerate", "zip") and \
             isinstance(r := self.resolve(it.func), Resolved) and r.kind == "builtin" and r.name == "range"
-        if not is_range:
-            raise KernelSyntaxError(f"'for' loops must iterate over range(); got iteration over "
-                                    f"'{ast.unparse(it)}'", self.loc(it))
-        if not isinstance(node.target, ast.Name):
-            raise KernelSyntaxError("the target of a 'for' loop must be a single variable name",
-                                    self.loc(node.target))
+        if not is_range or not isinstance(node.target, ast.Name):
+            return self.for_generic(node)  # enumerate, zip, tuples, arrays, tuple targets
         assert isinstance(it, ast.Call)
         if it.keywords or not 1 <= len(it.args) <= 3:
             raise KernelTypeError(f"range() takes 1 to 3 positional arguments ({len(it.args)} given)", loc)

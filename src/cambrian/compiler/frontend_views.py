@@ -1,0 +1,484 @@
+"""Generic-kernel conveniences of the front end: array views, scalar tuples and compile-time values.
+
+A mixin of :class:`~.frontend_stmt.FuncTranslator`. None of the values here reaches the IR: they are
+front-end values (:class:`ViewExpr`, :class:`TupleExpr`) that lower to plain IR where they are used.
+
+* **Views**: ``a[i]`` on a 2-d array, ``a[i, :]``, ``a[gid:]``, ``a[2:10:2]`` are views of the base
+  array: per base dimension an offset, and a step and a length unless the dimension is fixed by an
+  integer index. Indexing a view indexes the base array (``a[i][j]`` is ``a[i, j]``, read and write);
+  a view passed to a device function travels as the base array plus int64 offsets, steps and lengths.
+  Slice steps are compile-time integers; start and stop may be run-time values (Python's clamping).
+* **Tuples of scalars**: ``t = (x, 1.5)``, ``t[k]`` (a constant or a run-time index), ``len(t)``,
+  unpacking, ``a.shape`` of a view, and tuple arguments of device functions (one scalar each).
+* **Compile-time values** held in locals: ``dt = "float32"``, ``dt = a.dtype``, ``n = 16`` (assigned
+  once) usable as dtypes and shapes; branches on compile-time constants are pruned before typing.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .. import dtypes
+from ..errors import KernelSyntaxError, KernelTypeError, Loc
+from . import ir
+from .frontend_resolve import Resolved
+from .frontend_types import Val, cast, const, unify
+
+Dim = tuple[ir.Expr, ir.Expr | None, ir.Expr | None]  # (offset, step, length); step None: fixed index
+
+
+@dataclass(frozen=True)
+class ViewT:
+    """Parameter type of a device function called with a view: the base array type and, per base
+    dimension, whether it is mapped to a view dimension (True) or fixed by an index (False)."""
+
+    base: ir.ArrayT
+    mapped: tuple[bool, ...]
+
+    def __str__(self) -> str:
+        return f"view of {self.base} ({sum(self.mapped)}d)"
+
+
+@dataclass(frozen=True)
+class TupleT:
+    """Parameter type of a device function called with a tuple of scalars."""
+
+    elems: tuple[ir.Scalar, ...]
+
+    def __str__(self) -> str:
+        return f"tuple({', '.join(map(str, self.elems))})"
+
+
+@dataclass(frozen=True)
+class ViewExpr(ir.Expr):
+    """A view of the array ``base`` (front end only); ``type`` is its ArrayT (layout "A")."""
+
+    base: ir.Name | None = None
+    dims: tuple[Dim, ...] = ()
+
+
+@dataclass(frozen=True)
+class TupleExpr(ir.Expr):
+    """A tuple of scalar values (front end only); ``type`` is a :class:`TupleT`."""
+
+    vals: tuple[Val, ...] = ()
+
+
+AGGREGATE_TYPES = (ViewT, TupleT)
+
+# ------------------------------------------------------------------ int64 IR with constant folding
+
+
+def _c(v: int, loc: Loc | None) -> ir.Expr:
+    return ir.Const(ir.INT64, value=int(v), loc=loc)
+
+
+_ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "floordiv": operator.floordiv}
+
+
+def _op(op: str, a: ir.Expr, b: ir.Expr, loc: Loc | None) -> ir.Expr:
+    if isinstance(a, ir.Const) and isinstance(b, ir.Const) and (op != "floordiv" or b.value):
+        return _c(_ARITH[op](a.value, b.value), loc)
+    if op in ("add", "sub") and isinstance(b, ir.Const) and b.value == 0:
+        return a
+    if op == "add" and isinstance(a, ir.Const) and a.value == 0:
+        return b
+    if op in ("mul", "floordiv") and isinstance(b, ir.Const) and b.value == 1:
+        return a
+    if op == "mul" and isinstance(a, ir.Const) and a.value == 1:
+        return b
+    return ir.Binary(ir.INT64, op=op, left=a, right=b, loc=loc)
+
+
+def _less(a: ir.Expr, b: ir.Expr, loc: Loc | None) -> ir.Expr:
+    if isinstance(a, ir.Const) and isinstance(b, ir.Const):
+        return ir.Const(ir.BOOL, value=bool(a.value < b.value), loc=loc)
+    return ir.Compare(ir.BOOL, op="lt", left=a, right=b, loc=loc)
+
+
+def _select(c: ir.Expr, a: ir.Expr, b: ir.Expr, loc: Loc | None) -> ir.Expr:
+    if isinstance(c, ir.Const):
+        return a if c.value else b
+    return ir.Select(a.type, cond=c, a=a, b=b, loc=loc)
+
+
+def _max(a: ir.Expr, b: ir.Expr, loc: Loc | None) -> ir.Expr:
+    return _select(_less(a, b, loc), b, a, loc)
+
+
+def _min(a: ir.Expr, b: ir.Expr, loc: Loc | None) -> ir.Expr:
+    return _select(_less(b, a, loc), b, a, loc)
+
+
+def range_count(start: ir.Expr, stop: ir.Expr, step: ir.Expr, loc: Loc | None) -> ir.Expr:
+    """``len(range(start, stop, step))`` as int64 IR (0 for a zero run-time step)."""
+    zero = _c(0, loc)
+
+    def up() -> ir.Expr:
+        return _max(zero, _op("floordiv", _op("sub", _op("add", _op("sub", stop, start, loc), step, loc),
+                                               _c(1, loc), loc), step, loc), loc)
+
+    def down() -> ir.Expr:
+        neg = _op("sub", zero, step, loc)
+        span = _op("sub", _op("sub", start, stop, loc), _op("add", step, _c(1, loc), loc), loc)
+        return _max(zero, _op("floordiv", span, neg, loc), loc)
+
+    if isinstance(step, ir.Const):
+        return up() if step.value > 0 else down()
+    return _select(_less(zero, step, loc), up(), _select(_less(step, zero, loc), down(), zero, loc), loc)
+
+
+def const_truth(e: ir.Expr | None, consts: dict[str, Any]) -> bool | None:
+    """The truth of a condition known at compile time (literals, module constants, locals assigned
+    once with a constant, and ``not``/``and``/``or``/comparisons of those); None otherwise."""
+    if isinstance(e, ir.Const):
+        return bool(e.value)
+    if isinstance(e, ir.Name) and isinstance(consts.get(e.name), (bool, int, float)):
+        return bool(consts[e.name])
+    if isinstance(e, ir.Cast):
+        return const_truth(e.operand, consts) if e.type == ir.BOOL else None
+    if isinstance(e, ir.Unary) and e.op == "not":
+        t = const_truth(e.operand, consts)
+        return None if t is None else not t
+    if isinstance(e, ir.Logical):
+        a, b = const_truth(e.left, consts), const_truth(e.right, consts)
+        if e.op == "and":
+            return False if a is False or b is False else (True if a and b else None)
+        return True if a or b else (False if a is False and b is False else None)
+    if isinstance(e, ir.Compare) and isinstance(e.left, ir.Const) and isinstance(e.right, ir.Const):
+        ops = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+               "eq": operator.eq, "ne": operator.ne}
+        return bool(ops[e.op](e.left.value, e.right.value))
+    return None
+
+
+def _store_counts(fdef: ast.FunctionDef) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            out[node.id] = out.get(node.id, 0) + 1
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            out[node.target.id] = out.get(node.target.id, 0) + 1
+    return out
+
+
+class ViewMixin:
+    """Views, tuples and compile-time locals; see the module docstring."""
+
+    if TYPE_CHECKING:
+        params: dict[str, ir.Type]
+        temps: dict[str, ir.Type]
+        local_names: set[str]
+        fdef: ast.FunctionDef
+
+        def __getattr__(self, name: str) -> Any: ...
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def aliases(self) -> dict[str, Any]:
+        """Locals that name a compile-time thing: a Resolved dtype/tuple, a view or a tuple value."""
+        d = self.__dict__.get("_aliases")
+        if d is None:
+            d = self.__dict__["_aliases"] = {}
+        return d  # type: ignore[no-any-return]
+
+    @property
+    def const_locals(self) -> dict[str, Any]:
+        """Locals assigned exactly once with a compile-time scalar constant."""
+        d = self.__dict__.get("_const_locals")
+        if d is None:
+            d = self.__dict__["_const_locals"] = {}
+        return d  # type: ignore[no-any-return]
+
+    def store_count(self, name: str) -> int:
+        counts = self.__dict__.get("_store_counts")
+        if counts is None:
+            counts = self.__dict__["_store_counts"] = _store_counts(self.fdef)
+        return counts.get(name, 0)  # type: ignore[no-any-return]
+
+    def hidden(self, base: str, val: Val, loc: Loc | None) -> tuple[Val, ir.Stmt]:
+        """A fresh hidden local holding ``val`` and the statement that assigns it."""
+        name = f"_{base}"
+        while name in self.params or name in self.local_names or name in self.temps:
+            name = "_" + name
+        self.temps[name] = val.expr.type
+        return Val(ir.Name(val.expr.type, name=name, loc=loc), val.weak), ir.Assign(name=name, value=val.expr,
+                                                                                   loc=loc)
+
+    def settle(self, base: str, val: Val, loc: Loc | None, out: list[ir.Stmt]) -> Val:
+        """``val`` evaluated now: constants and parameters as they are, anything else into a hidden
+        local (its statement appended to ``out``)."""
+        e = val.expr
+        if isinstance(e, ir.Const) or (isinstance(e, ir.Name) and e.name in self.params
+                                       and isinstance(e.type, ir.ArrayT)):
+            return val
+        v, stmt = self.hidden(base, val, loc)
+        out.append(stmt)
+        return v
+
+    # ------------------------------------------------------------------ parameters
+
+    def expand_params(self) -> None:
+        """Replace view and tuple parameters by their parts (base array, int64 offsets/steps/lengths,
+        scalars) and alias the Python name to the rebuilt value."""
+        if not any(isinstance(t, AGGREGATE_TYPES) for t in self.params.values()):
+            return
+        flat: dict[str, ir.Type] = {}
+        for p, t in self.params.items():
+            if isinstance(t, ViewT):
+                base = ir.Name(t.base, name=f"{p}_base")
+                flat[base.name] = t.base
+                dims: list[Dim] = []
+                for d, m in enumerate(t.mapped):
+                    parts = [f"{p}_off{d}"] + ([f"{p}_step{d}", f"{p}_len{d}"] if m else [])
+                    for n in parts:
+                        flat[n] = ir.INT64
+                    names = [ir.Name(ir.INT64, name=n) for n in parts]
+                    dims.append((names[0], names[1], names[2]) if m else (names[0], None, None))
+                self.aliases[p] = Val(ViewExpr(ir.ArrayT(t.base.dtype, sum(t.mapped), t.base.space),
+                                               base=base, dims=tuple(dims)))
+            elif isinstance(t, TupleT):
+                vals = []
+                for k, et in enumerate(t.elems):
+                    flat[f"{p}_{k}"] = et
+                    vals.append(Val(ir.Name(et, name=f"{p}_{k}")))
+                self.aliases[p] = Val(TupleExpr(t, vals=tuple(vals)))
+            else:
+                flat[p] = t
+        self.params = flat
+
+    def flatten_args(self, args: tuple[ir.Expr, ...]) -> tuple[tuple[ir.Expr, ...], tuple[Any, ...]]:
+        """Call arguments with views and tuples spread into their parts, and the callee's argtypes."""
+        out: list[ir.Expr] = []
+        types: list[Any] = []
+        for a in args:
+            if isinstance(a, ViewExpr):
+                assert a.base is not None
+                out.append(a.base)
+                for off, step, length in a.dims:
+                    out.extend([off] if step is None else [off, step, length])  # type: ignore[list-item]
+                types.append(ViewT(a.base.type, tuple(s is not None for _, s, _ in a.dims)))  # type: ignore
+            elif isinstance(a, TupleExpr):
+                out.extend(v.expr for v in a.vals)
+                types.append(a.type)
+            else:
+                out.append(a)
+                types.append(a.type)
+        return tuple(out), tuple(types)
+
+    # ------------------------------------------------------------------ assignments of aliases
+
+    def try_alias(self, node: ast.Assign, loc: Loc) -> tuple[list[ir.Stmt] | None, Val | None]:
+        """``name = <dtype | 'dtype string' | tuple | view | constant>``: statements when the value is
+        an alias (no IR variable), else the translated value for the ordinary assignment (or None)."""
+        if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+            return None, None
+        name, value = node.targets[0].id, node.value
+        alias: Any = None
+        val: Val | None = None
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            try:
+                alias = Resolved("dtype", dtypes.name(value.value))
+            except TypeError:
+                raise KernelSyntaxError(f"strings are not supported in kernels, except dtype names held in "
+                                        f"a variable (dt = 'float32'); {value.value!r} is not a dtype",
+                                        loc) from None
+        elif isinstance(value, (ast.Name, ast.Attribute)):
+            r = self.resolve(value)
+            if isinstance(r, Resolved) and (r.kind == "dtype" or (r.kind == "const" and isinstance(r.obj,
+                                                                                                tuple))):
+                alias = r
+            elif isinstance(r, Val) and isinstance(r.expr, (ViewExpr, TupleExpr)):
+                alias = r
+            elif isinstance(r, Val):
+                val = r
+        elif isinstance(value, (ast.Subscript, ast.Tuple, ast.Constant, ast.BinOp, ast.UnaryOp)):
+            val = self.expr(value)
+            if isinstance(val.expr, (ViewExpr, TupleExpr)):
+                alias, val = val, None
+        if alias is None:
+            if val is not None and isinstance(val.expr, ir.Const) and self.store_count(name) == 1:
+                self.const_locals[name] = val.expr.value
+            return None, val
+        if self.store_count(name) != 1 or name in self.params:
+            raise KernelSyntaxError(f"{name!r} holds a dtype, a tuple or an array view: it must be assigned "
+                                    "exactly once (not a parameter, not reassigned)", loc)
+        stmts: list[ir.Stmt] = []
+        if isinstance(alias, Val) and isinstance(alias.expr, ViewExpr):
+            dims = []
+            for d, (off, step, length) in enumerate(alias.expr.dims):
+                parts = [self.settle(f"{name}_{k}{d}", Val(e), loc, stmts).expr if e is not None else None
+                         for k, e in zip("osn", (off, step, length), strict=True)]
+                dims.append(tuple(parts))
+            alias = Val(ViewExpr(alias.expr.type, base=alias.expr.base, dims=tuple(dims), loc=loc))  # type: ignore
+        elif isinstance(alias, Val) and isinstance(alias.expr, TupleExpr):
+            vals = tuple(self.settle(f"{name}_{k}", v, loc, stmts) for k, v in enumerate(alias.expr.vals))
+            alias = Val(TupleExpr(alias.expr.type, vals=vals, loc=loc))
+        self.aliases[name] = alias
+        return stmts, None
+
+    # ------------------------------------------------------------------ tuples
+
+    def expr_Tuple(self, node: ast.Tuple) -> Val:
+        vals = tuple(self.scalar(e, "an element of a tuple") for e in node.elts)
+        return Val(TupleExpr(TupleT(tuple(v.expr.type for v in vals)), vals=vals, loc=self.loc(node)))
+
+    def tuple_of(self, r: Any) -> TupleExpr | None:
+        """The tuple value of a resolved name (a tuple local, or a module tuple of scalars)."""
+        if isinstance(r, Val) and isinstance(r.expr, TupleExpr):
+            return r.expr
+        if isinstance(r, Resolved) and r.kind == "const" and isinstance(r.obj, tuple):
+            vals = tuple(const(x, None) for x in r.obj)
+            return TupleExpr(TupleT(tuple(v.expr.type for v in vals)), vals=vals)
+        return None
+
+    def tuple_item(self, t: TupleExpr, index: ast.expr, loc: Loc) -> Val:
+        if isinstance(index, ast.Slice):
+            raise KernelSyntaxError("slices of tuples are not supported in kernels", loc)
+        k = self.scalar(index, "a tuple index")
+        if not dtypes.is_integer(k.dtype):
+            raise KernelTypeError(f"tuple indices must be integers, got {k.dtype}", loc)
+        n = len(t.vals)
+        if isinstance(k.expr, ir.Const):
+            i = int(k.expr.value)  # type: ignore[arg-type]
+            if not -n <= i < n:
+                raise KernelTypeError(f"index {i} out of range for a tuple of {n}", loc)
+            return t.vals[i]
+        return self.tuple_item_ir(t, cast(k, "int64", loc), loc)
+
+    def tuple_item_ir(self, t: TupleExpr, ki: ir.Expr, loc: Loc) -> Val:
+        """``t[ki]`` for an int64 run-time index: a chain of selects over the promoted dtype."""
+        exprs, dt, weak = unify(list(t.vals), loc)
+        n = len(exprs)
+        out = exprs[-1]
+        for j in range(n - 2, -1, -1):
+            hit = ir.Compare(ir.BOOL, op="eq", left=ki, right=_c(j, loc), loc=loc)
+            out = ir.Select(ir.Scalar(dt), cond=hit, a=exprs[j], b=out, loc=loc)
+        return Val(out, weak)
+
+    # ------------------------------------------------------------------ views
+
+    def view_dims(self, arr: Val) -> tuple[ir.Name, list[Dim]]:
+        """The base array and per-base-dimension mapping of an array value or a view."""
+        e = arr.expr
+        if isinstance(e, ViewExpr):
+            assert e.base is not None
+            return e.base, list(e.dims)
+        if not isinstance(e, ir.Name) or not isinstance(e.type, ir.ArrayT):
+            raise KernelTypeError(f"only arrays can be indexed; got a {e.type} value", e.loc)
+        t = e.type
+        return e, [(_c(0, e.loc), _c(1, e.loc), self.dim_length(e, d)) for d in range(t.ndim)]
+
+    def dim_length(self, a: ir.Name, d: int) -> ir.Expr:
+        t = a.type
+        if isinstance(t, ir.ArrayT) and t.shape is not None:
+            return _c(t.shape[d], a.loc)
+        return ir.Shape(ir.INT64, array=a, dim=d, loc=a.loc)
+
+    def is_view_index(self, arr: Val, index: ast.expr) -> bool:
+        """Does ``arr[index]`` make or index a view (a slice, fewer indices than dimensions, a view)?"""
+        t = arr.expr.type
+        if isinstance(arr.expr, ViewExpr):
+            return True
+        if not isinstance(t, ir.ArrayT):
+            return False
+        nodes = index.elts if isinstance(index, ast.Tuple) else [index]
+        return any(isinstance(n, ast.Slice) for n in nodes) or len(nodes) < t.ndim
+
+    def view_subscript(self, arr: Val, index: ast.expr, loc: Loc) -> Val:
+        """``arr[index]``: an element (``Index`` of the base array) or a narrower view."""
+        base, dims = self.subview(arr, index, loc)
+        t = base.type
+        assert isinstance(t, ir.ArrayT)
+        ndim = sum(s is not None for _, s, _ in dims)
+        if ndim == 0:
+            idx = tuple(o for o, _, _ in dims)
+            return Val(ir.Index(ir.Scalar(t.dtype), array=base, indices=idx, loc=loc))
+        return Val(ViewExpr(ir.ArrayT(t.dtype, ndim, t.space), base=base, dims=tuple(dims), loc=loc))
+
+    def element_ref(self, arr: Val, index: ast.expr, loc: Loc) -> tuple[Val, tuple[ir.Expr, ...]]:
+        """The base array and its indices of the element ``arr[index]`` (a store target)."""
+        nodes = index.elts if isinstance(index, ast.Tuple) else [index]
+        if any(isinstance(n, ast.Slice) for n in nodes):
+            raise KernelSyntaxError("slices are not supported as store targets in kernels; store single "
+                                    "elements (a[i, j] = v), in a loop if need be", loc)
+        if not isinstance(arr.expr, ViewExpr):
+            return arr, self.indices(arr, index, loc)  # exactly ndim indices
+        base, dims = self.subview(arr, index, loc)
+        if any(s is not None for _, s, _ in dims):
+            raise KernelTypeError(f"a {arr.expr.type.ndim}-d view needs exactly {arr.expr.type.ndim} "  # type: ignore
+                                  f"indices to store an element, got {len(nodes)}", loc)
+        return Val(base), tuple(o for o, _, _ in dims)
+
+    def subview(self, arr: Val, index: ast.expr, loc: Loc) -> tuple[ir.Name, list[Dim]]:
+        base, dims = self.view_dims(arr)
+        nodes = list(index.elts) if isinstance(index, ast.Tuple) else [index]
+        mapped = [d for d, (_, s, _) in enumerate(dims) if s is not None]
+        if len(nodes) > len(mapped):
+            raise KernelTypeError(f"too many indices: a {len(mapped)}-d array (or view) takes at most "
+                                  f"{len(mapped)}, got {len(nodes)}", loc)
+        for d, n in zip(mapped, nodes, strict=False):
+            off, step, length = dims[d]
+            assert step is not None and length is not None
+            if isinstance(n, ast.Slice):
+                dims[d] = self.slice_dim(off, step, length, n, loc)
+            else:
+                i = self.index_value(self.scalar(n, "an index"), self.loc(n))
+                dims[d] = (_op("add", off, _op("mul", step, i, loc), loc), None, None)
+        return base, dims
+
+    def slice_dim(self, off: ir.Expr, step: ir.Expr, length: ir.Expr, s: ast.Slice, loc: Loc) -> Dim:
+        """One view dimension sliced by ``start:stop:k`` (Python's rules; ``k`` a constant)."""
+        k = 1
+        if s.step is not None:
+            v = self.scalar(s.step, "a slice step")
+            if not (isinstance(v.expr, ir.Const) and dtypes.is_integer(v.dtype)) or v.expr.value == 0:
+                raise KernelTypeError("a slice step in a kernel must be a nonzero constant integer "
+                                      "(a[::2], a[::-1])", self.loc(s.step))
+            k = int(v.expr.value)  # type: ignore[arg-type]
+
+        def bound(node: ast.expr | None, default: ir.Expr, lo: ir.Expr, hi: ir.Expr) -> ir.Expr:
+            if node is None:
+                return default
+            v = self.index_value(self.scalar(node, "a slice bound"), self.loc(node))
+            wrapped = _select(_less(v, _c(0, loc), loc), _op("add", v, length, loc), v, loc)
+            return _min(_max(wrapped, lo, loc), hi, loc)
+
+        zero, minus1 = _c(0, loc), _c(-1, loc)
+        if k > 0:
+            start = bound(s.lower, zero, zero, length)
+            stop = bound(s.upper, length, zero, length)
+        else:
+            last = _op("sub", length, _c(1, loc), loc)
+            start = bound(s.lower, last, minus1, last)
+            stop = bound(s.upper, minus1, minus1, last)
+        n = range_count(start, stop, _c(k, loc), loc)
+        return (_op("add", off, _op("mul", step, start, loc), loc), _op("mul", step, _c(k, loc), loc), n)
+
+    def view_attr(self, v: ViewExpr, attr: str, loc: Loc) -> Val:
+        lengths = [Val(n) for _, s, n in v.dims if s is not None]  # type: ignore[arg-type]
+        if attr == "shape":
+            return Val(TupleExpr(TupleT(tuple(ir.INT64 for _ in lengths)), vals=tuple(lengths), loc=loc))
+        if attr == "ndim":
+            return const(len(lengths), loc)
+        if attr == "size":
+            out = _c(1, loc)
+            for n in lengths:
+                out = _op("mul", out, n.expr, loc)
+            return Val(out)
+        if attr == "dtype":
+            return Resolved("dtype", v.type.dtype)  # type: ignore[return-value, union-attr]
+        raise KernelSyntaxError(f"array attribute {attr!r} is not supported; allowed: shape, ndim, size, "
+                                "dtype", loc)
+
+    def array_len(self, a: Val, loc: Loc) -> Val | None:
+        """``len()`` of a view or a tuple (None for a plain array)."""
+        if isinstance(a.expr, TupleExpr):
+            return const(len(a.expr.vals), loc)
+        if isinstance(a.expr, ViewExpr):
+            return Val(next(n for _, s, n in a.expr.dims if s is not None))  # type: ignore[arg-type]
+        return None

@@ -1,0 +1,239 @@
+"""Generic-kernel conveniences (issue 19) on every device, against NumPy and the interpreter: ``a.dtype``
+(casts, private/local arrays), local constants as shapes, dtype strings in variables, chained indexing,
+slices as views (read, write, passed to device functions), scalar tuples, ``enumerate``/``zip``/tuple
+loops, and branches on compile-time constants pruned before typing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cambrian as cb
+from cambrian.errors import KernelSyntaxError, KernelTypeError
+from cambrian.testing import requires
+
+DEBUG = False  # a module-level flag: branches on it are pruned before typing
+SCALE = 3
+OFFSETS = (1, 2, 3)
+
+
+def run(device, kern, gsize, *args, lsize=None):
+    """Launch on ``device`` with copies of ``args``; returns the copies."""
+    args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    with cb.using(device):
+        if lsize is None:
+            kern[gsize](*args)
+        else:
+            kern[gsize, lsize](*args)
+    return args
+
+
+# ---------------------------------------------------------------------------------- dtypes and shapes
+
+
+@cb.kernel
+def scaled_copy(a, out):
+    i = cb.get_global_id(0)
+    n = 4  # a local constant as a shape
+    dt = "float64"  # a dtype string held in a variable
+    tmp = cb.private_array(n, a.dtype)
+    wide = cb.private_array((2, n), dt)
+    for j in range(n):
+        tmp[j] = a.dtype.type(j * SCALE)
+        wide[1, j] = j
+    out[i] = a[i] + tmp[n - 1] + out.dtype.type(wide[1, 2])
+
+
+@pytest.mark.parametrize("dt", ["float32", "int32", "uint8", "float64"])
+def test_dtype_of_arrays_and_local_constants(device, dt) -> None:
+    requires(device, "float64")
+    a = np.arange(10).astype(dt)
+    _, out = run(device, scaled_copy, 10, a, np.zeros(10, dt))
+    np.testing.assert_array_equal(out, a + np.asarray(9 + 2).astype(dt))
+    assert out.dtype == np.dtype(dt)
+
+
+@cb.kernel
+def reverse_groups(a, out):
+    tile = cb.local_array(16, a.dtype)
+    lid = cb.get_local_id(0)
+    tile[lid] = a[cb.get_global_id(0)]
+    cb.barrier()
+    out[cb.get_global_id(0)] = tile[15 - lid]
+
+
+def test_local_array_of_argument_dtype(device) -> None:
+    a = np.arange(32, dtype=np.int16)
+    _, out = run(device, reverse_groups, 32, a, np.zeros(32, np.int16), lsize=16)
+    np.testing.assert_array_equal(out, a.reshape(2, 16)[:, ::-1].ravel())
+
+
+# ---------------------------------------------------------------------------------- views
+
+
+@cb.func
+def total(v):
+    s = v.dtype.type(0)
+    for k in range(len(v)):
+        s += v[k]
+    return s
+
+
+@cb.func
+def put_first(v, x):
+    v[0] = x
+
+
+@cb.kernel
+def rows_and_slices(a, sums, tails, out):
+    i = cb.get_global_id(0)
+    row = a[i, :]
+    sums[i] = total(row) + total(a[i][1:3]) * 100
+    tails[i] = total(a[i:, 0])  # a column below row i
+    out[i][0] = a[i][2]  # chained indexing, read and write
+    out[i, 1] = row[::-1][0] + a[i, 1:][0] * 10 + a[i].shape[0] * 1000
+    put_first(out[i, 2:], len(a[i, ::2]))  # writes through a view in a device function
+
+
+def test_slices_and_chained_indexing(device) -> None:
+    a = np.arange(20, dtype=np.int64).reshape(4, 5)
+    z = np.zeros(4, np.int64)
+    _, sums, tails, out = run(device, rows_and_slices, 4, a, z, z, np.zeros((4, 3), np.int64))
+    np.testing.assert_array_equal(tails, [a[i:, 0].sum() for i in range(4)])
+    np.testing.assert_array_equal(sums, a.sum(1) + a[:, 1:3].sum(1) * 100)
+    np.testing.assert_array_equal(out[:, 0], a[:, 2])
+    np.testing.assert_array_equal(out[:, 1], a[:, -1] + a[:, 1] * 10 + 5000)
+    np.testing.assert_array_equal(out[:, 2], np.full(4, 3))
+
+
+@cb.kernel
+def prefix_tails(src, res):
+    gid = cb.get_global_id(0)
+    res[gid] = total(src[gid:]) + total(src[2:10:2]) * 1000 + total(src[-3:]) * 100000 + \
+        total(src[7:2:-2]) * 10000000
+
+
+def test_views_passed_to_device_functions(device) -> None:
+    src = np.arange(1, 11, dtype=np.int64)
+    _, res = run(device, prefix_tails, 10, src, np.zeros(10, np.int64))
+    want = np.array([src[g:].sum() for g in range(10)]) + src[2:10:2].sum() * 1000 + \
+        src[-3:].sum() * 100000 + src[7:2:-2].sum() * 10000000
+    np.testing.assert_array_equal(res, want)
+
+
+@cb.kernel
+def view_of_view(a, out):
+    i = cb.get_global_id(0)
+    v = a[1:, ::2]  # 3 x 3 of a 4 x 6 array
+    w = v[i]
+    h, width = v.shape
+    out[i] = w[0] + w[width - 1] * 10 + h * 100 + v.size * 1000 + v[i, 1:].shape[0] * 100000
+
+
+def test_view_of_view_shapes(device) -> None:
+    a = np.arange(24, dtype=np.float32).reshape(4, 6)
+    _, out = run(device, view_of_view, 3, a, np.zeros(3, np.float32))
+    v = a[1:, ::2]
+    np.testing.assert_array_equal(out, v[:, 0] + v[:, -1] * 10 + 300 + 9000 + 200000)
+
+
+# ---------------------------------------------------------------------------------- tuples and loops
+
+
+@cb.func
+def dot2(p, q):
+    x, y = p
+    return x * q[0] + y * q[1]
+
+
+@cb.kernel
+def tuples_and_loops(a, out):
+    i = cb.get_global_id(0)
+    t = (a[i], 2.5)
+    acc = dot2(t, (1, 2)) + OFFSETS[i % 3] + len(OFFSETS)
+    for j, w in enumerate(OFFSETS):
+        acc += j * w
+    for k, (u, v) in enumerate(zip(range(3), a[i:], strict=False), 1):
+        acc += k * u * v
+    for x in (1, 10, 100):
+        if x > 10:
+            break
+        acc += x
+    for p, q in zip(range(10, 0, -3), range(4), strict=False):
+        acc += p * q * 1000
+    out[i] = acc + t[i % 2]
+
+
+def test_tuples_enumerate_zip(device) -> None:
+    requires(device, "float64")
+    a = np.arange(1.0, 9.0)
+    _, out = run(device, tuples_and_loops, 6, a, np.zeros(6))
+    want = []
+    for i in range(6):
+        t = (a[i], 2.5)
+        acc = t[0] + t[1] * 2 + OFFSETS[i % 3] + 3
+        acc += sum(j * w for j, w in enumerate(OFFSETS))
+        acc += sum(k * u * v for k, (u, v) in enumerate(zip(range(3), a[i:], strict=False), 1))
+        acc += 11
+        acc += sum(p * q * 1000 for p, q in zip(range(10, 0, -3), range(4), strict=False))
+        want.append(acc + t[i % 2])
+    np.testing.assert_array_equal(out, want)
+
+
+# ---------------------------------------------------------------------------------- pruning
+
+
+@cb.kernel
+def pruned(x, y, out):
+    i = cb.get_global_id(0)
+    v = x[i]
+    if DEBUG:
+        v = x[i] % y[i]  # uint64 % int64 is float64: typed only if DEBUG were true
+    if not DEBUG and SCALE == 3:
+        v += 1
+    else:
+        v = y[i] * 1.5
+    out[i] = v if 1 else y[i] / 2
+
+
+def test_constant_branches_pruned_before_typing(device) -> None:
+    x = np.arange(5, dtype=np.uint64)
+    y = np.ones(5, np.int64)
+    _, _, out = run(device, pruned, 5, x, y, np.zeros(5, np.uint64))
+    np.testing.assert_array_equal(out, x + 1)
+    assert dict(pruned.ir(x, y, out).kernel.locals)["v"] == cb.compiler.ir.Scalar("uint64")
+
+
+# ---------------------------------------------------------------------------------- errors
+
+
+def slice_store(a):
+    a[1:3] = 0
+
+
+def step_not_constant(a, k):
+    a[0] = a[::k][0]
+
+
+def shape_not_constant(a, m):
+    n = 4
+    n += m
+    t = cb.private_array(n, cb.float32)
+    t[0] = 1.0
+
+
+def string_not_dtype(a):
+    dt = "hello"  # noqa: F841
+    a[0] = 1
+
+
+@pytest.mark.parametrize(("fn", "exc", "words"), [
+    (slice_store, KernelSyntaxError, "slices are not supported as store targets"),
+    (step_not_constant, KernelTypeError, "slice step in a kernel must be a nonzero constant"),
+    (shape_not_constant, KernelTypeError, "the local 'n' is not a constant"),
+    (string_not_dtype, KernelSyntaxError, "'hello' is not a dtype"),
+])
+def test_clear_errors(interp_device, fn, exc, words) -> None:
+    args = [np.zeros(4, np.float32)] + ([2] if fn.__code__.co_argcount == 2 else [])
+    with pytest.raises(exc, match=words.replace("(", r"\(")):
+        run(interp_device, cb.kernel(fn), 1, *args)
