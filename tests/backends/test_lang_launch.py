@@ -253,3 +253,56 @@ def test_local_accessor_sized_at_launch(device, lsize) -> None:
 def test_bad_local_accessors(args, match) -> None:
     with pytest.raises(cb.LaunchError, match=match):
         cb.LocalAccessor(*args)
+
+
+@cb.func("float64(float64[:], int64, int64)")
+def signed_tree_sum(buf, lid, n):
+    """A device function with a signature, a barrier in a loop and one after it."""
+    s = n // 2
+    while s > 0:
+        if lid < s:
+            buf[lid] += buf[lid + s]
+        cb.barrier()
+        s //= 2
+    r = buf[0]
+    cb.barrier()
+    return r
+
+
+@cb.func
+def find_first(buf, lid, v):
+    """Early return from a nested loop after a barrier; a private array."""
+    p = cb.private_array(2, cb.int64)
+    p[0] = lid
+    cb.barrier()
+    for k in range(8):
+        for j in range(2):
+            if buf[k] == v and j == 1:
+                return k + p[0] * 0
+    return -1
+
+
+@cb.kernel
+def barrier_funcs_in_a_loop(a, out):
+    buf = cb.local_array(8, cb.float64)
+    ib = cb.local_array(8, cb.int64)
+    lid = cb.get_local_id(0)
+    gid = cb.get_global_id(0)
+    acc = 0.0
+    for r in range(3):
+        buf[lid] = a[gid] * (r + 1)
+        ib[lid] = (lid * 3 + r) % 8
+        cb.barrier()
+        acc += signed_tree_sum(buf, lid, 8) + find_first(ib, lid, r + 3) * 100 + find_first(ib, lid, 99)
+        cb.barrier()
+    out[gid] = acc
+
+
+def test_barrier_functions_called_repeatedly(device) -> None:
+    a = np.arange(16, dtype=np.float64)
+    out = np.zeros(16)
+    with cb.using(device):
+        barrier_funcs_in_a_loop[16, 8](a, out)
+    sums = a.reshape(2, 8).sum(1)
+    # rounds r = 0, 1, 2: sum * (r + 1); (3k + r) % 8 == r + 3 at k = 1; 99 is never found (-1)
+    np.testing.assert_array_equal(out, np.repeat(sums * 6 + 3 * 100 - 3, 8))

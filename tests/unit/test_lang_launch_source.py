@@ -26,6 +26,7 @@ def _sources() -> list[tuple[str, str]]:
         ("local_to_plain_func", ll.local_to_plain_func.source("cuda", np.zeros(8, np.int32))),
         ("reverse_with_accessors", ll.reverse_with_accessors.source("cuda", f32, f32, *acc)),
         ("ids_2d", ll.ids_2d.source("cuda", np.zeros((2, 2), np.int64))),
+        ("barrier_funcs_in_a_loop", ll.barrier_funcs_in_a_loop.source("cuda", f64, f64)),
     ]
 
 
