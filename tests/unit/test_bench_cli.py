@@ -29,6 +29,8 @@ def _records() -> list[Record]:
         _rec("array_pi_estimate", "numpy", "host", 0.02, 1.0, size=10_000_000),
         _rec("array_pi_estimate", "cambrian-array-kernel", "opencl:cpu:0", 0.01, 2.0),
         Record("array_pi_estimate", "ghost", "ghost", "-", 10, skipped_reason=f"ghost not installed {LONG}"),
+        Record("array_pi_estimate", "numba-njit", "numba", "-", 10, skipped_reason="array libraries only"),
+        Record("array_pi_estimate", "python", "python", "-", 10, skipped_reason="array libraries only"),
     ]
 
 
@@ -40,6 +42,7 @@ def test_compact_table_fits_100_columns_and_wide_has_everything():
     assert head.split() == ["implementation", "device", "median", "vs", "NumPy", "correct"]
     assert "copy in/out" not in text and "WRONG: 3 of 9 values off" in text
     assert "cambrian-kernel *" in text  # the fastest correct full-size row (not the scaled interp row)
+    assert "numba-njit, python: array libraries only (array_pi_estimate)" in text  # one line per reason
     assert "~9s" in text and "~0.001x" in text and "~ = estimate" in text  # estimates are marked
     wide = report.format_table(recs, wide=True)
     assert "first call" in wide and "copy in/out" in wide and "scaled from 250" in wide

@@ -169,16 +169,21 @@ def _wrap(text: str, indent: str = "") -> list[str]:
 
 
 def skipped_lines(records: list[Record]) -> list[str]:
-    """One line per (implementation, reason) of the skipped rows, naming the workloads and devices."""
-    skipped: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    """One line per reason of the skipped rows, naming the implementations, workloads and devices
+    (implementations skipped for the same reason on the same workloads share a line)."""
+    where: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
     for r in records:
         if r.skipped_reason is not None:
-            ws, ds = skipped.setdefault((r.implementation, r.skipped_reason), ([], []))
+            ws, ds = where.setdefault((r.implementation, r.skipped_reason), ([], []))
             ws.extend([r.workload] if r.workload not in ws else [])
             ds.extend([r.device] if r.device not in ds and r.device != "-" else [])
     every = len({r.workload for r in records})
-    return [f"{impl}: {why} ({'all workloads' if len(ws) == every else ', '.join(ws)}"
-            f"{'; ' + ', '.join(ds) if ds else ''})" for (impl, why), (ws, ds) in skipped.items()]
+    lines: dict[tuple[str, str], list[str]] = {}
+    for (impl, why), (ws, ds) in where.items():
+        scope = "all workloads" if len(ws) == every else ", ".join(ws)
+        scope += "; " + ", ".join(ds) if ds else ""
+        lines.setdefault((why, scope), []).append(impl)
+    return [f"{', '.join(impls)}: {why} ({scope})" for (why, scope), impls in lines.items()]
 
 
 def notes(records: list[Record], wide: bool) -> list[str]:
