@@ -137,3 +137,24 @@ def user_error(exc: BaseException) -> BaseException:
         chained.__traceback__ = None
         chained = chained.__cause__ or (None if chained.__suppress_context__ else chained.__context__)
     return exc
+
+
+def bounds_message(kernel: str, index: int, size: int, axis: int | None = None, array: str | None = None,
+                   shape: tuple[int, ...] | None = None, where: str | None = None,
+                   function: str | None = None) -> str:
+    """The text of every backend's :class:`KernelIndexError` (parts it does not know are left out):
+    ``index 10 out of bounds for axis 0 with size 8 of array 'a' (shape (8,)) in kernel 'k' at f.py:12``."""
+    text = f"index {index} out of bounds"
+    text += f" for axis {axis} with size {size}" if axis is not None else f" (size {size})"
+    if array:
+        text += f" of array {array!r}" + (f" (shape {tuple(shape)})" if shape is not None else "")
+    text += f" in kernel {kernel!r}" + (f" (device function {function!r})" if function else "")
+    return text + (f" at {where}" if where else "")
+
+
+def first_out_of_bounds(index: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """``(axis, index, size)`` of the first axis where ``index`` falls outside ``shape``."""
+    for axis, (i, n) in enumerate(zip(index, shape, strict=False)):
+        if not 0 <= i < n:
+            return axis, int(i), int(n)
+    return 0, int(index[0]) if index else 0, int(shape[0]) if shape else 0

@@ -45,10 +45,10 @@ def _line(fn, text: str) -> int:
 
 
 @pytest.mark.parametrize("fn,args,gsize,text,index,shape", [
-    (shift_left, (np.arange(8.0), np.zeros(8)), 8, "a[i + 1]", "(8,)", "(8,)"),
-    (store_2d, (np.zeros((3, 5)),), 4, "out[i, i]", "(3, 3)", "(3, 5)"),
-    (atomic_oob, (np.zeros(4, np.int32),), 3, "atomic_add", "(-2,)", "(4,)"),
-    (local_oob, (np.arange(8, dtype=np.int32), np.zeros(8, np.int32)), 8, "tile[lid + 1]", "(4,)", "(4,)"),
+    (shift_left, (np.arange(8.0), np.zeros(8)), 8, "a[i + 1]", "8", "(8,)"),
+    (store_2d, (np.zeros((3, 5)),), 4, "out[i, i]", "3", "(3, 5)"),
+    (atomic_oob, (np.zeros(4, np.int32),), 3, "atomic_add", "-2", "(4,)"),
+    (local_oob, (np.arange(8, dtype=np.int32), np.zeros(8, np.int32)), 8, "tile[lid + 1]", "4", "(4,)"),
 ])
 def test_out_of_bounds_raises_index_error(fn, args, gsize, text, index, shape) -> None:
     lsize = 4 if fn is local_oob else None
@@ -57,7 +57,7 @@ def test_out_of_bounds_raises_index_error(fn, args, gsize, text, index, shape) -
     msg = str(info.value)
     assert fn.__name__ in msg
     assert f"{__file__}:{_line(fn, text)}" in msg
-    assert f"index {index}" in msg and f"shape {shape}" in msg
+    assert f"index {index} out of bounds for axis 0" in msg and f"(shape {shape})" in msg
 
 
 def test_in_bounds_checked_kernel_runs() -> None:

@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 
 from .. import config
-from ..errors import CompileError, KernelIndexError, KernelRuntimeError, LaunchError
+from ..errors import (
+    CompileError,
+    KernelIndexError,
+    KernelRuntimeError,
+    LaunchError,
+    bounds_message,
+    first_out_of_bounds,
+)
 from ..queues import Event, Queue, completed
 from .base import ArrayArg, Backend, BackendUnavailable, Device, out_of_memory
 from .host_pool import POOL
@@ -296,18 +303,18 @@ def _is_numba_error(exc: Exception) -> bool:
 
 def _zero_step_error(program: CPUProgram, err: np.ndarray) -> KernelRuntimeError:
     site = int(err[1])
-    file, line = program.sites[site] if 0 <= site < len(program.sites) else ("<unknown>", 0)
+    file, line, _ = program.sites[site] if 0 <= site < len(program.sites) else ("<unknown>", 0, "")
     return KernelRuntimeError(f"range() step is zero in kernel {program.name!r} at {file}:{line}")
 
 
 def _index_error(program: CPUProgram, err: np.ndarray) -> KernelIndexError:
     site, ndim = int(err[1]), int(err[2])
-    file, line = program.sites[site] if 0 <= site < len(program.sites) else ("<unknown>", 0)
+    file, line, array = program.sites[site] if 0 <= site < len(program.sites) else ("<unknown>", 0, "")
     index = tuple(int(x) for x in err[3:3 + ndim])
     m = program.err_maxdim
     shape = tuple(int(x) for x in err[3 + m:3 + m + ndim])
-    return KernelIndexError(f"index {index} is out of bounds for shape {shape} in kernel {program.name!r} "
-                            f"at {file}:{line}")
+    axis, i, n = first_out_of_bounds(index, shape)
+    return KernelIndexError(bounds_message(program.name, i, n, axis, array, shape, f"{file}:{line}"))
 
 
 BACKEND = CPUBackend()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import KernelIndexError, KernelRuntimeError
+from ..errors import bounds_message as bounds_text
 from . import cuda_launch, cuda_nvrtc
 
 if TYPE_CHECKING:
@@ -49,12 +50,11 @@ def bounds_message(program: CUDAProgram, record: np.ndarray) -> str:
     _flag, line, site_no, index, size = (int(x) for x in record[:5])
     name = program.py_name
     if not 0 <= site_no < len(program.sites):
-        return f"index {index} out of bounds (size {size}) in kernel {name!r}"
+        return bounds_text(name, index, size)
     site = program.sites[site_no]
     shape = site.shape or program.last_shapes.get(site.array)
     where = f"{site.file}:{line}" if site.file else f"line {line}"
-    return (f"index {index} is out of bounds for axis {site.axis} with size {size} of array "
-            f"{site.array!r} (shape {tuple(shape) if shape else '?'}) in kernel {name!r} at {where}")
+    return bounds_text(name, index, size, site.axis, site.array, tuple(shape) if shape else None, where)
 
 
 def make_check(backend: CUDABackend, device: Device, program: CUDAProgram) -> Callable[[], None]:

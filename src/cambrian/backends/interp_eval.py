@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..compiler import ir
-from ..errors import CompileError, KernelIndexError, KernelRuntimeError, Loc
+from ..errors import (
+    CompileError,
+    KernelIndexError,
+    KernelRuntimeError,
+    Loc,
+    bounds_message,
+    first_out_of_bounds,
+)
 from . import interp_ops as ops
 from .interp_exprs import EXPR as _EXPR
 from .interp_stmts import STMT as _STMT
@@ -121,14 +128,14 @@ class FunctionCompiler:
 
     def oob(self, array: ir.Name, loc: Loc | None) -> Callable[[list, tuple], IndexError]:
         name, fname = self.cf.kernel_name, self.cf.display_name
-        extra = "" if fname == name else f" (device function {fname!r})"
+        func = None if fname == name else fname
         slot = self.slot(array.name, array)
 
         def make(f: list, idx: tuple) -> IndexError:
-            return KernelIndexError(
-                f"index {tuple(int(i) for i in idx)} out of bounds for array {array.name!r} of shape "
-                f"{tuple(f[slot].shape)} in kernel {name!r}{extra} at {where(loc)} "
-                f"(work-item global id {f[0].global_id()})")
+            shape = tuple(f[slot].shape)
+            axis, i, n = first_out_of_bounds(tuple(int(i) for i in idx), shape)
+            text = bounds_message(name, i, n, axis, array.name, shape, where(loc), func)
+            return KernelIndexError(f"{text} (work-item global id {f[0].global_id()})")
 
         return make
 

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..errors import KernelIndexError, KernelRuntimeError
+from ..errors import KernelIndexError, KernelRuntimeError, bounds_message
 from ..queues import Queue
 from .base import ArrayArg
 
@@ -108,8 +108,7 @@ def record_error(program: Any, record: np.ndarray, shapes: dict[str, tuple[int, 
     if flag == 2:
         return KernelRuntimeError(f"range() step is zero in kernel {program.py_name!r} at {where}")
     if site is None:
-        return KernelIndexError(f"index {index} out of bounds (size {size}) in kernel {program.py_name!r}")
+        return KernelIndexError(bounds_message(program.py_name, index, size))
     shape = site.shape or shapes.get(site.array)
-    return KernelIndexError(f"index {index} is out of bounds for axis {site.axis} with size {size} of "
-                            f"array {site.array!r} (shape {tuple(shape) if shape else '?'}) in kernel "
-                            f"{program.py_name!r} at {where}")
+    return KernelIndexError(bounds_message(program.py_name, index, size, site.axis, site.array,
+                                           tuple(shape) if shape else None, where))

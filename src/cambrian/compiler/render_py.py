@@ -47,7 +47,7 @@ class PySource:
     group_mode: bool  # barrier or local arrays: launched per work-group (``_launchg``)
     needs_local: bool  # uses local ids/sizes/group ids: the local size must be chosen
     array_params: tuple[int, ...]  # positions of array parameters
-    sites: tuple[tuple[str, int], ...]  # bounds-check (or zero range step) site number -> (file, line)
+    sites: tuple[tuple[str, int, str], ...]  # bounds-check (or zero range step) site -> (file, line, array)
     #: every function takes the ``_err`` record: bounds checks, or a ``range()`` step known only at
     #: run time (a zero step records flag 2 and its site; the host raises KernelRuntimeError)
     err: bool = False
@@ -65,7 +65,7 @@ class PyRenderer(ExprRenderer):
         self.cache = cache
         self.boundscheck = module.boundscheck
         self.has_err = module.needs_error_record
-        self.sites: list[tuple[str, int]] = []
+        self.sites: list[tuple[str, int, str]] = []
         self.wi_funcs: set[str] = set()
         self.lines: list[str] = []
         self._tmp = 0

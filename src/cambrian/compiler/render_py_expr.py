@@ -123,11 +123,15 @@ class ExprRenderer:
     boundscheck: bool
     has_err: bool
     wi_funcs: set[str]
-    sites: list[tuple[str, int]]
+    sites: list[tuple[str, int, str]]
 
     def site(self, node: object) -> int:
+        """A new bounds-check (or range step) site: ``(file, line, array name or "")``."""
         loc = getattr(node, "loc", None)
-        self.sites.append((loc.file, loc.line) if loc is not None else ("<unknown>", 0))
+        arr = getattr(node, "array", None)  # a load or store; an atomic's array is its first argument
+        arr = arr or (node.args[0] if isinstance(node, ir.Call) and node.args else None)
+        name = getattr(arr, "name", "") if isinstance(arr, ir.Name) else ""
+        self.sites.append((loc.file, loc.line, name) if loc is not None else ("<unknown>", 0, name))
         return len(self.sites) - 1
 
     def expr(self, e: ir.Expr, ctx: Ctx) -> str:
