@@ -61,8 +61,8 @@ class Source:
         try:
             lines, start = inspect.getsourcelines(pyfunc)
         except (OSError, TypeError) as exc:
-            raise KernelSyntaxError(f"cannot read the source of {pyfunc.__qualname__!r} ({exc}); "
-                                    + no_source_hint(self.file), Loc(self.file, code.co_firstlineno)) from None
+            why = f"cannot read the source of {pyfunc.__qualname__!r} ({exc}); {no_source_hint(self.file)}"
+            raise KernelSyntaxError(why, Loc(self.file, code.co_firstlineno)) from None
         start = max(start, 1)
         self.lines = lines
         indented = bool(lines) and lines[0][:1] in (" ", "\t")
