@@ -38,7 +38,8 @@ def test_json_schema(tmp_path, capsys):
     doc = json.loads(path.read_text())
     head = doc["header"]
     assert head["schema"].startswith("cambrian-bench/")
-    assert {"machine", "versions", "date", "options"} <= set(head)
+    assert {"machine", "versions", "date", "options", "devices_found"} <= set(head)
+    assert all(set(d) == {"label", "kind"} and d["label"] != "host" for d in head["devices_found"])
     assert head["versions"]["numpy"] == np.__version__
     results = doc["results"]
     assert {(r["workload"], r["implementation"]) for r in results} >= {

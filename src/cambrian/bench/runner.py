@@ -250,7 +250,8 @@ def _progress(tasks: list[Task], enabled: bool) -> Iterator[Task]:
     if tqdm is not None:
         bar = tqdm(tasks, file=sys.stderr, unit="row", dynamic_ncols=True)
         for t in bar:
-            bar.set_description(f"{t.workload.name} {t.impl.name} {t.device.label if t.device else ''}")
+            where = t.device.label if t.device else "(skipped)"
+            bar.set_description(f"{t.workload.name} {t.impl.name} {where}")
             yield t
         return
     for i, t in enumerate(tasks, 1):
