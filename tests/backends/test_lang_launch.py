@@ -306,3 +306,39 @@ def test_barrier_functions_called_repeatedly(device) -> None:
     sums = a.reshape(2, 8).sum(1)
     # rounds r = 0, 1, 2: sum * (r + 1); (3k + r) % 8 == r + 3 at k = 1; 99 is never found (-1)
     np.testing.assert_array_equal(out, np.repeat(sums * 6 + 3 * 100 - 3, 8))
+
+
+@cb.kernel
+def barrier_function_in_divergent_branch(a, out):
+    buf = cb.local_array(8, cb.float64)
+    lid = cb.get_local_id(0)
+    half = lid // 4
+    buf[lid] = a[cb.get_global_id(0)]
+    cb.barrier()
+    if half == 0:  # only half of the group calls a function that waits at a barrier
+        out[lid] = tree_sum(buf, lid, 8)
+
+
+@cb.kernel
+def barrier_function_in_uniform_branch(a, out, flag):
+    buf = cb.local_array(8, cb.float64)
+    lid = cb.get_local_id(0)
+    buf[lid] = a[cb.get_global_id(0)]
+    cb.barrier()
+    n = cb.get_local_size(0)
+    if flag > 0 and n == 8:  # the same for every work-item: fine everywhere
+        out[cb.get_global_id(0)] = tree_sum(buf, lid, n)
+
+
+def test_barrier_function_in_divergent_code(device) -> None:
+    a, out = np.arange(8, dtype=np.float64), np.zeros(8)
+    if device.backend == "cpu":
+        with cb.using(device), pytest.raises(cb.CompileError, match=r"'tree_sum' contains barrier\(\) and is "
+                                             r"called inside a branch.*work-item id at .*test_lang_launch"):
+            barrier_function_in_divergent_branch[8, 8](a, out)
+    elif device.backend == "interp":
+        with cb.using(device), pytest.raises(cb.KernelRuntimeError, match="barrier divergence"):
+            barrier_function_in_divergent_branch[8, 8](a, out)
+    with cb.using(device):
+        barrier_function_in_uniform_branch[8, 8](a, out, 1)
+    np.testing.assert_array_equal(out, np.full(8, a.sum()))

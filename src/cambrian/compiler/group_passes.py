@@ -76,8 +76,13 @@ def barrier_funcs(module: ir.Module) -> set[str]:
     return out
 
 
-def inline_barrier_funcs(module: ir.Module) -> ir.Module:
-    """``module`` with every call of a device function containing ``barrier()`` inlined (see above)."""
+def inline_barrier_funcs(module: ir.Module, refuse_divergent: bool = False) -> ir.Module:
+    """``module`` with every call of a device function containing ``barrier()`` inlined (see above).
+
+    ``refuse_divergent`` (``cpu``, which evaluates the conditions of code containing barriers once per
+    work-group): a call inside a branch or loop whose condition depends on the work-item id raises
+    CompileError (such a call is valid only if every work-item of the group takes the same path; the
+    interpreter checks it at run time instead)."""
     names = barrier_funcs(module)
     if not names:
         return module
@@ -87,6 +92,9 @@ def inline_barrier_funcs(module: ir.Module) -> ir.Module:
         if fn.name in names:
             done[fn.name] = _Inliner(fn, done, counter).run()
     kernel = _Inliner(module.kernel, done, counter).run()
+    if refuse_divergent:
+        _check_divergence(kernel, {b.loc: f.py_name or f.name for f in module.funcs if f.name in names
+                                   for st in f.body for b in ir.walk(st) if isinstance(b, ir.Barrier)})
     return replace(module, kernel=kernel, funcs=tuple(f for f in module.funcs if f.name not in names))
 
 
@@ -226,6 +234,68 @@ class _Inliner:
             return tuple(out)
 
         return [ir.Assign(name=done, value=ir.Const(ir.BOOL, value=False), loc=loc), *lower(body, False)]
+
+
+_ID_CALLS = ("get_global_id", "get_local_id")
+
+
+def _depends(e: Any, id_vars: set[str]) -> bool:
+    return e is not None and any((isinstance(n, ir.Call) and n.name in _ID_CALLS)
+                                 or (isinstance(n, ir.Name) and n.name in id_vars) for n in ir.walk(e))
+
+
+def _id_dependent(fn: ir.Function) -> set[str]:
+    """Variables of ``fn`` whose value may depend on the work-item id: assigned from it, or assigned under
+    a branch or loop that depends on it (to a fixpoint)."""
+    out: set[str] = set()
+
+    def visit(stmts: tuple[ir.Stmt, ...], ctl: bool) -> bool:
+        grew = False
+        for s in stmts:
+            if isinstance(s, ir.Assign) and s.name not in out and (ctl or _depends(s.value, out)):
+                out.add(s.name)
+                grew = True
+            elif isinstance(s, ir.If):
+                c = ctl or _depends(s.cond, out)
+                grew |= visit(s.body, c) | visit(s.orelse, c)
+            elif isinstance(s, ir.For):
+                c = ctl or any(_depends(x, out) for x in (s.start, s.stop, s.step))
+                if c and s.var not in out:
+                    out.add(s.var)
+                    grew = True
+                grew |= visit(s.body, c)
+            elif isinstance(s, ir.While):
+                grew |= visit(s.body, ctl or _depends(s.cond, out))
+        return grew
+
+    while visit(fn.body, False):
+        pass
+    return out
+
+
+def _check_divergence(kernel: ir.Function, func_barriers: dict[Any, str]) -> None:
+    """CompileError for a barrier of an inlined device function (``func_barriers``: its location -> the
+    function) inside a branch or loop of the kernel whose condition depends on the work-item id."""
+    ids = _id_dependent(kernel)
+
+    def visit(stmts: tuple[ir.Stmt, ...], outer: ir.Stmt | None) -> None:
+        for s in stmts:
+            if isinstance(s, ir.Barrier) and outer is not None and s.loc in func_barriers:
+                where = f" at {outer.loc.file}:{outer.loc.line}" if outer.loc else ""
+                raise CompileError(
+                    f"device function {func_barriers[s.loc]!r} contains barrier() and is called inside a "
+                    f"branch or loop whose condition depends on the work-item id{where}; the cpu backend "
+                    "evaluates such conditions once per work-group, and every work-item of a group must "
+                    "reach the same barriers: call it unconditionally and test the condition inside it")
+            if isinstance(s, ir.If):
+                d = outer or (s if _depends(s.cond, ids) else None)
+                visit(s.body, d)
+                visit(s.orelse, d)
+            elif isinstance(s, ir.For | ir.While):
+                conds = (s.start, s.stop, s.step) if isinstance(s, ir.For) else (s.cond,)
+                visit(s.body, outer or (s if any(_depends(c, ids) for c in conds) else None))
+
+    visit(kernel.body, None)
 
 
 def _renamed(n: Any, rename: dict[str, str]) -> Any:

@@ -285,4 +285,4 @@ def render(module: ir.Module, *, cache: bool = False) -> PySource:
     """Render ``module`` to Numba-Python source (``cache`` sets ``@njit(cache=...)``)."""
     from .group_passes import inline_barrier_funcs
 
-    return PyRenderer(inline_barrier_funcs(module), cache).render()
+    return PyRenderer(inline_barrier_funcs(module, refuse_divergent=True), cache).render()
