@@ -8,7 +8,8 @@
   split at barriers (``cpu``, see ``render_py_group``) and the interpreter see every barrier in the kernel
   body. A call whose evaluation is conditional (inside ``and``/``or``, a conditional expression or a
   ``while`` condition) cannot be inlined and raises :class:`~cambrian.errors.CompileError` naming the
-  function and the line.
+  function and the line; so does, for ``cpu``, a call inside a branch or loop that depends on the
+  work-item id (the group lowering evaluates such conditions once per work-group).
 """
 
 from __future__ import annotations
