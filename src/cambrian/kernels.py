@@ -197,7 +197,9 @@ class Kernel:
 
     def __call__(self, *args: Any) -> Any:
         raise LaunchError(f"kernel {self.name} needs a launch size: call it as {self.name}[n](...) "
-                          f"or {self.name}[global_size, local_size](...)")
+                          f"or {self.name}[global_size, local_size](...) (explicitly: "
+                          f"{self.name}[cb.NDRange(global_size, local_size)] or the CUDA-style "
+                          f"{self.name}[cb.Grid(blocks, threads)])")
 
     def __repr__(self) -> str:
         return f"<cambrian.kernel {self.name}>"

@@ -342,3 +342,9 @@ def test_barrier_function_in_divergent_code(device) -> None:
     with cb.using(device):
         barrier_function_in_uniform_branch[8, 8](a, out, 1)
     np.testing.assert_array_equal(out, np.full(8, a.sum()))
+
+
+def test_calling_without_a_launch_names_the_launch_objects() -> None:
+    with pytest.raises(cb.LaunchError, match=r"ids_1d\[cb.NDRange\(global_size, local_size\)\].*"
+                                             r"ids_1d\[cb.Grid\(blocks, threads\)\]"):
+        ids_1d(np.zeros(4, np.int64))
