@@ -175,9 +175,11 @@ def test_setup_script_dry_run(tmp_path, args, pocl, expected, absent):
 @pytest.mark.parametrize("in_venv", [False, True])
 def test_setup_script_says_where_it_installs(tmp_path, in_venv):
     """Outside a venv the script sets PIP_BREAK_SYSTEM_PACKAGES and says so; inside one it names it."""
-    if sys.prefix != sys.base_prefix and not in_venv:
-        pytest.skip("the tests run in a virtual environment: no system Python to name")
     python = sys.executable
+    if sys.prefix != sys.base_prefix and not in_venv:  # the tests run in a venv: its base Python
+        python = str(Path(sys.base_prefix) / "bin" / Path(sys.executable).name)
+        if not os.access(python, os.X_OK):
+            pytest.skip(f"the tests run in a virtual environment and its base Python {python} is missing")
     if in_venv:
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "v")], check=True,
                        timeout=120)
