@@ -46,7 +46,7 @@ def _builtin(op: str, x: Any, axis: int | None, dtype: Any) -> Any:
     if not (isinstance(x, np.ndarray) or is_device_array(x)):
         x = np.asarray(x)
     d = dtypes.name(x.dtype)
-    fn, ident, default = _OPS[op]
+    default = _OPS[op][2]
     acc = dtypes.name(dtype) if dtype is not None else default(d)
     if op in ("min", "max"):
         if dtypes.is_complex(d):
@@ -55,10 +55,23 @@ def _builtin(op: str, x: Any, axis: int | None, dtype: Any) -> Any:
         size = math.prod(x.shape) if whole else x.shape[normalize_axis(axis, x.ndim, op)]
         if size == 0:
             raise ValueError(f"{op} of an empty array (along the axis) has no identity")
+    return _reduction(op, acc)(x, axis=axis)
+
+
+def _reduction(op: str, acc: str) -> Reduction:
     r = _REDUCTIONS.get((op, acc))
     if r is None:
+        fn, ident, _ = _OPS[op]
         r = _REDUCTIONS[(op, acc)] = Reduction(fn, ident(acc), dtype=acc, name=op)
-    return r(x, axis=axis)
+    return r
+
+
+def chunk_partials(op: str, dtype: str) -> tuple[Any, Any]:
+    """``(kernel, identity)``: the CPU-style chunk kernel of ``op`` over ``dtype``, launched as
+    ``kernel[nchunks](partials, x, n, chunk, identity)`` (``chunk`` a multiple of ``LANES``), which writes
+    the reduction of each contiguous chunk of the 1-D ``x`` (vectorized lanes) on any device."""
+    r = _reduction(op, dtype)
+    return r._kernel("chunks", 1, False, dtype), r._ident(dtype)
 
 
 def sum(x: Any, /, *, axis: int | None = None, dtype: Any = None) -> Any:

@@ -212,6 +212,14 @@ def getitem(x: Array, key: Any) -> Array:
         if chosen:
             return _copy(expand_dims(x, axis=0))
         return Array._empty((0, *x.shape), x.dtype.name, x.device)
+    mask = key[0] if len(key) == 1 and isinstance(key[0], Array) and key[0].dtype.name == "bool" else None
+    if mask is not None and mask.shape == x.shape[:mask.ndim] and not _host(x, x.size):
+        from ._searching import compact  # x[mask]: the selected rows written in one pass, no index array
+
+        rest = x.shape[mask.ndim:]
+        rows = reshape(_contiguous(x), (math.prod(x.shape[:mask.ndim]), math.prod(rest)))
+        out = compact(reshape(_contiguous(mask), (-1,)), rows)
+        return reshape(out, (out.shape[0], *rest))
     flat, shape, k = _rows(x, key)
     rest = x.shape[k:]
     rows = reshape(_contiguous(x), (math.prod(x.shape[:k]), *rest)) if x.ndim else x

@@ -12,6 +12,7 @@ import math
 from ..compiler.lang import get_global_id
 from ..kernels import func, kernel
 from ._array import Array
+from ._dtypes import int64
 
 #: Elements per work-item of the chunked scan.
 CHUNK = 2048
@@ -46,14 +47,23 @@ def arg_rows(idx, val, x, is_max):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def arg_finish(out, idx, val, chunk, is_max):  # type: ignore[no-untyped-def]
-    """One work-item: the global index of the best of the row winners (rows of ``chunk`` elements)."""
+def arg_pick(out, val, x, chunk, is_max):  # type: ignore[no-untyped-def]
+    """One work-item: ``val`` holds the extreme of each ``chunk`` of the 1-D ``x`` (the last chunk may be
+    short); the first chunk holding the best value is searched for its first occurrence."""
     best = val[0]
-    bi = idx[0]
-    for r in range(1, val.shape[0]):
-        if better(val[r], best, is_max):
-            best = val[r]
-            bi = idx[r] + r * chunk
+    r = 0
+    for k in range(1, val.shape[0]):
+        if better(val[k], best, is_max):
+            best = val[k]
+            r = k
+    lo = r * chunk
+    hi = min(lo + chunk, x.shape[0])
+    bi = lo
+    b = x[lo]
+    for i in range(lo + 1, hi):
+        if better(x[i], b, is_max):
+            b = x[i]
+            bi = i
     out[0] = bi
 
 
@@ -78,11 +88,47 @@ def add_row_offsets(out, offsets):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def compact(out, mask, pos):  # type: ignore[no-untyped-def]
-    """``out[pos[i] - 1] = i`` where ``mask[i]`` (``pos``: inclusive prefix sums of ``mask``)."""
-    i = get_global_id(0)
-    if mask[i]:
-        out[pos[i] - 1] = i
+def count_chunks(counts, mask, chunk):  # type: ignore[no-untyped-def]
+    """``counts[r]``: the number of true elements of the 1-D bool ``mask`` in chunk ``r``."""
+    r = get_global_id(0)
+    lo = r * chunk
+    hi = min(lo + chunk, mask.shape[0])
+    s = 0
+    for i in range(lo, hi):
+        s += int64(mask[i])
+    counts[r] = s
+
+
+@kernel
+def compact_chunks(out, mask, pos, chunk):  # type: ignore[no-untyped-def]
+    """``out[k] = i`` for the true elements ``i`` of ``mask``, in order (``pos``: inclusive prefix sums of
+    the chunks' counts)."""
+    r = get_global_id(0)
+    lo = r * chunk
+    hi = min(lo + chunk, mask.shape[0])
+    k = 0
+    if r > 0:
+        k = pos[r - 1]
+    for i in range(lo, hi):
+        if mask[i]:
+            out[k] = i
+            k += 1
+
+
+@kernel
+def compact_rows(out, x, mask, pos, chunk):  # type: ignore[no-untyped-def]
+    """``out[k, :] = x[i, :]`` for the true elements ``i`` of ``mask``, in order (``x[mask]``)."""
+    r = get_global_id(0)
+    lo = r * chunk
+    hi = min(lo + chunk, mask.shape[0])
+    k = 0
+    if r > 0:
+        k = pos[r - 1]
+    for i in range(lo, hi):
+        if mask[i]:
+            for q in range(x.shape[1]):
+                out[k, q] = x[i, q]
+            k += 1
 
 
 @kernel

@@ -25,8 +25,12 @@ def select(c, a, b):  # type: ignore[no-untyped-def]
 
 
 def _np_where(c: Any, a: Any, b: Any, out: np.ndarray) -> None:
-    """NumPy's where written into ``out`` (the host path's ufunc-like call)."""
-    np.copyto(out, np.where(c, a, b), casting="unsafe")
+    """NumPy's where written into ``out`` (the host path's ufunc-like call; no temporary)."""
+    c = np.asarray(c)
+    if c.dtype != np.bool_:
+        c = c.astype(np.bool_)
+    np.copyto(out, b, casting="unsafe")
+    np.copyto(out, a, casting="unsafe", where=c)
 
 
 _where = Elementwise("where", select, _np_where, rule="same", group="any",
@@ -81,21 +85,17 @@ def _arg(x: Any, axis: int | None, keepdims: bool, is_max: int) -> Any:
         fn = np.argmax if is_max else np.argmin
         host = fn(x.__cambrian_array__().view, axis=axis, keepdims=keepdims)
         return from_host(np.asarray(host, np.int64).reshape(shape), x.device)
-    if axis is None and x.size >= 2 * K.CHUNK:  # rows of CHUNK in parallel, then their winners
-        flat = reshape(_contiguous(x), (-1,))
-        rows = flat.size // K.CHUNK
-        winners = []
-        for part, n in ((flat[:rows * K.CHUNK], rows), (flat[rows * K.CHUNK:], 1)):
-            if part.size:
-                idx, val = Array._empty((n,), "int64", x.device), Array._empty((n,), x.dtype.name, x.device)
-                K.arg_rows[n](idx, val, reshape(part, (n, -1)), is_max)
-                winners.append((idx, val))
-        from ._manipulation import concat
+    if axis is None and x.size >= 2 * K.CHUNK:  # each chunk's extreme (one vectorized pass), then the
+        from ..reduction_ops import chunk_partials  # first occurrence of the best in its chunk
 
-        idx = concat([w[0] for w in winners])
-        val = concat([w[1] for w in winners])
+        flat = reshape(_contiguous(x), (-1,))
+        chunk = 4 * K.CHUNK
+        nchunks = -(-flat.size // chunk)
+        kern, ident = chunk_partials("max" if is_max else "min", x.dtype.name)
+        best = Array._empty((nchunks,), x.dtype.name, x.device)
+        kern[nchunks](best, flat, flat.size, chunk, ident)
         out = Array._empty((1,), "int64", x.device)
-        K.arg_finish[1](out, idx, val, K.CHUNK, is_max)
+        K.arg_pick[1](out, best, flat, chunk, is_max)
         return reshape(out, shape)
     rows = _as_rows(x, axes)
     idx = Array._empty((rows.shape[0],), "int64", x.device)
@@ -117,7 +117,6 @@ def argmin(x: Any, /, *, axis: int | None = None, keepdims: bool = False) -> Any
 def nonzero(x: Any, /) -> tuple[Any, ...]:
     """Indices of the nonzero elements, one int64 array per dimension (row-major order). The result's
     size depends on the data: one count is read back to the host to allocate it."""
-    from . import _search_kernels as K
     from ._array import Array
     from ._creation import from_host
     from ._elementwise import FUNCTIONS as F
@@ -131,18 +130,37 @@ def nonzero(x: Any, /) -> tuple[Any, ...]:
     if _host(x, x.size):
         x.queue.synchronize()
         return tuple(from_host(i.astype(np.int64), x.device) for i in np.nonzero(x.__cambrian_array__().view))
-    mask = reshape(_contiguous(x if x.dtype.name == "bool" else F["not_equal"](x, 0)), (-1,))
-    pos = K.inclusive_scan(mask)
-    count = int(pos[-1]) if mask.size else 0
-    flat = Array._empty((count,), "int64", x.device)
-    if count:
-        K.compact[mask.size](flat, mask, pos)
+    flat = compact(reshape(_contiguous(x if x.dtype.name == "bool" else F["not_equal"](x, 0)), (-1,)))
     out = []
     for d in range(x.ndim):  # unravel the flat indices on the device
         stride = int(np.prod(x.shape[d + 1:], dtype=np.int64))
         q = F["floor_divide"](flat, stride) if stride != 1 else flat
         out.append(F["remainder"](q, x.shape[d]) if d else q)
     return tuple(out)
+
+
+def compact(mask: Any, rows: Any = None) -> Any:
+    """The indices of the true elements of the 1-D bool ``mask`` (int64), or, given the 2-D ``rows``, those
+    rows (``rows[mask]``), in order. Chunks of ``CHUNK`` elements count their elements in parallel, the
+    counts are prefix-summed, and each chunk writes its part; one count is read back to size the result."""
+    from . import _search_kernels as K
+    from ._array import Array
+
+    n = mask.shape[0]
+    nchunks = max(1, -(-n // K.CHUNK))
+    counts = Array._empty((nchunks,), "int64", mask.device)
+    K.count_chunks[nchunks](counts, mask, K.CHUNK)
+    pos = K.inclusive_scan(counts)
+    total = int(pos[-1])
+    if rows is None:
+        out = Array._empty((total,), "int64", mask.device)
+        if total:
+            K.compact_chunks[nchunks](out, mask, pos, K.CHUNK)
+        return out
+    out = Array._empty((total, rows.shape[1]), rows.dtype.name, mask.device)
+    if out.size:
+        K.compact_rows[nchunks](out, rows, mask, pos, K.CHUNK)
+    return out
 
 
 def searchsorted(x1: Any, x2: Any, /, *, side: str = "left", sorter: Any = None) -> Any:

@@ -8,10 +8,25 @@ from typing import Any
 from ._array import Array
 from ._creation import full
 from ._elementwise import FUNCTIONS as F
-from ._manipulation import concat
-from ._statistical import _kept_shape, _reduce, axes_of
+from ._manipulation import _contiguous, concat, reshape
+from ._statistical import _host, _kept_shape, _reduce, axes_of
 
 __all__ = ["all", "any", "diff"]
+
+
+def _nonzero(v):  # type: ignore[no-untyped-def]
+    return v != 0
+
+
+def _least(a, b):  # type: ignore[no-untyped-def]
+    return a and b
+
+
+def _most(a, b):  # type: ignore[no-untyped-def]
+    return a or b
+
+
+_TRUTH: dict[str, Any] = {}
 
 
 def _truth(x: Any, what: str, axis: Any, keepdims: bool, empty: bool) -> Array:
@@ -22,6 +37,14 @@ def _truth(x: Any, what: str, axis: Any, keepdims: bool, empty: bool) -> Array:
     axes = axes_of(x, axis, what)
     if x.size == 0:  # every reduction is empty, or the result is
         return full(_kept_shape(x, axes, keepdims), empty, dtype="bool", device=x.device)
+    if len(axes) == x.ndim and x.dtype.name != "bool" and not _host(x, x.size):
+        from ..reduction import Reduction  # the truth test fused into the reduction: no bool temporary
+
+        r = _TRUTH.get(what)
+        if r is None:
+            r = _TRUTH[what] = Reduction(_least if what == "all" else _most, what == "all", map=_nonzero,
+                                         dtype="bool", name=what)
+        return reshape(r(_contiguous(x)), _kept_shape(x, axes, keepdims))
     b = x if x.dtype.name == "bool" else F["not_equal"](x, 0)
     return _reduce("min" if what == "all" else "max", b, axis, keepdims, None)
 
