@@ -78,6 +78,8 @@ class Device:
     local_memory_size: int = 0
     supports_float64: bool = True
     supports_atomics: bool = True
+    #: Work-items per sub-group (warp) of ``cb.sub_group_*`` (32 on CUDA; 1 where sub-groups are emulated).
+    sub_group_size: int = 1
     supports_local_memory: bool = True
     usable: bool = True
     reason: str = ""  # why it is unusable (failed self-test)
@@ -142,7 +144,7 @@ class Device:
         """JSON-ready properties (``cambrian devices --json``)."""
         keys = ("backend", "kind", "ordinal", "name", "vendor", "driver_version", "global_memory",
                 "compute_units", "max_work_group_size", "local_memory_size", "supports_float64",
-                "supports_atomics", "supports_local_memory", "usable", "reason", "platform")
+                "supports_atomics", "supports_local_memory", "sub_group_size", "usable", "reason", "platform")
         return {"filter": self.filter_string} | {k: getattr(self, k) for k in keys}
 
 

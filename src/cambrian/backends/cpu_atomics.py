@@ -16,7 +16,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 _ORDER = "monotonic"
-_INT_OPS = {"add": "add", "sub": "sub", "xchg": "xchg"}
+_INT_OPS = {"add": "add", "sub": "sub", "xchg": "xchg", "and": "and", "or": "or", "xor": "xor"}
 _SIGNED_OPS = {"min": "min", "max": "max"}
 _UNSIGNED_OPS = {"min": "umin", "max": "umax"}
 _FLOAT_OPS = {"add": "fadd", "sub": "fsub", "xchg": "xchg"}
@@ -80,6 +80,31 @@ def _float_minmax_loop(builder, ptr, dtype, val, is_min: bool):
     return cur
 
 
+def _int_wrap_loop(builder, ptr, dtype, val, inc: bool):
+    """CAS loop of CUDA's atomicInc (``0 if old >= val else old + 1``) or atomicDec (``val if old == 0
+    or old > val else old - 1``), comparisons signed or unsigned as ``dtype``; returns the old value."""
+    entry = builder.block
+    loop = builder.append_basic_block("atomic.loop")
+    done = builder.append_basic_block("atomic.done")
+    init = builder.load(ptr)
+    builder.branch(loop)
+    builder.position_at_end(loop)
+    old = builder.phi(val.type)
+    old.add_incoming(init, entry)
+    one, zero = llir.Constant(val.type, 1), llir.Constant(val.type, 0)
+    cmp = builder.icmp_signed if dtype.signed else builder.icmp_unsigned
+    if inc:
+        new = builder.select(cmp(">=", old, val), zero, builder.add(old, one))
+    else:
+        wrap = builder.or_(builder.icmp_unsigned("==", old, zero), cmp(">", old, val))
+        new = builder.select(wrap, val, builder.sub(old, one))
+    cur, ok = _cmpxchg_bits(builder, ptr, dtype, old, new)
+    old.add_incoming(cur, builder.block)
+    builder.cbranch(ok, done, loop)
+    builder.position_at_end(done)
+    return cur
+
+
 def _make_rmw(op: str):
     def impl(typingctx, arr, idx, val):
         _check(arr, idx)
@@ -93,6 +118,10 @@ def _make_rmw(op: str):
                 if op in _FLOAT_OPS:
                     return builder.atomic_rmw(_FLOAT_OPS[op], ptr, v, _ORDER)
                 return _float_minmax_loop(builder, ptr, dtype, v, op == "min")
+            if op in ("inc", "dec"):
+                if not isinstance(dtype, types.Integer):
+                    raise TypeError(f"atomic_{op} needs an integer array")
+                return _int_wrap_loop(builder, ptr, dtype, v, op == "inc")
             table = _INT_OPS | (_SIGNED_OPS if dtype.signed else _UNSIGNED_OPS)
             return builder.atomic_rmw(table[op], ptr, v, _ORDER)
 
@@ -126,3 +155,6 @@ atomic_cas = intrinsic(_cas_impl)
 #: Intrinsic name (as in ``compiler/intrinsics.py``) -> implementation.
 ATOMICS = {"atomic_add": atomic_add, "atomic_sub": atomic_sub, "atomic_min": atomic_min,
            "atomic_max": atomic_max, "atomic_xchg": atomic_xchg, "atomic_cas": atomic_cas}
+#: Integer-only atomics (``intrinsics.INT_ATOMICS``); inc/dec wrap as CUDA's atomicInc/atomicDec.
+RMW_NAMES = ("add", "sub", "min", "max", "xchg", "and", "or", "xor", "inc", "dec")
+ATOMICS |= {f"atomic_{op}": _make_rmw(op) for op in RMW_NAMES[5:]}

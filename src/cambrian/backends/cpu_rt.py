@@ -276,3 +276,7 @@ atomic_add, atomic_sub, atomic_min, atomic_max, atomic_xchg = (
     ATOMICS[f"atomic_{op}"] for op in ("add", "sub", "min", "max", "xchg"))
 bc_atomic_add, bc_atomic_sub, bc_atomic_min, bc_atomic_max, bc_atomic_xchg = (
     _make_bc_rmw(ATOMICS[f"atomic_{op}"]) for op in ("add", "sub", "min", "max", "xchg"))
+atomic_and, atomic_or, atomic_xor, atomic_inc, atomic_dec = (
+    ATOMICS[f"atomic_{op}"] for op in ("and", "or", "xor", "inc", "dec"))
+bc_atomic_and, bc_atomic_or, bc_atomic_xor, bc_atomic_inc, bc_atomic_dec = (
+    _make_bc_rmw(ATOMICS[f"atomic_{op}"]) for op in ("and", "or", "xor", "inc", "dec"))

@@ -211,6 +211,7 @@ class CUDABackend(Backend):
             max_work_item_sizes=tuple(int(x) for x in props.get("maxThreadsDim", cl.MAX_BLOCK)),
             local_memory_size=int(props.get("sharedMemPerBlock", 48 * 1024)),
             supports_float64=True, supports_atomics=True, supports_local_memory=True,
+            sub_group_size=int(props.get("warpSize", 32)),
             handle=self.state(i, cc), platform=f"CUDA {cl.version_string(rt)}")
 
     def self_test(self, device: Device) -> None:

@@ -324,7 +324,16 @@ def atomic_update(name: str, dtype: str) -> Fn:
     """``new = f(old, value)`` for ``atomic_add/sub/min/max/xchg`` on ``dtype`` elements."""
     table: dict[str, Fn] = {"atomic_add": operator.add, "atomic_sub": operator.sub,
                             "atomic_min": np.minimum, "atomic_max": np.maximum,
-                            "atomic_xchg": lambda old, v: v}
+                            "atomic_xchg": lambda old, v: v, "atomic_and": operator.and_,
+                            "atomic_or": operator.or_, "atomic_xor": operator.xor}
+    if name in ("atomic_inc", "atomic_dec"):  # CUDA's atomicInc/atomicDec (intrinsics.INT_ATOMICS)
+        t = scalar_type(dtype)
+        def step(old: Any, d: int) -> Any:  # old + d, wrapping in the element dtype
+            return np.uint64((int(old) + d) & 0xFFFF_FFFF_FFFF_FFFF).astype(t)
+
+        if name == "atomic_inc":
+            return lambda old, v: t(0) if old >= v else step(old, 1)
+        return lambda old, v: v if old == 0 or old > v else step(old, -1)
     if name not in table:
         raise Unsupported(f"atomic {name!r}")
     return table[name]

@@ -102,9 +102,13 @@ class CallMixin:
                                     f"buf = {name}(shape, dtype)", loc)
         if name == "range":
             raise KernelSyntaxError("range() can only be used as the iterable of a 'for' loop", loc)
+        if name in intrinsics.GROUP_FORMS:
+            return self.group_call(name, node, loc, fname)
         info = intrinsics.lookup(name)
         if info is None:
             raise KernelSyntaxError(f"unknown kernel intrinsic {name!r}", loc)
+        if info.category == "subgroup":
+            return self.sub_group_call(name, node, loc, fname)
         if info.category == "atomic":
             return self.atomic_call(name, node, loc)
         if info.category == "workitem":

@@ -18,6 +18,7 @@ from . import ir
 from .frontend_assign import AssignMixin
 from .frontend_calls import CallMixin
 from .frontend_expr import ExprMixin
+from .frontend_group import GroupMixin
 from .frontend_loops import LoopMixin
 from .frontend_resolve import Resolved, classify
 from .frontend_types import Val, cast, check_weak_fits, to_bool
@@ -38,7 +39,7 @@ class Pending(Exception):
     """A local whose type is not known yet in this inference pass (internal)."""
 
 
-class FuncTranslator(ViewMixin, LoopMixin, AssignMixin, ExprMixin, CallMixin):
+class FuncTranslator(ViewMixin, LoopMixin, AssignMixin, ExprMixin, CallMixin, GroupMixin):
     """Translates one Python function (kernel or device function) for given argument types."""
 
     def __init__(self, module: Any, src: Any, fdef: ast.FunctionDef, argtypes: tuple[ir.Type, ...],
@@ -74,7 +75,7 @@ class FuncTranslator(ViewMixin, LoopMixin, AssignMixin, ExprMixin, CallMixin):
         ret = self._return_type(body)
         self._final_ret = ret.dtype if ret else None
         self._start_pass(emit=True)
-        out = tuple(self.block(body))
+        out = self.with_group_scratch(tuple(self.block(body)))
         locs = [(n, t) for n, (t, _) in self.env.items()] + list(self.temps.items())
         return ir.Function(name=name, params=tuple(ir.Param(n, t) for n, t in self.params.items()),
                            ret=ret, body=out, locals=tuple(locs), is_kernel=self.is_kernel,

@@ -100,6 +100,13 @@ def _atomic(n_values: int) -> Typing:
     return rule
 
 
+def _int_atomic(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    elem = args[0]
+    if elem not in dtypes.INTEGER or elem == "bool":
+        raise IntrinsicTypeError(f"needs an int32, uint32, int64 or uint64 array, got {elem}")
+    return (elem, elem), elem
+
+
 def _py(fn: Callable[..., float]) -> Callable[..., object]:
     """Reference for functions NumPy lacks: compute in float64 Python, round to the arg dtype."""
 
@@ -157,8 +164,48 @@ _add(
 )
 _add(*(Intrinsic(n, "atomic", (3, -1), _atomic(1), None, f"{n}(array, *index, value) -> old value")
        for n in ("atomic_add", "atomic_sub", "atomic_min", "atomic_max", "atomic_xchg")))
+#: Integer-only atomics. ``atomic_inc/dec(a, i, bound)`` follow CUDA's atomicInc/atomicDec:
+#: inc stores ``0 if old >= bound else old + 1``; dec stores ``bound if old == 0 or old > bound else
+#: old - 1`` (the comparisons in the element dtype); both return the old value.
+INT_ATOMICS = ("atomic_and", "atomic_or", "atomic_xor", "atomic_inc", "atomic_dec")
+_add(*(Intrinsic(n, "atomic", (3, -1), _int_atomic, None, f"{n}(array, *index, value) -> old value")
+       for n in INT_ATOMICS))
 _add(Intrinsic("atomic_cas", "atomic", (4, -1), _atomic(2), None,
                "atomic_cas(array, *index, expected, value) -> old value"))
+
+def _sub_group_value(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    if dtypes.is_complex(args[0]):
+        raise IntrinsicTypeError("sub-group operations on complex values are not supported")
+    return (args[0], *("int64" for _ in args[1:])), args[0]
+
+
+def _sub_group_reduce(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    d = "int64" if args[0] == "bool" else args[0]
+    if dtypes.is_complex(d):
+        raise IntrinsicTypeError("sub-group operations on complex values are not supported")
+    return (d,), d
+
+
+#: Sub-group (warp) operations: native on CUDA (warps of 32 lanes), sub-groups of one work-item elsewhere.
+SUB_GROUP = ("get_sub_group_size", "get_sub_group_local_id", "sub_group_shuffle", "sub_group_broadcast",
+             "sub_group_reduce_add", "sub_group_reduce_min", "sub_group_reduce_max")
+_add(
+    Intrinsic("get_sub_group_size", "subgroup", (0, 0), lambda a: ((), "int64"), lambda: 1,
+              "the sub-group size (device.sub_group_size)"),
+    Intrinsic("get_sub_group_local_id", "subgroup", (0, 0), lambda a: ((), "int64"), lambda: 0,
+              "the work-item's lane in its sub-group"),
+    *(Intrinsic(n, "subgroup", (2, 2), _sub_group_value, lambda x, lane: x, f"{n}(x, lane)")
+      for n in ("sub_group_shuffle", "sub_group_broadcast")),
+    *(Intrinsic(n, "subgroup", (1, 1), _sub_group_reduce, lambda x: x, f"{n}(x)")
+      for n in ("sub_group_reduce_add", "sub_group_reduce_min", "sub_group_reduce_max")),
+)
+
+#: Work-group collectives, lowered by the front end (``frontend_group``) to local memory and barriers.
+GROUP_FORMS = ("group_reduce_add", "group_reduce_min", "group_reduce_max",
+               "group_scan_inclusive_add", "group_scan_inclusive_min", "group_scan_inclusive_max",
+               "group_scan_exclusive_add", "group_scan_exclusive_min", "group_scan_exclusive_max",
+               "group_broadcast", "group_any", "group_all",
+               "syncthreads_count", "syncthreads_and", "syncthreads_or")
 
 #: Names accepted as ``math.NAME`` in kernels (besides the math intrinsics above).
 MATH_CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf,

@@ -91,12 +91,49 @@ atomic_min = _intrinsic("atomic_min", _ATOMIC_DOC.format("atomic_min"))
 atomic_max = _intrinsic("atomic_max", _ATOMIC_DOC.format("atomic_max"))
 atomic_xchg = _intrinsic("atomic_xchg", _ATOMIC_DOC.format("atomic_xchg"))
 atomic_cas = _intrinsic("atomic_cas", "atomic_cas(array, index, expected, value) -> old value.")
+atomic_and = _intrinsic("atomic_and", _ATOMIC_DOC.format("atomic_and") + " Integers only.")
+atomic_or = _intrinsic("atomic_or", _ATOMIC_DOC.format("atomic_or") + " Integers only.")
+atomic_xor = _intrinsic("atomic_xor", _ATOMIC_DOC.format("atomic_xor") + " Integers only.")
+atomic_inc = _intrinsic("atomic_inc", "atomic_inc(array, index, bound) -> old; stores "
+                        "0 if old >= bound else old + 1 (CUDA's atomicInc). Integers only.")
+atomic_dec = _intrinsic("atomic_dec", "atomic_dec(array, index, bound) -> old; stores bound if "
+                        "old == 0 or old > bound else old - 1 (CUDA's atomicDec). Integers only.")
+
+
+_GROUP_DOC = ("{}: a work-group collective (OpenCL 2.0's work_group_*): every work-item of the group must "
+              "call it, as with barrier(). Kernels only.")
+group_reduce_add = _intrinsic("group_reduce_add", _GROUP_DOC.format("group_reduce_add(x)"))
+group_reduce_min = _intrinsic("group_reduce_min", _GROUP_DOC.format("group_reduce_min(x)"))
+group_reduce_max = _intrinsic("group_reduce_max", _GROUP_DOC.format("group_reduce_max(x)"))
+group_scan_inclusive_add = _intrinsic("group_scan_inclusive_add", _GROUP_DOC.format("inclusive scan"))
+group_scan_inclusive_min = _intrinsic("group_scan_inclusive_min", _GROUP_DOC.format("inclusive scan"))
+group_scan_inclusive_max = _intrinsic("group_scan_inclusive_max", _GROUP_DOC.format("inclusive scan"))
+group_scan_exclusive_add = _intrinsic("group_scan_exclusive_add", _GROUP_DOC.format("exclusive scan"))
+group_scan_exclusive_min = _intrinsic("group_scan_exclusive_min", _GROUP_DOC.format("exclusive scan"))
+group_scan_exclusive_max = _intrinsic("group_scan_exclusive_max", _GROUP_DOC.format("exclusive scan"))
+group_broadcast = _intrinsic("group_broadcast", _GROUP_DOC.format("group_broadcast(x, local_id)"))
+group_any = _intrinsic("group_any", _GROUP_DOC.format("group_any(pred)"))
+group_all = _intrinsic("group_all", _GROUP_DOC.format("group_all(pred)"))
+syncthreads_count = _intrinsic("syncthreads_count", _GROUP_DOC.format("CUDA's syncthreads_count(pred)"))
+syncthreads_and = _intrinsic("syncthreads_and", _GROUP_DOC.format("CUDA's syncthreads_and(pred)"))
+syncthreads_or = _intrinsic("syncthreads_or", _GROUP_DOC.format("CUDA's syncthreads_or(pred)"))
+_SUB_DOC = "{} (sub-group size: ``device.sub_group_size``; 1 where a device has no sub-groups). Kernels only."
+get_sub_group_size = _intrinsic("get_sub_group_size", _SUB_DOC.format("The sub-group (warp) size"))
+get_sub_group_local_id = _intrinsic("get_sub_group_local_id", _SUB_DOC.format("The lane in the sub-group"))
+sub_group_shuffle = _intrinsic("sub_group_shuffle", _SUB_DOC.format("sub_group_shuffle(x, lane)"))
+sub_group_broadcast = _intrinsic("sub_group_broadcast", _SUB_DOC.format("sub_group_broadcast(x, lane)"))
+sub_group_reduce_add = _intrinsic("sub_group_reduce_add", _SUB_DOC.format("sub_group_reduce_add(x)"))
+sub_group_reduce_min = _intrinsic("sub_group_reduce_min", _SUB_DOC.format("sub_group_reduce_min(x)"))
+sub_group_reduce_max = _intrinsic("sub_group_reduce_max", _SUB_DOC.format("sub_group_reduce_max(x)"))
 
 #: Names exported by ``cambrian`` for kernel code.
 KERNEL_NAMES = (
     "get_global_id", "get_local_id", "get_group_id", "get_global_size", "get_local_size",
     "get_num_groups", "barrier", "local_array", "private_array", "atomic_add", "atomic_sub",
     "atomic_min", "atomic_max", "atomic_xchg", "atomic_cas",
+    "atomic_and", "atomic_or", "atomic_xor", "atomic_inc", "atomic_dec",
+    *intrinsics.GROUP_FORMS, *intrinsics.SUB_GROUP,
 )
 
-assert all(n in intrinsics.TABLE or n in intrinsics.SPECIAL_FORMS for n in KERNEL_NAMES)
+assert all(n in intrinsics.TABLE or n in intrinsics.SPECIAL_FORMS or n in intrinsics.GROUP_FORMS
+           for n in KERNEL_NAMES)

@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 from .. import dtypes
-from . import intrinsics
+from . import intrinsics, render_c_group
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _FLOAT_MATH = {n for n, it in intrinsics.TABLE.items() if it.category == "math"}
@@ -104,6 +104,7 @@ class CRenderer:
                 "complex": "cb_make_<complex>", "real": ".re", "imag": ".im",
                 "conjugate": "cb_conj_<complex>"}
         out |= {n: "/".join(s) for n, s in self.atomic_int.items()}
+        out |= {n: render_c_group.spelling(self.dialect, n) for n in intrinsics.SUB_GROUP}
         return out
 
     # --- literals --------------------------------------------------------------------------
@@ -154,7 +155,10 @@ _CL_TYPES = {"bool": "bool", "int8": "char", "int16": "short", "int32": "int", "
              "float64": "double", "complex64": "cb_complex64", "complex128": "cb_complex128"}
 _CL_WORKITEM = {n: f"((long){n}({{d}}))" for n in (
     "get_global_id", "get_local_id", "get_group_id", "get_global_size", "get_local_size", "get_num_groups")}
-_ATOMIC_OPS = ("add", "sub", "min", "max", "xchg")
+_ATOMIC_OPS = ("add", "sub", "min", "max", "xchg", "and", "or", "xor")
+#: Atomics always rendered as a helper (``render_c_prelude``): CUDA's atomicInc/atomicDec semantics.
+_WRAP_ATOMICS = {"atomic_inc": ("cb_atomic_inc_<dtype>", "cb_atomic_inc_<dtype>"),
+                 "atomic_dec": ("cb_atomic_dec_<dtype>", "cb_atomic_dec_<dtype>")}
 
 
 class OpenCLRenderer(CRenderer):
@@ -169,7 +173,7 @@ class OpenCLRenderer(CRenderer):
     type_map = _CL_TYPES
     workitem = _CL_WORKITEM
     atomic_int = {f"atomic_{op}": (f"atomic_{op}", f"atom_{op}") for op in _ATOMIC_OPS} | {
-        "atomic_cas": ("atomic_cmpxchg", "atom_cmpxchg")}
+        "atomic_cas": ("atomic_cmpxchg", "atom_cmpxchg")} | _WRAP_ATOMICS
 
     def ptr_qual(self, space: str) -> str:
         return {"global": "volatile __global ", "local": "volatile __local "}.get(space, "")
@@ -227,7 +231,9 @@ class CUDARenderer(CRenderer):
     workitem = _CU_WORKITEM
     atomic_int = {"atomic_add": ("atomicAdd", "atomicAdd"), "atomic_sub": ("atomicSub", "atomicAdd"),
                   "atomic_min": ("atomicMin", "atomicMin"), "atomic_max": ("atomicMax", "atomicMax"),
-                  "atomic_xchg": ("atomicExch", "atomicExch"), "atomic_cas": ("atomicCAS", "atomicCAS")}
+                  "atomic_xchg": ("atomicExch", "atomicExch"), "atomic_cas": ("atomicCAS", "atomicCAS"),
+                  "atomic_and": ("atomicAnd", "atomicAnd"), "atomic_or": ("atomicOr", "atomicOr"),
+                  "atomic_xor": ("atomicXor", "atomicXor")} | _WRAP_ATOMICS
     hidden_params = (("long long", "cb_gs0"), ("long long", "cb_gs1"), ("long long", "cb_gs2"))
 
     def math_fn(self, name: str, dtype: str) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import dtypes
 from ..errors import Loc
-from . import intrinsics, ir
+from . import intrinsics, ir, render_c_group
 from .render_c_dialect import mangle
 
 if TYPE_CHECKING:
@@ -209,6 +209,9 @@ class ExprMixin:
         d = int(dim.value)  # type: ignore[arg-type]
         return self.r.workitem[e.name].format(d=d, x="xyz"[d])
 
+    def c_subgroup(self, e: ir.Call) -> str:
+        return render_c_group.render(self, e)
+
     def c_math(self, e: ir.Call) -> str:
         if self.r.dialect == "opencl" and len(e.args) == 1 and dtypes.is_float(_dt(e.args[0])):
             # PoCL 3.1 (LLVM 15) folds exp/floor/... of a constant NaN to nothing (the store is dropped):
@@ -275,6 +278,10 @@ class ExprMixin:
                 return self.r.from_bits(dt, f"{builtin}(({q}{B}*){ptr}, {bits})")
             if self.r.dialect == "cuda" and op in ("add", "sub"):
                 return f"atomicAdd({ptr}, {vals[0] if op == 'add' else f'(-{vals[0]})'})"
+            return f"{self.need('atomic_' + op, dt, space)}({ptr}, {vals[0]})"
+        if op in ("inc", "dec"):
+            if self.r.dialect == "cuda" and dt == "uint32":
+                return f"atomic{op.capitalize()}({ptr}, {vals[0]})"
             return f"{self.need('atomic_' + op, dt, space)}({ptr}, {vals[0]})"
         if self.r.dialect == "cuda" and dt == "int64" and op not in ("min", "max"):
             ull = self.r.ctype("uint64")

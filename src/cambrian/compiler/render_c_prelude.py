@@ -259,6 +259,30 @@ def _atomic_cas_loop(op: str) -> Gen:
     return gen
 
 
+def _atomic_wrap(inc: bool) -> Gen:
+    """CUDA's atomicInc/atomicDec on any integer dtype through a compare-and-swap loop on the bits."""
+
+    def gen(r: CRenderer, dt: str, space: str) -> tuple[str, list[Dep]]:
+        T, B = r.ctype(dt), r.bits_type(dt)
+        q = r.ptr_qual(space)
+        new = "(a >= v) ? ({T})0 : ({T})(({B})a + 1)" if inc else "(a == 0 || a > v) ? v : ({T})(({B})a - 1)"
+        op = "inc" if inc else "dec"
+        cas = r.cas_call(dt, f"({q}{B}*)p", "assumed", f"({B})n")
+        code = f"""{r.inline} {T} {helper_name('atomic_' + op, dt, space)}({q}{T}* p, {T} v) {{
+  {B} old = *({q}{B}*)p, assumed;
+  do {{
+    assumed = old;
+    {T} a = ({T})assumed;
+    {T} n = {new.format(T=T, B=B)};
+    old = {cas};
+  }} while (old != assumed);
+  return ({T})old;
+}}"""
+        return code, []
+
+    return gen
+
+
 def _nan_guard(r: CRenderer, dt: str, fn: str) -> tuple[str, list[Dep]]:
     """``fn(x)`` returning a NaN ``x`` itself (``space`` carries the C function name): OpenCL only."""
     T = r.ctype(dt)
@@ -288,6 +312,7 @@ GENERATORS: dict[str, Gen] = {
     "cabs": _cunary("cabs"), "ctest": _cunary("ctest"), "eq": _ceq, "c2c": _c2c,
     "atomic_add": _atomic_cas_loop("add"), "atomic_sub": _atomic_cas_loop("sub"),
     "atomic_min": _atomic_cas_loop("min"), "atomic_max": _atomic_cas_loop("max"),
+    "atomic_inc": _atomic_wrap(True), "atomic_dec": _atomic_wrap(False),
     "chk": _bounds_check, "nan": _nan_guard,
 }
 

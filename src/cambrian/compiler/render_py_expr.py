@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 
 from .. import dtypes
-from . import ir, mathlib
+from . import intrinsics, ir, mathlib
 
 NARROW_INTS = ("int8", "int16", "int32", "uint8", "uint16", "uint32")
 _ARITH = {"add": "+", "sub": "-", "mul": "*", "and": "&", "or": "|", "xor": "^", "lshift": "<<",
@@ -37,7 +37,8 @@ RAW_UNARY = ("neg", "invert")
 WRAPPING = ("add", "sub", "mul")
 SPECIAL = ("get_global_id", "get_local_id", "get_group_id", "get_global_size", "get_local_size",
            "get_num_groups", "abs", "min", "max", "fmin", "fmax", "complex", "real", "imag", "conjugate",
-           "atomic_add", "atomic_sub", "atomic_min", "atomic_max", "atomic_xchg", "atomic_cas")
+           "atomic_add", "atomic_sub", "atomic_min", "atomic_max", "atomic_xchg", "atomic_cas",
+           "atomic_and", "atomic_or", "atomic_xor", "atomic_inc", "atomic_dec", *intrinsics.SUB_GROUP)
 
 
 def mangle(name: str, prefix: str = "v_") -> str:
@@ -270,6 +271,9 @@ class ExprRenderer:
         if name.startswith("atomic_"):
             return self._atomic(e, ctx)
         args = [self.expr(a, ctx) for a in e.args]
+        if name in intrinsics.SUB_GROUP:  # sub-groups of one work-item on the CPU
+            return {"get_sub_group_size": "np.int64(1)", "get_sub_group_local_id": "np.int64(0)"}.get(
+                name, f"({', '.join(reversed(args))},)[-1]")
         if name in _MATH:
             fn = mathlib.cpu_function(name, self._dt(e)) or _MATH[name]  # CAMBRIAN_MATH
             return f"{fn}({', '.join(args)})"
