@@ -39,11 +39,11 @@ def test_special_values_as_numpy(device, dtype):
 
 
 def test_cpu_vector_path_edges_exact():
-    """Inputs at the seams of the cpu implementations: the large-argument fallback of sin/cos, the
-    clamps of exp/tanh, subnormal arguments of log."""
-    x = np.array([65536.0, np.nextafter(65536.0, 1e9), -65536.0, 709.78, 709.79, -745.13, -745.14,
-                  22.0, 21.99, 5e-324, 2.2250738585072014e-308])
-    for name in ("sin", "cos", "exp", "tanh", "log"):
+    """Inputs at the seams of the cpu implementations: the clamps of exp/expm1/tanh, the
+    subnormal scaling of log."""
+    x = np.array([709.78, 709.79, -745.13, -745.14, -40.0, -39.99, 22.0, 21.99, 5e-324,
+                  2.2250738585072014e-308, 2.225073858507201e-308])
+    for name in ("exp", "expm1", "tanh", "log"):
         got = acc.run_on("cpu", name, x)
         with np.errstate(all="ignore"):
             want = getattr(np, name)(x)

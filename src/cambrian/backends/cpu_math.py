@@ -13,12 +13,16 @@ derived here, see :mod:`cambrian.compiler.mathlib`):
 * ``log``: ``x = 2**e * m`` with ``m`` in ``[sqrt(1/2), sqrt(2))`` from the bits (subnormals scaled
   first); ``log(m) = f - s (f - R(s**2))`` with ``f = m - 1``, ``s = f / (2 + f)`` and ``R`` the
   ``atanh`` series; ``e ln2`` added in two parts.
-* ``sin``/``cos``: ``k = round(x 2/pi)``, ``r = x - k pi/2`` with ``pi/2`` in three parts (the first
-  two exact when multiplied by ``k < 2**17``), Taylor polynomials of ``sin`` and ``cos`` on
-  ``|r| <= pi/4`` chosen by ``k mod 4``. Beyond ``|x| > TRIG_MAX`` (where that reduction is not exact)
-  the C library is called for that element only (the loop stays vectorised).
 * ``tanh``: ``t = expm1(2|x|)``, ``tanh = sign(x) t / (t + 2)``; ``x`` itself below ``2**-28``, ``+-1``
   beyond 22.
+
+``sin``/``cos`` are not here: their small-argument reduction (Cody-Waite, three parts of pi/2) plus
+polynomials vectorise (1.4 ms for 1e6 float64 on one thread, NumPy's scalar sin 14-55 ms), but exact
+reduction of large arguments needs either a C library call (LLVM then speculates it for every
+element: no gain) or a Payne-Hanek reduction computed for every element, which as first written
+here (table lookups, i.e. gathers, or straight-line code over all 24-bit chunks of 2/pi) ran 7-100x
+slower than the small-argument path. A loop-level split (a vector pass over small arguments, then the
+rest) or a vectorising Payne-Hanek is left to do.
 
 float32 functions evaluate the float64 ones and round once (the float64 error is far below a float32
 ulp). Imported only by generated kernel modules (after Numba is known to be present).
@@ -79,13 +83,6 @@ INV_LN2 = 1 / math.log(2)
 EXP_C = _taylor(0, 13)  # exp(r), |r| <= ln2/2
 EXPM1_C = _taylor(2, 14)  # (expm1(r) - r) / r**2
 LOG_C = tuple(reversed([2.0 / (2 * j + 3) for j in range(11)]))  # R(z) / z, z = s**2 <= 0.0295
-TWO_OVER_PI = 2 / math.pi
-PIO2_1 = float.fromhex("0x1.921fb54400000p+0")  # 33 bits
-PIO2_2 = float.fromhex("0x1.0b4611a600000p-34")  # next 33 bits
-PIO2_3 = float.fromhex("0x1.3198a2e037073p-69")  # the rest
-TRIG_MAX = 65536.0  # |x| beyond: C library (k < 2**17 keeps k * PIO2_1 and k * PIO2_2 exact)
-SIN_C = _taylor(3, 19, 2, -1, -1)  # (sin(r) - r) / r**3 as a polynomial in r**2, |r| <= pi/4
-COS_C = _taylor(4, 20, 2, -1)  # (cos(r) - 1 + r**2/2) / r**4 in r**2
 TWO54 = 2.0 ** 54
 SQRT_HALF = math.sqrt(0.5)
 MANT = (1 << 52) - 1
@@ -156,41 +153,6 @@ def log_f64(x):  # type: ignore[no-untyped-def]
 
 
 @_inline
-def _sincos_poly(r):  # type: ignore[no-untyped-def]
-    z = r * r
-    s = fmuladd(r * z, _horner(SIN_C, z), r)
-    c = fmuladd(z * z, _horner(COS_C, z), fmuladd(-0.5, z, 1.0))
-    return s, c
-
-
-@_inline
-def _trig_reduce(x):  # type: ignore[no-untyped-def]
-    xc = x if abs(x) <= TRIG_MAX else 0.0
-    k = np.floor(fmuladd(xc, TWO_OVER_PI, 0.5))
-    r = fmuladd(-k, PIO2_3, fmuladd(-k, PIO2_2, fmuladd(-k, PIO2_1, xc)))
-    return np.int64(k) & 3, r
-
-
-@_inline
-def sin_f64(x):  # type: ignore[no-untyped-def]
-    q, r = _trig_reduce(x)
-    s, c = _sincos_poly(r)
-    y = s if (q & 1) == 0 else c
-    y = -y if q >= 2 else y
-    y = y if x != 0.0 else x  # -0.0
-    return y if abs(x) <= TRIG_MAX else np.sin(x)
-
-
-@_inline
-def cos_f64(x):  # type: ignore[no-untyped-def]
-    q, r = _trig_reduce(x)
-    s, c = _sincos_poly(r)
-    y = c if (q & 1) == 0 else s
-    y = -y if (q == 1 or q == 2) else y
-    return y if abs(x) <= TRIG_MAX else np.cos(x)
-
-
-@_inline
 def tanh_f64(x):  # type: ignore[no-untyped-def]
     a = min(abs(x), 22.0)
     t = expm1_f64(2.0 * a)
@@ -212,16 +174,6 @@ def expm1_f32(x):  # type: ignore[no-untyped-def]
 @_inline
 def log_f32(x):  # type: ignore[no-untyped-def]
     return np.float32(log_f64(np.float64(x)))
-
-
-@_inline
-def sin_f32(x):  # type: ignore[no-untyped-def]
-    return np.float32(sin_f64(np.float64(x)))
-
-
-@_inline
-def cos_f32(x):  # type: ignore[no-untyped-def]
-    return np.float32(cos_f64(np.float64(x)))
 
 
 @_inline
