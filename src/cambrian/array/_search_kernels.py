@@ -131,9 +131,15 @@ def compact_rows(out, x, mask, pos, chunk):  # type: ignore[no-untyped-def]
             k += 1
 
 
+@func
+def before(m, x):  # type: ignore[no-untyped-def]
+    """``m`` sorts strictly before ``x`` (NaN sorts last)."""
+    return m < x or (math.isnan(x) and not math.isnan(m))
+
+
 @kernel
-def search_left(out, a, v):  # type: ignore[no-untyped-def]
-    """First position in sorted ``a`` where ``v[i]`` can go (NaN sorts last)."""
+def search(out, a, v, right):  # type: ignore[no-untyped-def]
+    """First (``right == 0``) or last position in sorted ``a`` where ``v[i]`` can go (NaN sorts last)."""
     i = get_global_id(0)
     x = v[i]
     lo = 0
@@ -141,24 +147,10 @@ def search_left(out, a, v):  # type: ignore[no-untyped-def]
     while lo < hi:
         mid = (lo + hi) // 2
         m = a[mid]
-        if m < x or (math.isnan(x) and not math.isnan(m)):
-            lo = mid + 1
-        else:
-            hi = mid
-    out[i] = lo
-
-
-@kernel
-def search_right(out, a, v):  # type: ignore[no-untyped-def]
-    """Last position in sorted ``a`` where ``v[i]`` can go (NaN sorts last)."""
-    i = get_global_id(0)
-    x = v[i]
-    lo = 0
-    hi = a.shape[0]
-    while lo < hi:
-        mid = (lo + hi) // 2
-        m = a[mid]
-        if not (x < m or (math.isnan(m) and not math.isnan(x))):
+        go = before(m, x)
+        if right != 0:
+            go = not before(x, m)
+        if go:
             lo = mid + 1
         else:
             hi = mid

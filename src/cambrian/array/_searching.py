@@ -199,5 +199,5 @@ def searchsorted(x1: Any, x2: Any, /, *, side: str = "left", sorter: Any = None)
         copy_into(reshape(_contiguous(x2), (-1,)), out=v)
     out = Array._empty((x2.size,), "int64", x1.device)
     if v.size:
-        (K.search_left if side == "left" else K.search_right)[v.size](out, a, v)
+        K.search[v.size](out, a, v, int(side == "right"))
     return reshape(out, x2.shape)
