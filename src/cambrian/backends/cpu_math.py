@@ -24,8 +24,8 @@ here (table lookups, i.e. gathers, or straight-line code over all 24-bit chunks 
 slower than the small-argument path. A loop-level split (a vector pass over small arguments, then the
 rest) or a vectorising Payne-Hanek is left to do.
 
-float32 functions evaluate the float64 ones and round once (the float64 error is far below a float32
-ulp). Imported only by generated kernel modules (after Numba is known to be present).
+float32 functions (:mod:`cambrian.backends.cpu_math32`) are the same algorithms in float32 lanes.
+Imported only by generated kernel modules (after Numba is known to be present).
 """
 
 from __future__ import annotations
@@ -161,21 +161,6 @@ def tanh_f64(x):  # type: ignore[no-untyped-def]
     return y if a > 3.725290298461914e-09 else x  # tiny, +-0.0 and NaN: x itself
 
 
-@_inline
-def exp_f32(x):  # type: ignore[no-untyped-def]
-    return np.float32(exp_f64(np.float64(x)))
+from .cpu_math32 import exp_f32, expm1_f32, log_f32, tanh_f32  # noqa: E402  (float32 lanes)
 
-
-@_inline
-def expm1_f32(x):  # type: ignore[no-untyped-def]
-    return np.float32(expm1_f64(np.float64(x)))
-
-
-@_inline
-def log_f32(x):  # type: ignore[no-untyped-def]
-    return np.float32(log_f64(np.float64(x)))
-
-
-@_inline
-def tanh_f32(x):  # type: ignore[no-untyped-def]
-    return np.float32(tanh_f64(np.float64(x)))
+__all__ = ["exp_f32", "exp_f64", "expm1_f32", "expm1_f64", "log_f32", "log_f64", "tanh_f32", "tanh_f64"]
