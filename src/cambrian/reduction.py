@@ -52,6 +52,7 @@ from .vectorize import (
     make_function,
     remember,
     result_dtype,
+    scalar_dtype,
 )
 
 CHUNK_MIN = 4096  # elements per chunk at least (CPU devices)
@@ -128,41 +129,62 @@ class Reduction:
         return plan
 
     # -- call ----------------------------------------------------------------------------------
-    def __call__(self, *arrays: Any, axis: int | None = None, dtype: Any = None) -> Any:
-        if axis is None:
-            done = self._planned(arrays, dtype)
-            if done is not None:
-                return done
-        try:
-            return self._call(arrays, axis, dtype)
-        except CambrianError as exc:  # the traceback ends at the user's call, the message follows
-            raise user_error(exc) from exc.__cause__  # (CAMBRIAN_DEBUG=1: Cambrian's frames too)
+    def __call__(self, *arrays: Any, axis: int | None = None, dtype: Any = None, init: Any = None) -> Any:
+        """Reduce ``arrays`` (numbers among them are broadcast map arguments); ``init`` is combined
+        with the result first (``reduce(init, r)``), as NumPy's ``initial``."""
+        out = self._planned(arrays, dtype) if axis is None else None
+        if out is None:
+            try:
+                out = self._call(arrays, axis, dtype)
+            except CambrianError as exc:  # the traceback ends at the user's call, the message follows
+                raise user_error(exc) from exc.__cause__  # (CAMBRIAN_DEBUG=1: Cambrian's frames too)
+        return out if init is None else self._with_init(out, init)
+
+    def _with_init(self, out: Any, init: Any) -> Any:
+        op = self.__dict__.get("_init_op")
+        if op is None:
+            from .vectorize import Vectorized
+
+            op = self.__dict__["_init_op"] = Vectorized(self.reduce)
+        start = np.dtype(out.dtype).type(init)
+        if isinstance(out, np.generic):
+            return op(start, out)[()]
+        return op(start, out, out=out)
 
     def _call(self, arrays: tuple[Any, ...], axis: int | None, dtype: Any) -> Any:
         if len(arrays) != self.nin:
             raise TypeError(f"{self.name} takes {self.nin} array{'s' * (self.nin != 1)}, got {len(arrays)}")
-        arrays = tuple(np.asarray(a) if not (isinstance(a, np.ndarray) or is_device_array(a)) else a
-                       for a in arrays)
+        scalars = tuple(k for k, a in enumerate(arrays) if _is_scalar(a))
+        if scalars and (self.map is None or len(scalars) == len(arrays)):
+            raise TypeError(f"{self.name}: a number can only be a map argument next to at least one array "
+                            "(it is broadcast)")
+        arrays = tuple(a if k in scalars or isinstance(a, np.ndarray) or is_device_array(a) else np.asarray(a)
+                       for k, a in enumerate(arrays))
         device = common_device(arrays, self.name)
-        shape = tuple(arrays[0].shape)
-        if any(tuple(a.shape) != shape for a in arrays):
+        real = [a for k, a in enumerate(arrays) if k not in scalars]
+        shape = tuple(real[0].shape)
+        if any(tuple(a.shape) != shape for a in real):
             raise ValueError(f"{self.name}: arrays have different shapes: "
-                             f"{', '.join(str(tuple(a.shape)) for a in arrays)}")
-        acc, ident = self._types(tuple(a.dtype for a in arrays), dtype)
+                             f"{', '.join(str(tuple(a.shape)) for a in real)}")
+        strong = [dtypes.name(a.dtype) for a in real]
+        in_dtypes = tuple(_scalar_type(a, strong) if k in scalars else a.dtype for k, a in enumerate(arrays))
+        acc, ident = self._types(in_dtypes, dtype)
+        arrays = tuple(np.dtype(in_dtypes[k]).type(a) if k in scalars else a for k, a in enumerate(arrays))
         like_numpy = device is None
         if axis is not None and len(shape) > 1:
             ax = normalize_axis(axis, len(shape), self.name)
-            return self._along_axis(arrays, ax, acc, ident, device, like_numpy)
+            return self._along_axis(arrays, ax, acc, ident, device, like_numpy, scalars)
         if axis is not None:
             normalize_axis(axis, max(len(shape), 1), self.name)
-        if not all(is_c_contiguous(a) for a in arrays):
-            arrays = tuple(a if is_c_contiguous(a) else copy(a) for a in arrays)
+        if not all(k in scalars or is_c_contiguous(a) for k, a in enumerate(arrays)):
+            arrays = tuple(a if k in scalars or is_c_contiguous(a) else copy(a) for k, a in enumerate(arrays))
         result = empty((), acc, device, like_numpy)
-        passes, together = self._passes([flat(a) for a in arrays], flat(result), math.prod(shape), acc,
-                                        ident, device, like_numpy)
-        if like_numpy:
+        launch = [a if k in scalars else flat(a) for k, a in enumerate(arrays)]
+        passes, together = self._passes(launch, flat(result), math.prod(shape), acc, ident, device,
+                                        like_numpy, scalars)
+        if like_numpy or scalars:
             _run(passes, together)
-            return result[()]
+            return result[()] if like_numpy else result
         plan = _Plan([launcher.prepare(*args) for launcher, args in passes], len(arrays), together)
         key = _plan_key(arrays, dtype)
         if key is not None:
@@ -180,7 +202,8 @@ class Reduction:
         return plan.run([a.__cambrian_array__() for a in arrays])
 
     def _passes(self, arrays: Sequence[Any], out: Any, n: int, acc: str, ident: Any, device: Device | None,
-               like_numpy: bool) -> tuple[list[tuple[Any, tuple[Any, ...]]], AbstractContextManager]:
+               like_numpy: bool, scalars: tuple[int, ...] = ()
+               ) -> tuple[list[tuple[Any, tuple[Any, ...]]], AbstractContextManager]:
         """The launches (``(launcher, args)``) that reduce the 1-D ``arrays`` (``n`` elements) into the
         1-element ``out``, and the lock that keeps them together on the device's queue. The inputs
         are always the arguments ``1..nin`` of the first launch, ``out`` the first of the last."""
@@ -189,15 +212,16 @@ class Reduction:
 
             device = default_device()
         if device.kind == "cpu":
-            return self._chunked(arrays, out, n, acc, ident, device, like_numpy)
-        return self._tree(arrays, out, n, acc, ident, device, like_numpy)
+            return self._chunked(arrays, out, n, acc, ident, device, like_numpy, scalars)
+        return self._tree(arrays, out, n, acc, ident, device, like_numpy, scalars)
 
     def _chunked(self, arrays: Sequence[Any], out: Any, n: int, acc: str, ident: Any, device: Device,
-                 like_numpy: bool) -> tuple[list[tuple[Any, tuple[Any, ...]]], AbstractContextManager]:
+                 like_numpy: bool, scalars: tuple[int, ...] = ()
+                 ) -> tuple[list[tuple[Any, tuple[Any, ...]]], AbstractContextManager]:
         nchunks = max(1, min(_cdiv(n, CHUNK_MIN), MAX_CHUNKS))
         chunk = _cdiv(_cdiv(max(n, 1), nchunks), LANES) * LANES
         nchunks = max(1, _cdiv(n, chunk))
-        first = self._kernel("chunks", len(arrays), self.map is not None, acc)
+        first = self._kernel("chunks", len(arrays), self.map is not None, acc, scalars=scalars)
         if nchunks == 1:
             return [(first[1, 1], (out, *arrays, n, chunk, ident))], contextlib.nullcontext()
         group = chunk_group_size(device, nchunks)
@@ -208,10 +232,11 @@ class Reduction:
                 (second[1, 1], (out, partials, nchunks, _cdiv(nchunks, LANES) * LANES, ident))], together
 
     def _tree(self, arrays: Sequence[Any], out: Any, n: int, acc: str, ident: Any, device: Device,
-              like_numpy: bool) -> tuple[list[tuple[Any, tuple[Any, ...]]], AbstractContextManager]:
+              like_numpy: bool, scalars: tuple[int, ...] = ()
+              ) -> tuple[list[tuple[Any, tuple[Any, ...]]], AbstractContextManager]:
         group = tree_group_size(device)
         ngroups = max(1, min(_cdiv(n, group), MAX_GROUPS))
-        first = self._kernel("tree", len(arrays), self.map is not None, acc, group)
+        first = self._kernel("tree", len(arrays), self.map is not None, acc, group, scalars=scalars)
         if ngroups == 1:
             return [(first[group, group], (out, *arrays, n, ident))], contextlib.nullcontext()
         second = self._kernel("tree", 1, False, acc, group)
@@ -220,31 +245,45 @@ class Reduction:
                 (second[group, group], (out, partials, ngroups, ident))], together
 
     def _along_axis(self, arrays: Sequence[Any], axis: int, acc: str, ident: Any, device: Device | None,
-                    like_numpy: bool) -> Any:
-        shape = tuple(arrays[0].shape)
+                    like_numpy: bool, scalars: tuple[int, ...] = ()) -> Any:
+        shape = tuple(next(a for k, a in enumerate(arrays) if k not in scalars).shape)
         out_shape = shape[:axis] + shape[axis + 1:]
         out = empty(out_shape, acc, device, like_numpy)
         n = math.prod(out_shape)
         if n:
-            kern = self._kernel("axis", len(arrays), self.map is not None, acc, len(shape), axis)
+            kern = self._kernel("axis", len(arrays), self.map is not None, acc, len(shape), axis,
+                                scalars=scalars)
             kern[n](out, *arrays, ident)
         return out
 
-    def _kernel(self, kind: str, nin: int, mapped: bool, acc: str, *extra: int) -> Kernel:
-        key = (kind, nin, mapped, acc, *extra)
+    def _kernel(self, kind: str, nin: int, mapped: bool, acc: str, *extra: int,
+                scalars: tuple[int, ...] = ()) -> Kernel:
+        key = (kind, nin, mapped, acc, *extra, scalars)
         kern = self._kernels.get(key)
         if kern is None:
             name = f"{self.name}_{kind}"
             with_index = self.with_index and mapped
             if kind == "chunks":
-                src = chunks_source(name, nin, mapped, with_index, acc)
+                src = chunks_source(name, nin, mapped, with_index, acc, scalars)
             elif kind == "tree":
-                src = tree_source(name, nin, mapped, with_index, acc, *extra)
+                src = tree_source(name, nin, mapped, with_index, acc, *extra, scalars)
             else:
-                src = axis_source(name, nin, mapped, with_index, acc, *extra)
+                src = axis_source(name, nin, mapped, with_index, acc, *extra, scalars)
             ns = kernel_namespace(_r=self.reduce, _m=self.map)
             kern = self._kernels[key] = Kernel(make_function(src, name, "reduction", ns))
         return kern
+
+
+def _is_scalar(a: Any) -> bool:
+    """A Python or NumPy number (a broadcast map argument)."""
+    return isinstance(a, np.generic) or (dtypes.weak_kind(a) is not None and not isinstance(a, np.ndarray))
+
+
+def _scalar_type(a: Any, strong: Sequence[str]) -> str:
+    """The dtype a scalar map argument takes (NEP 50: a Python number adopts the arrays' dtype)."""
+    if isinstance(a, np.generic):
+        return dtypes.name(a.dtype)
+    return scalar_dtype(dtypes.weak_kind(a), strong)  # type: ignore[arg-type]
 
 
 def _run(passes: Sequence[tuple[Any, tuple[Any, ...]]], together: AbstractContextManager) -> None:

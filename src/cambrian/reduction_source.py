@@ -38,11 +38,12 @@ def maximum(a, b):  # type: ignore[no-untyped-def]
     return max(a, b)
 
 
-def _element(nin: int, mapped: bool, with_index: bool, acc: str, index: str, subs: list[str] | None = None
-             ) -> str:
-    """The mapped value of element ``index`` (or of the n-d subscript ``subs``), cast to ``acc``."""
+def _element(nin: int, mapped: bool, with_index: bool, acc: str, index: str, subs: list[str] | None = None,
+             scalars: tuple[int, ...] = ()) -> str:
+    """The mapped value of element ``index`` (or of the n-d subscript ``subs``), cast to ``acc``;
+    the map arguments numbered in ``scalars`` are scalars (broadcast), not arrays."""
     sub = index if subs is None else ", ".join(subs)
-    loads = [f"a{k}[{sub}]" for k in range(nin)]
+    loads = [f"a{k}" if k in scalars else f"a{k}[{sub}]" for k in range(nin)]
     if not mapped:
         return f"cb.{acc}({loads[0]})"
     if with_index:
@@ -54,7 +55,8 @@ def _combine(acc: str, a: str, b: str) -> str:
     return f"cb.{acc}(_r({a}, {b}))"
 
 
-def chunks_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str) -> str:
+def chunks_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str,
+                  scalars: tuple[int, ...] = ()) -> str:
     """``name(partials, a0.., n, chunk, ident)``: ``partials[g]`` = reduction of chunk ``g``."""
     arrays = ", ".join(f"a{k}" for k in range(nin))
     lanes = [f"acc{k}" for k in range(LANES)]
@@ -66,9 +68,11 @@ def chunks_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str)
     lines += ["    i = start", f"    while i + {LANES} <= stop:"]
     for k, v in enumerate(lanes):
         idx = "i" if k == 0 else f"i + {k}"
-        lines.append(f"        {v} = {_combine(acc, v, _element(nin, mapped, with_index, acc, idx))}")
+        load = _element(nin, mapped, with_index, acc, idx, None, scalars)
+        lines.append(f"        {v} = {_combine(acc, v, load)}")
+    load = _element(nin, mapped, with_index, acc, "i", None, scalars)
     lines += [f"        i += {LANES}", "    tail = ident", "    while i < stop:",
-              f"        tail = {_combine(acc, 'tail', _element(nin, mapped, with_index, acc, 'i'))}",
+              f"        tail = {_combine(acc, 'tail', load)}",
               "        i += 1"]
     # lanes combined in order (LLVM's SLP vectorizer recognises this chain as a horizontal reduction
     # and keeps the lanes in vector registers; tree orders defeat it), then the tail
@@ -77,7 +81,8 @@ def chunks_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str)
     return "\n".join(lines) + "\n"
 
 
-def tree_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str, group: int) -> str:
+def tree_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str, group: int,
+                scalars: tuple[int, ...] = ()) -> str:
     """``name(partials, a0.., n, ident)`` launched with local size ``group`` (a power of two):
     ``partials[group id]`` = reduction of the group's grid-stride elements."""
     arrays = ", ".join(f"a{k}" for k in range(nin))
@@ -86,7 +91,7 @@ def tree_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str, g
              "    lid = cb.get_local_id(0)",
              "    v = ident",
              "    for i in range(cb.get_global_id(0), n, cb.get_global_size(0)):",
-             f"        v = {_combine(acc, 'v', _element(nin, mapped, with_index, acc, 'i'))}",
+             f"        v = {_combine(acc, 'v', _element(nin, mapped, with_index, acc, 'i', None, scalars))}",
              "    scratch[lid] = v",
              "    cb.barrier()"]
     half = group // 2
@@ -99,7 +104,8 @@ def tree_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str, g
     return "\n".join(lines) + "\n"
 
 
-def axis_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str, ndim: int, axis: int) -> str:
+def axis_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str, ndim: int, axis: int,
+                scalars: tuple[int, ...] = ()) -> str:
     """``name(out, a0.., ident)``: ``out`` (``ndim - 1`` dims) = reduction of ``a*`` along ``axis``;
     the map's index argument is the position along the axis."""
     arrays = ", ".join(f"a{k}" for k in range(nin))
@@ -110,7 +116,8 @@ def axis_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str, n
     lines.append("    o0 = g")
     outs = [f"o{d}" for d in range(odims)]
     subs = [*outs[:axis], "j", *outs[axis:]]
-    lines += ["    v = ident", f"    for j in range(a0.shape[{axis}]):",
-              f"        v = {_combine(acc, 'v', _element(nin, mapped, with_index, acc, 'j', subs))}",
+    first = next(k for k in range(nin) if k not in scalars)
+    lines += ["    v = ident", f"    for j in range(a{first}.shape[{axis}]):",
+              f"        v = {_combine(acc, 'v', _element(nin, mapped, with_index, acc, 'j', subs, scalars))}",
               f"    out[{', '.join(outs)}] = v"]
     return "\n".join(lines) + "\n"

@@ -224,8 +224,11 @@ class Vectorized:
     """An elementwise operation made from a scalar function; see :func:`vectorize`."""
 
     def __init__(self, py_func: Callable[..., Any], signatures: Sequence[str] = (),
-                 typer: Callable[[list[str | tuple[str, str]]], tuple[str, tuple[str, ...]]] | None = None):
+                 typer: Callable[[list[str | tuple[str, str]]], tuple[str, tuple[str, ...]]] | None = None,
+                 identity: Any = None):
         self.func = as_func(py_func)
+        #: The value of an empty :meth:`reduce` (NumPy's ``ufunc.identity``); None: no identity.
+        self.identity = identity
         #: Library callers (the array namespace) decide the types themselves: ``typer(operand dtypes)``
         #: returns ``(result dtype, dtypes the function sees)``.
         self.typer = typer
@@ -272,6 +275,10 @@ class Vectorized:
         return out
 
     def __call__(self, *args: Any, out: Any = None) -> Any:
+        if out is None and len(args) == self.nin + 1:  # f(a, b, out), as Numba's vectorize
+            args, out = args[:-1], args[-1]
+        if any(isinstance(a, (list, tuple)) for a in args):  # sequences are operands as asarray makes them
+            args = tuple(np.asarray(a) if isinstance(a, (list, tuple)) else a for a in args)
         key = launch_key((*args, out)) if len(args) == self.nin else None
         try:
             plan = self._plans.get(key) if key is not None else None
@@ -320,6 +327,13 @@ class Vectorized:
                    for k, t in zip(kinds, argtypes, strict=True)]
         remember(self._plans, key, _Plan(prepared, convert, _flat_arg if plain else _arg, shape, ret))
         return out
+
+    def reduce(self, x: Any, axis: Any = 0, dtype: Any = None, out: Any = None, keepdims: bool = False,
+               initial: Any = None) -> Any:
+        """NumPy's ``ufunc.reduce`` for a function of two arguments (see :mod:`cambrian.vectorize_reduce`)."""
+        from .vectorize_reduce import ufunc_reduce
+
+        return ufunc_reduce(self, x, axis, dtype, out, keepdims, initial)
 
     def _kernel(self, ndim: int, kinds: tuple[Any, ...], argtypes: tuple[str, ...], out_dtype: str) -> Kernel:
         key = (ndim, kinds, argtypes, out_dtype)
@@ -434,18 +448,20 @@ def elementwise_source(name: str, ndim: int, kinds: Sequence[tuple[Any, ...]], a
 
 
 def vectorize(fn: Callable[..., Any] | Sequence[str] | None = None, *,
-              signatures: Sequence[str] = ()) -> Any:
+              signatures: Sequence[str] = (), identity: Any = None) -> Any:
     """Decorator: make an elementwise operation of a scalar function, run on the operands' device.
 
     ``@vectorize``, ``@vectorize(['float32(float32, float32)'])`` or ``@vectorize(signatures=[...])``.
-    Call it as ``f(a, b)`` or ``f(a, b, out=c)``; operands broadcast like NumPy.
+    Call it as ``f(a, b)``, ``f(a, b, out=c)`` or ``f(a, b, c)``; operands (arrays, numbers, lists)
+    broadcast like NumPy. ``f.reduce(x, axis=0)`` is NumPy's ``ufunc.reduce``; ``identity`` is the
+    value of an empty reduction (as ``np.add.identity``).
     """
     if callable(fn):
-        return Vectorized(fn, signatures)
+        return Vectorized(fn, signatures, identity=identity)
     sigs = list(fn) if fn is not None else list(signatures)
     if isinstance(fn, str):
         sigs = [fn]
-    return lambda f: Vectorized(f, sigs)
+    return lambda f: Vectorized(f, sigs, identity=identity)
 
 
 def same(x):  # type: ignore[no-untyped-def]
