@@ -237,3 +237,42 @@ def test_clear_errors(interp_device, fn, exc, words) -> None:
     args = [np.zeros(4, np.float32)] + ([2] if fn.__code__.co_argcount == 2 else [])
     with pytest.raises(exc, match=words.replace("(", r"\(")):
         run(interp_device, cb.kernel(fn), 1, *args)
+
+
+@cb.kernel
+def views_across_barriers(a, out):
+    tile = cb.local_array((4, 8), a.dtype)
+    lid = cb.get_local_id(0)
+    g = cb.get_group_id(0)
+    row = a[g, :]  # a view named before the barriers, used after them
+    mine = tile[lid]
+    for j, x in enumerate(row[::2]):  # a generic loop with barriers inside
+        mine[j] = x * (lid + 1)
+        cb.barrier()
+    cb.barrier()
+    s = a.dtype.type(0)
+    for r in range(4):
+        s += total(tile[r][:4])
+    out[g, lid] = s + row[lid]
+
+
+def test_views_and_loops_across_barriers(device) -> None:
+    a = np.arange(16, dtype=np.int32).reshape(2, 8)
+    _, out = run(device, views_across_barriers, 8, a, np.zeros((2, 4), np.int32), lsize=4)
+    want = np.array([[a[g, ::2].sum() * 10 + a[g, lid] for lid in range(4)] for g in range(2)])
+    np.testing.assert_array_equal(out, want)
+
+
+@cb.kernel
+def atomics_on_views(a, hist):
+    i = cb.get_global_id(0)
+    row = hist[1, :]
+    cb.atomic_add(row, a[i] % 4, 1)
+    cb.atomic_add(hist[0][::2], a[i] % 2, 1)
+
+
+def test_atomics_on_views(device) -> None:
+    requires(device, "atomics")
+    a = np.arange(20, dtype=np.int32)
+    _, hist = run(device, atomics_on_views, 20, a, np.zeros((2, 4), np.int32))
+    np.testing.assert_array_equal(hist, [[10, 0, 10, 0], [5, 5, 5, 5]])

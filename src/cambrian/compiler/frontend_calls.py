@@ -165,7 +165,7 @@ class CallMixin:
             raise KernelTypeError(f"{name}() needs an array, its indices and a value", loc)
         arr = self.expr(node.args[0])
         t = arr.expr.type
-        if not isinstance(t, ir.ArrayT) or not isinstance(arr.expr, ir.Name):
+        if not isinstance(t, ir.ArrayT) or not (isinstance(arr.expr, ir.Name) or self.is_view(arr)):
             raise KernelTypeError(f"the first argument of {name}() must be an array, got {t}",
                                   self.loc(node.args[0]))
         rest = node.args[1:]
@@ -191,6 +191,7 @@ class CallMixin:
         for v in vals:
             check_weak_fits(v, t.dtype, loc)
         args = tuple(cast(v, p, loc) for v, p in zip(vals, params[1:], strict=True))
+        arr, idx = self.base_indices(arr, idx, loc)  # an element of a view is one of its base array
         return Val(ir.Call(ir.Scalar(result), name=name, args=(arr.expr, *idx, *args), loc=loc))
 
     # ------------------------------------------------------------------ local and private arrays

@@ -475,6 +475,20 @@ class ViewMixin:
         raise KernelSyntaxError(f"array attribute {attr!r} is not supported; allowed: shape, ndim, size, "
                                 "dtype", loc)
 
+    def is_view(self, a: Val) -> bool:
+        return isinstance(a.expr, ViewExpr)
+
+    def base_indices(self, arr: Val, idx: tuple[ir.Expr, ...], loc: Loc) -> tuple[Val, tuple[ir.Expr, ...]]:
+        """The base array and its indices of the element ``arr[idx]`` (``idx``: one int64 per dimension
+        of ``arr``, a view or an array)."""
+        if not isinstance(arr.expr, ViewExpr):
+            return arr, idx
+        base, dims = self.view_dims(arr)
+        it = iter(idx)
+        out = tuple(off if step is None else _op("add", off, _op("mul", step, next(it), loc), loc)
+                    for off, step, _ in dims)
+        return Val(base), out
+
     def array_len(self, a: Val, loc: Loc) -> Val | None:
         """``len()`` of a view or a tuple (None for a plain array)."""
         if isinstance(a.expr, TupleExpr):
