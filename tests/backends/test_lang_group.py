@@ -334,3 +334,21 @@ def test_sub_group_operations(device, dtype: str) -> None:
 def test_sub_group_size_is_a_device_property(device) -> None:
     assert device.sub_group_size == (32 if device.backend == "cuda" else 1)
     assert device.as_dict()["sub_group_size"] == device.sub_group_size
+
+
+@cb.kernel
+def until_done(x, steps):
+    i = cb.get_global_id(0)
+    n = 0
+    while cb.group_any(x[i] > 0):  # a collective as a loop condition: the group loops together
+        if x[i] > 0:
+            x[i] -= 1
+        n += 1
+    steps[i] = n
+
+
+def test_collective_as_a_while_condition(device) -> None:
+    x = np.array([0, 3, 1, 0, 5, 0, 0, 2], np.int64)
+    x_out, steps = _run(device, until_done, 8, 4, x, np.zeros(8, np.int64))
+    np.testing.assert_array_equal(x_out, 0)
+    np.testing.assert_array_equal(steps, [3, 3, 3, 3, 5, 5, 5, 5])
