@@ -352,3 +352,31 @@ def test_collective_as_a_while_condition(device) -> None:
     x_out, steps = _run(device, until_done, 8, 4, x, np.zeros(8, np.int64))
     np.testing.assert_array_equal(x_out, 0)
     np.testing.assert_array_equal(steps, [3, 3, 3, 3, 5, 5, 5, 5])
+
+
+@cb.kernel
+def complex_group_min(z):
+    i = cb.get_global_id(0)
+    z[i] = cb.group_reduce_min(z[i])
+
+
+@cb.kernel
+def complex_shuffle(z):
+    i = cb.get_global_id(0)
+    z[i] = cb.sub_group_shuffle(z[i], 0)
+
+
+@cb.kernel
+def float_lane(x):
+    i = cb.get_global_id(0)
+    x[i] = cb.sub_group_broadcast(x[i], 0.5)
+
+
+def test_collective_type_errors(interp_device) -> None:
+    z = np.zeros(4, np.complex128)
+    with pytest.raises(cb.KernelTypeError, match=r"group_reduce_min.*complex"):
+        _run(interp_device, complex_group_min, 4, 4, z)
+    with pytest.raises(cb.KernelTypeError, match=r"sub_group_shuffle.*complex"):
+        _run(interp_device, complex_shuffle, 4, 4, z)
+    with pytest.raises(cb.KernelTypeError, match=r"lane of cb\.sub_group_broadcast.*integer"):
+        _run(interp_device, float_lane, 4, 4, np.zeros(4))
