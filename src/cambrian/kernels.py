@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import config, dtypes
+from . import config, dtypes, kernel_tuples
 from .backends import get_backend
 from .backends.base import Device
 from .compiler import ir
@@ -266,7 +266,8 @@ class Kernel:
             program = device.impl.compile(device, module)
             if config.debug():
                 _print_debug(self, device, module)
-            scalars = tuple((i, t.dtype) for i, t in enumerate(types) if isinstance(t, ir.Scalar))
+            scalars = tuple((i, t.dtype) for i, t in enumerate(kernel_tuples.flat_types(types))
+                            if isinstance(t, ir.Scalar))
             spec = specs[key] = _Spec(program, module, scalars, device.impl.launch, device.queue)
         return spec
 
@@ -377,6 +378,8 @@ class _Launcher:
 
     def _ready(self, device: Device, spec: _Spec, launch_args: list[Any]) -> Prepared:
         """Convert the scalars of ``launch_args`` in place and check the local size."""
+        if len(launch_args) != len(spec.module.kernel.params):  # tuples of numbers: one scalar each
+            kernel_tuples.expand(launch_args)
         for i, dt in spec.scalars:
             launch_args[i] = _to_scalar(launch_args[i], dt, self.kernel, i)
         if self.nitems == 0:
@@ -411,8 +414,11 @@ def _scalar_key(a: Any, kern: Kernel, i: int) -> Any:
         return t
     if isinstance(a, np.generic):
         return dtypes.name(a.dtype)
+    if kernel_tuples.is_scalar_tuple(a):  # a tuple of numbers: one scalar parameter each
+        return ("tuple", *(_scalar_key(x, kern, i) for x in a))
     raise KernelTypeError(f"kernel {kern.name}: argument {kern._params[i]!r} has unsupported type "
-                          f"{type(a).__name__}; pass a cambrian.Array, a NumPy array or a number",
+                          f"{type(a).__name__}; pass a cambrian.Array, a NumPy array, a number or a "
+                          "tuple of numbers",
                           _def_loc(kern.py_func))
 
 
@@ -439,6 +445,8 @@ def _arg_type(a: Any, kern: Kernel, i: int, narrow: bool = False) -> ir.Type:
         return ir.ArrayT(a.dtype, len(a.shape), "local", "C", a.shape)
     if narrow and type(a) in _NARROW:
         return ir.Scalar(_NARROW[type(a)])
+    if kernel_tuples.is_scalar_tuple(a):
+        return kernel_tuples.TupleT(tuple(_arg_type(x, kern, i, narrow) for x in a))  # type: ignore[misc]
     key = _scalar_key(a, kern, i)
     return ir.Scalar(_SCALAR_TYPES[key] if isinstance(key, type) else key)
 

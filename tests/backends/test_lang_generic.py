@@ -276,3 +276,23 @@ def test_atomics_on_views(device) -> None:
     a = np.arange(20, dtype=np.int32)
     _, hist = run(device, atomics_on_views, 20, a, np.zeros((2, 4), np.int32))
     np.testing.assert_array_equal(hist, [[10, 0, 10, 0], [5, 5, 5, 5]])
+
+
+@cb.kernel
+def tuple_arguments(a, t, out, s):
+    i = cb.get_global_id(0)
+    x, y, _z = t
+    out[i] = a[i] * x + y + t[i % 3] + len(t) * s[1]
+
+
+def test_tuples_of_numbers_as_kernel_arguments(device) -> None:
+    requires(device, "float64")
+    a = np.arange(6, dtype=np.float64)
+    t = (2.0, 10, np.int32(100))
+    _, _, out, _ = run(device, tuple_arguments, 6, a, t, np.zeros(6), (1, 1000))
+    np.testing.assert_array_equal(out, a * 2 + 10 + np.array([t[i % 3] for i in range(6)]) + 3000)
+    d = cb.asarray(a, device=device)
+    dout = cb.zeros(6, dtype=cb.float64, device=device)
+    prepared, args = tuple_arguments[6].prepare(d, t, dout, (1, 1000))
+    prepared(args)
+    np.testing.assert_array_equal(cb.asnumpy(dout), out)

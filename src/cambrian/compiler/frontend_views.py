@@ -228,6 +228,7 @@ class ViewMixin:
         if not any(isinstance(t, AGGREGATE_TYPES) for t in self.params.values()):
             return
         flat: dict[str, ir.Type] = {}
+        tail: dict[str, ir.Type] = {}  # a kernel's tuple elements: after its other parameters
         for p, t in self.params.items():
             if isinstance(t, ViewT):
                 base = ir.Name(t.base, name=f"{p}_base")
@@ -243,13 +244,15 @@ class ViewMixin:
                                                base=base, dims=tuple(dims)))
             elif isinstance(t, TupleT):
                 vals = []
+                if self.is_kernel:  # an unused placeholder keeps the positions of the launch arguments
+                    flat[f"{p}_tuple"] = ir.INT32
                 for k, et in enumerate(t.elems):
-                    flat[f"{p}_{k}"] = et
+                    (tail if self.is_kernel else flat)[f"{p}_{k}"] = et
                     vals.append(Val(ir.Name(et, name=f"{p}_{k}")))
                 self.aliases[p] = Val(TupleExpr(t, vals=tuple(vals)))
             else:
                 flat[p] = t
-        self.params = flat
+        self.params = flat | tail
 
     def flatten_args(self, args: tuple[ir.Expr, ...]) -> tuple[tuple[ir.Expr, ...], tuple[Any, ...]]:
         """Call arguments with views and tuples spread into their parts, and the callee's argtypes."""
