@@ -296,3 +296,22 @@ def test_tuples_of_numbers_as_kernel_arguments(device) -> None:
     prepared, args = tuple_arguments[6].prepare(d, t, dout, (1, 1000))
     prepared(args)
     np.testing.assert_array_equal(cb.asnumpy(dout), out)
+
+
+@cb.kernel
+def shapes_and_dtypes_in_locals(a, out):
+    i = cb.get_global_id(0)
+    n = 3
+    shape = (n, 4)  # a shape tuple held in a local
+    dt = a.dtype  # a dtype held in a local
+    ft = np.float32
+    t = cb.private_array(shape, dt)
+    for r in range(n):
+        for c in range(4):
+            t[r, c] = ft(r * 4 + c) / 2
+    out[i] = t[2, 3] + dt.type(1) + a.dtype.type(7.5) + len(shape)
+
+
+def test_shapes_and_dtypes_held_in_locals(device) -> None:
+    _, out = run(device, shapes_and_dtypes_in_locals, 2, np.zeros(2, np.float32), np.zeros(2, np.float32))
+    np.testing.assert_array_equal(out, np.full(2, 5.5 + 1 + 7.5 + 2, np.float32))

@@ -209,6 +209,8 @@ class CallMixin:
             r = self.resolve(shape_node) if isinstance(shape_node, (ast.Name, ast.Attribute)) else None
             if isinstance(r, Resolved) and r.kind == "const" and isinstance(r.obj, tuple):
                 shape = r.obj
+            elif self.const_shape(r) is not None:  # shape = (n, 4) held in a local
+                shape = self.const_shape(r)
             else:
                 shape = (self.const_int(shape_node, f"the shape of {form}()"),)
         else:

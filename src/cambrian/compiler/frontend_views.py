@@ -214,7 +214,8 @@ class ViewMixin:
         local (its statement appended to ``out``)."""
         e = val.expr
         if isinstance(e, ir.Const) or (isinstance(e, ir.Name) and e.name in self.params
-                                       and isinstance(e.type, ir.ArrayT)):
+                                       and isinstance(e.type, ir.ArrayT)) or (
+                isinstance(e, ir.Name) and e.name in self.const_locals):
             return val
         v, stmt = self.hidden(base, val, loc)
         out.append(stmt)
@@ -338,6 +339,21 @@ class ViewMixin:
             vals = tuple(const(x, None) for x in r.obj)
             return TupleExpr(TupleT(tuple(v.expr.type for v in vals)), vals=vals)
         return None
+
+    def const_shape(self, r: Any) -> tuple[int, ...] | None:
+        """The integers of a tuple local made of constants (``shape = (n, 4)``), else None."""
+        t = r.expr if isinstance(r, Val) and isinstance(r.expr, TupleExpr) else None
+        if t is None:
+            return None
+        out = []
+        for v in t.vals:
+            e = v.expr
+            value = e.value if isinstance(e, ir.Const) else (
+                self.const_locals.get(e.name) if isinstance(e, ir.Name) else None)
+            if not isinstance(value, int) or isinstance(value, bool):
+                return None
+            out.append(value)
+        return tuple(out)
 
     def tuple_item(self, t: TupleExpr, index: ast.expr, loc: Loc) -> Val:
         if isinstance(index, ast.Slice):
