@@ -40,13 +40,14 @@ def test_special_values_as_numpy(device, dtype):
 
 def test_cpu_vector_path_edges_exact():
     """Inputs at the seams of the cpu implementations: the clamps of exp/expm1/tanh, the
-    subnormal scaling of log."""
+    subnormal scaling of log, the interval ends of erf."""
     x = np.array([709.78, 709.79, -745.13, -745.14, -40.0, -39.99, 22.0, 21.99, 5e-324,
                   2.2250738585072014e-308, 2.225073858507201e-308])
-    for name in ("exp", "expm1", "tanh", "log"):
+    x = np.concatenate([x, [1.0, np.nextafter(1.0, 2), 2.0, np.nextafter(2.0, 0), 3.5, 6.0, 5.99]])
+    for name in ("exp", "expm1", "tanh", "log", "erf"):
         got = acc.run_on("cpu", name, x)
         with np.errstate(all="ignore"):
-            want = getattr(np, name)(x)
+            want = acc.numpy_function(name)(x)
         assert np.allclose(got, want, rtol=4 * 2.0 ** -52, atol=0, equal_nan=True), (name, got, want)
 
 
@@ -54,7 +55,8 @@ def test_switch_renders_cambrian_or_native(monkeypatch):
     monkeypatch.delenv("CAMBRIAN_MATH", raising=False)
     assert mathlib.cpu_function("exp", "float64") == "cm.exp_f64"
     assert mathlib.cpu_function("tanh", "float32") == "cm.tanh_f32"
-    assert mathlib.cpu_function("erf", "float64") is None  # not (yet) Cambrian's own
+    assert mathlib.cpu_function("erf", "float32") == "cm.erf_f32"
+    assert mathlib.cpu_function("sin", "float64") is None  # not (yet) Cambrian's own
     monkeypatch.setenv("CAMBRIAN_MATH", "native")
     assert mathlib.cpu_function("exp", "float64") is None
     monkeypatch.setenv("CAMBRIAN_MATH", "fast")

@@ -13,6 +13,9 @@ derived here, see :mod:`cambrian.compiler.mathlib`):
 * ``log``: ``x = 2**e * m`` with ``m`` in ``[sqrt(1/2), sqrt(2))`` from the bits (subnormals scaled
   first); ``log(m) = f - s (f - R(s**2))`` with ``f = m - 1``, ``s = f / (2 + f)`` and ``R`` the
   ``atanh`` series; ``e ln2`` added in two parts.
+* ``erf``: ``x P(x**2)`` (Taylor) for ``|x| <= 1``; beyond, ``1 - exp(-x**2) g(x)`` with
+  ``g = erfc(x) exp(x**2)`` as Chebyshev series on three intervals up to 6 (coefficients selected per
+  element, Clenshaw's recurrence); ``+-1`` beyond 6.
 * ``tanh``: ``t = expm1(2|x|)``, ``tanh = sign(x) t / (t + 2)``; ``x`` itself below ``2**-28``, ``+-1``
   beyond 22.
 
@@ -161,6 +164,80 @@ def tanh_f64(x):  # type: ignore[no-untyped-def]
     return y if a > 3.725290298461914e-09 else x  # tiny, +-0.0 and NaN: x itself
 
 
+#: 2/sqrt(pi) (-1)**n / (n! (2n + 1)): erf(x) = x P(x**2), |x| <= 1 (Taylor; truncation < 2**-60)
+ERF_TAYLOR = tuple(reversed([2 / math.sqrt(math.pi) * (-1) ** n / (math.factorial(n) * (2 * n + 1))
+                             for n in range(20)]))
+#: Chebyshev coefficients of g(x) = erfc(x) exp(x**2) on [1, 2], [2, 3.5], [3.5, 6] (one column each),
+#: computed with mpmath (interpolation at 28 Chebyshev nodes, 200 bits); erf = 1 - exp(-x**2) g(x).
+ERF_CHEB = (
+    (0.331427281639452, 0.19943078169681192, 0.12011119518612726),
+    (-0.0850021377067432, -0.04938002535992735, -0.03077508367843977),
+    (0.009951127341466115, 0.00584049638189269, 0.003865397162805732),
+    (-0.0010810888102208325, -0.0006632226933017975, -0.00047649553104630324),
+    (0.0001102324363119495, 7.259178935511736e-05, 5.770371528146291e-05),
+    (-1.0636830518218601e-05, -7.682952765978158e-06, -6.87063803752421e-06),
+    (9.775012680479055e-07, 7.883915794570548e-07, 8.049536979209691e-07),
+    (-8.597922867888315e-08, -7.861599623239447e-08, -9.285957122953073e-08),
+    (7.2677084117248425e-09, 7.632681897920269e-09, 1.055453759031051e-08),
+    (-5.923543840592542e-10, -7.227220937985042e-10, -1.1826607946099641e-09),
+    (4.6683928572294154e-11, 6.683956650788739e-11, 1.3071369079163705e-10),
+    (-3.56612770156775e-12, -6.045467151546551e-12, -1.4257239280506568e-11),
+    (2.6458779519104523e-13, 5.353822288044628e-13, 1.5353276736774004e-12),
+    (-1.9101658673527567e-14, -4.6471602519833763e-14, -1.6330584393840345e-13),
+    (1.343976588479829e-15, 3.957386034387205e-15, 1.716360603412163e-14),
+    (-9.228790549094326e-17, -3.3089920479178426e-16, -1.7831232826173895e-15),
+    (6.19267308464391e-18, 2.7188560214028356e-17, 1.83176561966693e-16),
+    (-4.0652224326488762e-19, -2.196787001971828e-18, -1.861292377204558e-17),
+)
+def _clenshaw(coeffs: tuple[float, ...]):  # type: ignore[no-untyped-def]
+    """``u -> sum c_k T_k(u)`` for ``coeffs`` = c_{n-1}, ..., c_0, as straight-line code (a loop over
+    a long tuple is not unrolled by LLVM, and the kernel's loop then does not vectorise)."""
+    lines = ["def clenshaw(u):", "    b1 = 0.0", "    b2 = 0.0", "    u2 = 2.0 * u"]
+    for c in coeffs:
+        lines += [f"    b0 = fmuladd(u2, b1, {c!r} - b2)", "    b2 = b1", "    b1 = b0"]
+    lines.append("    return b1 - u * b2")
+    ns = {"fmuladd": fmuladd}
+    exec(compile("\n".join(lines), "<cambrian cpu_math clenshaw>", "exec"), ns)
+    return _inline(ns["clenshaw"])
+
+
+def _straight_horner(coeffs: tuple[float, ...]):  # type: ignore[no-untyped-def]
+    """``r -> polynomial`` (``coeffs`` highest degree first) as straight-line code (see _clenshaw)."""
+    lines = ["def horner(r):", "    p = 0.0"] + [f"    p = fmuladd(p, r, {c!r})" for c in coeffs]
+    ns = {"fmuladd": fmuladd}
+    exec(compile("\n".join([*lines, "    return p"]), "<cambrian cpu_math horner>", "exec"), ns)
+    return _inline(ns["horner"])
+
+
+_ERF_P = _straight_horner(ERF_TAYLOR)
+_ERF_G1, _ERF_G2, _ERF_G3 = (_clenshaw(tuple(c[i] for c in ERF_CHEB[::-1])) for i in range(3))
+
+
+@_inline
+def erf_f64(x):  # type: ignore[no-untyped-def]
+    a = abs(x)
+    near = x * _ERF_P(x * x)
+    ac = min(max(a, 1.0), 6.0)
+    r1 = ac < 2.0
+    r2 = ac < 3.5
+    mid = 3.0 if r1 else (5.5 if r2 else 9.5)  # lo + hi of the interval
+    inv = 1.0 if r1 else (1 / 1.5 if r2 else 1 / 2.5)  # 1 / (hi - lo)
+    u = (2.0 * ac - mid) * inv
+    g1 = _ERF_G1(u)  # all three computed, one selected
+    g2 = _ERF_G2(u)
+    g3 = _ERF_G3(u)
+    g = g1 if r1 else (g2 if r2 else g3)
+    far = 1.0 - exp_f64(-ac * ac) * g
+    far = -far if x < 0.0 else far
+    return near if a <= 1.0 else (far if a == a else x)
+
+
+@_inline
+def erf_f32(x):  # type: ignore[no-untyped-def]
+    return np.float32(erf_f64(np.float64(x)))
+
+
 from .cpu_math32 import exp_f32, expm1_f32, log_f32, tanh_f32  # noqa: E402  (float32 lanes)
 
-__all__ = ["exp_f32", "exp_f64", "expm1_f32", "expm1_f64", "log_f32", "log_f64", "tanh_f32", "tanh_f64"]
+__all__ = ["erf_f32", "erf_f64", "exp_f32", "exp_f64", "expm1_f32", "expm1_f64", "log_f32", "log_f64",
+           "tanh_f32", "tanh_f64"]
