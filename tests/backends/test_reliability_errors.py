@@ -44,7 +44,7 @@ def plus_one(x):
     return x + 1
 
 
-@pytest.mark.parametrize("operand", ["abc", b"x", None, [1, 2], {"a": 1}])
+@pytest.mark.parametrize("operand", ["abc", b"x", None, {"a": 1}])  # lists/tuples are operands (asarray)
 def test_vectorize_rejects_operands_that_are_not_arrays_or_numbers(device, operand) -> None:
     with cb.using(device), pytest.raises(TypeError, match=f"unsupported type {type(operand).__name__}"):
         plus_one(operand)
