@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import config, dtypes, kernel_tuples
+from . import config, dtypes, kernel_print, kernel_tuples
 from .backends import get_backend
 from .backends.base import Device
 from .compiler import ir
@@ -268,7 +268,8 @@ class Kernel:
                 _print_debug(self, device, module)
             scalars = tuple((i, t.dtype) for i, t in enumerate(kernel_tuples.flat_types(types))
                             if isinstance(t, ir.Scalar))
-            spec = specs[key] = _Spec(program, module, scalars, device.impl.launch, device.queue)
+            launch = kernel_print.launcher(device.impl.launch, module)  # print(): records, then text
+            spec = specs[key] = _Spec(program, module, scalars, launch, device.queue)
         return spec
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from .. import dtypes
 from ..errors import CambrianError, KernelSyntaxError, KernelTypeError, Loc, no_source_hint
-from . import ir
+from . import frontend_print, ir
 from .frontend_stmt import FuncTranslator
 from .frontend_views import AGGREGATE_TYPES
 from .group_passes import hoist_local_arrays
@@ -153,9 +153,9 @@ class ModuleBuilder:
                    name: str, loc: Loc | None) -> tuple[ir.Function, tuple[str, ...]]:
         src = _source(pyfunc)
         _check_signature(src, argtypes, loc)
-        tr = FuncTranslator(self, src, src.fdef, argtypes, is_kernel)
-        try:
-            fn = tr.translate(name)
+        try:  # (frontend_print: a kernel that prints gets the record tables as hidden parameters)
+            fn, tr = frontend_print.translate(
+                lambda: FuncTranslator(self, src, src.fdef, argtypes, is_kernel), name)
         except (CambrianError, RecursionError):
             raise
         except Exception as exc:  # an internal error: report it at the function, never a traceback
@@ -205,7 +205,7 @@ class ModuleBuilder:
             visit(c)
         funcs = tuple(order)
         module = ir.Module(kernel=kernel, funcs=funcs, boundscheck=self.boundscheck,
-                           **_flags((*funcs, kernel)))
+                           prints=frontend_print.sites(self), **_flags((*funcs, kernel)))
         try:
             ir.verify(module)
         except ir.VerifyError as exc:

@@ -7,7 +7,7 @@ import ast
 from typing import TYPE_CHECKING, Any
 
 from ..errors import KernelSyntaxError, KernelTypeError, Loc
-from . import ir
+from . import frontend_builtins, ir
 from .frontend_expr import ShapeRef
 from .frontend_resolve import Resolved
 from .frontend_types import BINOPS, VOID, Val, cast, check_weak_fits, is_pure
@@ -88,6 +88,8 @@ class AssignMixin:
                         for d in range(t.ndim)]  # type: ignore[union-attr]
             elif self.tuple_of(r) is not None:
                 vals = list(self.tuple_of(r).vals)  # a tuple local, a module tuple, a view's shape
+            elif (tv := frontend_builtins.tuple_call(self, value_node)) is not None:
+                vals = tv  # m, e = math.frexp(x); f, i = math.modf(x)
             else:
                 raise KernelSyntaxError("tuple assignment needs a tuple of values, a.shape or a constant "
                                         "tuple on the right-hand side", loc)

@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import dtypes
 from ..errors import KernelSyntaxError, KernelTypeError, Loc
-from . import intrinsics, ir
+from . import frontend_builtins, intrinsics, ir
 from .frontend_expr import ShapeRef
 from .frontend_resolve import Resolved, describe
 from .frontend_types import VOID, Val, cast, check_weak_fits, const, fit_int, fold_math, weak_kind_of_dtype
@@ -52,7 +52,7 @@ class CallMixin:
             raise KernelSyntaxError(f"**kwargs in calls are not supported in kernels (call of {fname})",
                                     loc)
         if kwargs and not (target.kind == "intrinsic" and target.name in _ARRAY_FORMS
-                           and set(kwargs) <= {"dtype", "shape"}):
+                           and set(kwargs) <= {"dtype", "shape"}) and target.name != "print":
             raise KernelSyntaxError(f"keyword arguments are not supported in the call of {fname} "
                                     f"(got {', '.join(map(str, kwargs))}=...); pass them by position",
                                     loc)
@@ -104,6 +104,8 @@ class CallMixin:
             raise KernelSyntaxError("range() can only be used as the iterable of a 'for' loop", loc)
         if name in intrinsics.GROUP_FORMS:
             return self.group_call(name, node, loc, fname)
+        if name in frontend_builtins.HANDLED:
+            return frontend_builtins.lower_call(self, name, node, loc, stmt, fname)
         info = intrinsics.lookup(name)
         if info is None:
             raise KernelSyntaxError(f"unknown kernel intrinsic {name!r}", loc)

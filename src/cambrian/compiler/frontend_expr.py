@@ -284,7 +284,11 @@ class ExprMixin:
         if op in ("lshift", "rshift") and kind == "bool":
             raise KernelTypeError(f"operator '{sym}' is not supported for bool operands; cast to an "
                                   "integer type first", loc)
-        if kind == "complex" and op in ("floordiv", "mod", "pow"):
+        if kind == "complex" and op == "pow":
+            from .frontend_builtins import complex_pow
+
+            return complex_pow(self, a, b, dt, loc)
+        if kind == "complex" and op in ("floordiv", "mod"):
             raise KernelTypeError(f"operator '{sym}' is not supported for complex operands", loc)
         if kind == "bool" and op not in BITWISE and op != "truediv":
             raise KernelTypeError(f"arithmetic operator '{sym}' on bool values is not supported; cast "

@@ -26,7 +26,10 @@ NUMPY_ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2"
                  "absolute": "abs", "minimum": "min", "maximum": "max", "conj": "conjugate",
                  "real": "real", "imag": "imag"}
 #: Builtins of the kernel language (``complex`` is a cast or the ``complex`` intrinsic).
-BUILTINS = {"range": "range", "len": "len", "abs": "abs", "min": "min", "max": "max"}
+BUILTINS = {"range": "range", "len": "len", "abs": "abs", "min": "min", "max": "max", "round": "round",
+            "print": "print"}
+#: NumPy ufuncs lowered by the front end (``frontend_builtins``), as the math functions of that name.
+NUMPY_LOWERED = ("degrees", "radians", "modf", "frexp")
 BUILTIN_CASTS = {int: "int64", float: "float64", bool: "bool", complex: "complex128"}
 
 
@@ -75,15 +78,16 @@ def classify(obj: Any) -> Resolved:
         return Resolved("module", obj=obj)
     if isinstance(obj, np.ufunc):
         n = NUMPY_ALIASES.get(obj.__name__, obj.__name__)
-        if intrinsics.lookup(n) is not None:
+        if intrinsics.lookup(n) is not None or n in NUMPY_LOWERED:
             return Resolved("intrinsic", n)
     if isinstance(obj, types.BuiltinFunctionType):
         owner = getattr(obj, "__self__", None)
-        if owner is math and intrinsics.lookup(MATH_ALIASES.get(obj.__name__, obj.__name__)):
+        if owner is math and (intrinsics.lookup(MATH_ALIASES.get(obj.__name__, obj.__name__))
+                              or obj.__name__ in intrinsics.LOWERED):
             return Resolved("intrinsic", MATH_ALIASES.get(obj.__name__, obj.__name__))
         if owner is builtins and obj.__name__ in BUILTINS:
             n = BUILTINS[obj.__name__]
-            return Resolved("intrinsic" if intrinsics.lookup(n) else "builtin", n)
+            return Resolved("intrinsic" if intrinsics.lookup(n) or n in intrinsics.LOWERED else "builtin", n)
     if obj is range:
         return Resolved("builtin", "range")
     if isinstance(obj, np.generic) and obj.dtype.name in dtypes.ALL:

@@ -137,7 +137,7 @@ _UNARY_NP = {
     "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
     "tanh": np.tanh, "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh,
     "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc, "fabs": np.fabs, "cbrt": np.cbrt,
-    "exp2": np.exp2,
+    "exp2": np.exp2, "rint": np.rint,
 }
 _add(*(Intrinsic(n, "math", (1, 1), _unary_float, f) for n, f in _UNARY_NP.items()))
 _add(
@@ -149,6 +149,18 @@ _add(
 _BINARY_NP = {"atan2": np.arctan2, "pow": np.power, "hypot": np.hypot, "fmod": np.fmod,
               "copysign": np.copysign, "nextafter": np.nextafter}
 _add(*(Intrinsic(n, "math", (2, 2), _binary_float, f) for n, f in _BINARY_NP.items()))
+
+
+def _ldexp(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    if not dtypes.is_integer(args[1]):
+        raise IntrinsicTypeError(f"the exponent must be an integer, got {args[1]}")
+    f = _float_of(args[0])
+    return (f, "int32"), f
+
+
+_add(Intrinsic("ldexp", "math", (2, 2), _ldexp, np.ldexp, "math.ldexp(x, n): x * 2**n (n as int32)"))
+#: Builtins the front end lowers to other IR (``frontend_builtins``); no renderer spells them.
+LOWERED = frozenset({"round", "degrees", "radians", "modf", "frexp", "popc", "clz", "ffs", "print"})
 _add(*(Intrinsic(n, "predicate", (1, 1), _predicate, f) for n, f in
        {"isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite}.items()))
 _add(
@@ -172,6 +184,8 @@ _add(*(Intrinsic(n, "atomic", (3, -1), _int_atomic, None, f"{n}(array, *index, v
        for n in INT_ATOMICS))
 _add(Intrinsic("atomic_cas", "atomic", (4, -1), _atomic(2), None,
                "atomic_cas(array, *index, expected, value) -> old value"))
+
+
 
 def _sub_group_value(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
     if dtypes.is_complex(args[0]):

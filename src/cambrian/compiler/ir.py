@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 from ..errors import Loc
 
@@ -306,6 +307,8 @@ class Module:
     uses_barrier: bool = False
     uses_float64: bool = False
     uses_atomics: bool = False
+    #: ``print()`` sites of the kernel (``frontend_print``): formats the host applies to the records.
+    prints: tuple[Any, ...] = ()
 
     def key(self) -> str:
         """Content hash (sha256 hex) of the whole module, locations included."""

@@ -99,7 +99,6 @@ atomic_inc = _intrinsic("atomic_inc", "atomic_inc(array, index, bound) -> old; s
 atomic_dec = _intrinsic("atomic_dec", "atomic_dec(array, index, bound) -> old; stores bound if "
                         "old == 0 or old > bound else old - 1 (CUDA's atomicDec). Integers only.")
 
-
 _GROUP_DOC = ("{}: a work-group collective (OpenCL 2.0's work_group_*): every work-item of the group must "
               "call it, as with barrier(). Kernels only.")
 group_reduce_add = _intrinsic("group_reduce_add", _GROUP_DOC.format("group_reduce_add(x)"))
@@ -126,14 +125,22 @@ sub_group_reduce_add = _intrinsic("sub_group_reduce_add", _SUB_DOC.format("sub_g
 sub_group_reduce_min = _intrinsic("sub_group_reduce_min", _SUB_DOC.format("sub_group_reduce_min(x)"))
 sub_group_reduce_max = _intrinsic("sub_group_reduce_max", _SUB_DOC.format("sub_group_reduce_max(x)"))
 
+_BITS_DOC = ("{}(x) -> int32: CUDA's __{}/__{}ll over the integer operand's own width (int8: 8 bits). "
+             "Kernels only.")
+popc = _intrinsic("popc", _BITS_DOC.format("popc", "popc", "popc") + " The number of set bits.")
+clz = _intrinsic("clz", _BITS_DOC.format("clz", "clz", "clz") + " Leading zero bits (the width for 0).")
+ffs = _intrinsic("ffs", _BITS_DOC.format("ffs", "ffs", "ffs") + " The 1-based position of the lowest set "
+                 "bit (0 for 0).")
+
 #: Names exported by ``cambrian`` for kernel code.
 KERNEL_NAMES = (
     "get_global_id", "get_local_id", "get_group_id", "get_global_size", "get_local_size",
     "get_num_groups", "barrier", "local_array", "private_array", "atomic_add", "atomic_sub",
     "atomic_min", "atomic_max", "atomic_xchg", "atomic_cas",
     "atomic_and", "atomic_or", "atomic_xor", "atomic_inc", "atomic_dec",
-    *intrinsics.GROUP_FORMS, *intrinsics.SUB_GROUP,
+    *intrinsics.GROUP_FORMS, *intrinsics.SUB_GROUP, "popc", "clz", "ffs",
 )
 
 assert all(n in intrinsics.TABLE or n in intrinsics.SPECIAL_FORMS or n in intrinsics.GROUP_FORMS
+           or n in intrinsics.LOWERED
            for n in KERNEL_NAMES)

@@ -27,7 +27,7 @@ _MATH = {"sqrt": "np.sqrt", "exp": "np.exp", "log": "np.log", "log2": "np.log2",
          "fabs": "np.fabs", "cbrt": "np.cbrt", "exp2": "np.exp2", "erf": "math.erf",
          "erfc": "math.erfc", "lgamma": "math.lgamma", "gamma": "math.gamma", "atan2": "np.arctan2",
          "pow": "np.power", "hypot": "np.hypot", "fmod": "np.fmod", "copysign": "np.copysign",
-         "nextafter": "np.nextafter",
+         "nextafter": "np.nextafter", "rint": "np.rint", "ldexp": "np.ldexp",
          "isnan": "np.isnan", "isinf": "np.isinf", "isfinite": "np.isfinite"}
 #: Spelling of every intrinsic that is not a plain function (``tests/unit`` checks coverage).
 #: Narrow-integer ops whose result's low bits depend only on the operands' low bits.
