@@ -154,10 +154,9 @@ class Reduction:
     def _call(self, arrays: tuple[Any, ...], axis: int | None, dtype: Any) -> Any:
         if len(arrays) != self.nin:
             raise TypeError(f"{self.name} takes {self.nin} array{'s' * (self.nin != 1)}, got {len(arrays)}")
-        scalars = tuple(k for k, a in enumerate(arrays) if _is_scalar(a))
-        if scalars and (self.map is None or len(scalars) == len(arrays)):
-            raise TypeError(f"{self.name}: a number can only be a map argument next to at least one array "
-                            "(it is broadcast)")
+        scalars = tuple(k for k, a in enumerate(arrays) if _is_scalar(a)) if self.map is not None else ()
+        if len(scalars) == len(arrays):  # numbers alone: reduced as 0-d arrays
+            scalars = ()
         arrays = tuple(a if k in scalars or isinstance(a, np.ndarray) or is_device_array(a) else np.asarray(a)
                        for k, a in enumerate(arrays))
         device = common_device(arrays, self.name)

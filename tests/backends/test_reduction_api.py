@@ -66,9 +66,10 @@ def test_numbers_are_broadcast_map_arguments(device, scalar) -> None:
         assert scaled_sum(x, scalar) == (x.astype(np.int64) * scalar).sum()
 
 
-def test_a_number_alone_is_refused(device) -> None:
-    with pytest.raises(TypeError, match="map argument next to at least one array"):
-        total(5)
+def test_numbers_alone_reduce_as_0d_arrays(device) -> None:
+    with cb.using(device):
+        assert total(5) == 5
+        assert scaled_sum(np.int64(4), 3) == 12
 
 
 @pytest.mark.parametrize("axis", [0, 1, -1, None, (0, 2), ()])
