@@ -236,6 +236,35 @@ def test_print_2d_order_and_bound(device, capsys, monkeypatch) -> None:
 
 
 @cb.func
+def frexp_product(x):
+    m, e = math.frexp(x)  # in a device function too
+    return m * e
+
+
+@cb.kernel(boundscheck=True)
+def k_print_float64_value(a, out):
+    i = cb.get_global_id(0)
+    if i < 2:
+        out[i] = frexp_product(a[i])
+        for j in range(2):
+            print()
+            print("j", j, math.sqrt(i + 1))  # a float64 value in a float32 kernel: a float64 table
+
+
+def test_print_float64_value_loops_and_prepare(device, capsys) -> None:
+    if not device.supports_float64:
+        pytest.skip("needs float64")
+    a = np.array([1.25, -3.75, 4], np.float32)
+    want = "".join(f"\nj {j} {math.sqrt(i + 1)!r}\n" for i in range(2) for j in range(2))
+    with cb.using(device):
+        x, out = cb.asarray(a), cb.zeros(3, dtype=cb.float32)
+        prepared, args = k_print_float64_value[3].prepare(x, out)
+        prepared(args).wait()
+    assert capsys.readouterr().out == want
+    np.testing.assert_array_equal(cb.asnumpy(out), [0.625, -0.9375 * 2, 0])
+
+
+@cb.func
 def dev_prints(x):
     print(x)
     return x

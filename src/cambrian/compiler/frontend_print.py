@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import dtypes
-from ..errors import KernelSyntaxError, Loc
+from ..errors import CambrianError, KernelSyntaxError, Loc
 from . import ir
 from .frontend_types import Val, cast
 
@@ -30,7 +30,7 @@ PARAMS = ("_cb_print_n", "_cb_print_i", "_cb_print_f")
 HEADER = 2
 
 
-class _NeedsFloat64(Exception):
+class _NeedsFloat64(CambrianError):
     """A float64 value is printed but the float table is float32: translate again (internal)."""
 
 
