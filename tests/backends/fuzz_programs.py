@@ -425,7 +425,7 @@ def run_program(prog: Program, devices: list[Any], reference: Any, outcome: Outc
 # -- invalid programs ------------------------------------------------------------------------------
 #: Statements outside the language or ill-typed: each must be a CambrianError at its own line.
 INVALID = [
-    "x = undefined_name + 1", "print(a0[i])", "x = [k for k in range(3)]", "x = lambda q: q",
+    "x = undefined_name + 1", "x = print(a0[i])", "x = [k for k in range(3)]", "x = lambda q: q",
     "x = {1: 2}", "x = {1, 2}", "x = 'text'", "a0[1:3] = 0", "import os", "x = cb.float64(1.0) & 1",
     "x = cb.float32(2.0) << 1", "x = cb.complex64(1j) // cb.complex64(1j)", "x = cb.complex128(1j) < 0",
     "x = (i > 0) + (i > 1)", "x = 2 ** 70 + 1", "x = 3037000500 * 3037000500", "del a0", "global zz",
