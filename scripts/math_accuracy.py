@@ -29,9 +29,9 @@ place of the correctly rounded result) over `{n}` samples per range, against mpm
 `tests/backends/test_math_accuracy.py` on every device: {bound}.
 
 On the `cpu` device, `CAMBRIAN_MATH=cambrian` (the default) uses Cambrian's own vectorisable
-implementations of {own} (`src/cambrian/backends/cpu_math.py`; float32 is computed in float64 and
-rounded once, so it is correctly rounded on these samples); the other functions, and every function
-with `CAMBRIAN_MATH=native`, are Numba's calls of the C library. OpenCL devices use their own library
+implementations of {own} (`src/cambrian/backends/cpu_math.py`, float32 lanes in `cpu_math32.py`;
+float32 `erf` is the float64 one rounded once); the other functions, and every function with
+`CAMBRIAN_MATH=native`, are Numba's calls of the C library. OpenCL devices use their own library
 (SLEEF in PoCL); `numpy` is NumPy's own loops on the same samples.
 
 """

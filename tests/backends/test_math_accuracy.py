@@ -5,10 +5,12 @@ or the C library)."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 
+import cambrian as cb
 from cambrian.compiler import mathlib
 from cambrian.compiler import mathlib_accuracy as acc
 from cambrian.errors import CambrianError
@@ -65,7 +67,6 @@ def test_switch_renders_cambrian_or_native(monkeypatch):
 
 
 def test_switch_is_part_of_the_cache_key_and_both_modes_agree(monkeypatch):
-    import cambrian as cb
     from cambrian.backends.cpu_build import program_key
 
     @cb.kernel
@@ -84,3 +85,31 @@ def test_switch_is_part_of_the_cache_key_and_both_modes_agree(monkeypatch):
     assert keys[0] != keys[1]
     np.testing.assert_allclose(outs[0], outs[1], rtol=4 * 2.0 ** -52, atol=4 * 2.0 ** -53)
     assert math.isfinite(float(outs[0].sum()))
+
+
+def cpu_math_kernel(x, y):
+    i = cb.get_global_id(0)
+    v = x[i]
+    y[i] = math.exp(v) + math.log(v + 2.0) + math.tanh(v) + math.expm1(v) + math.erf(v)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cpu_math_is_call_free_and_vectorised(dtype, monkeypatch):
+    """The point of CAMBRIAN_MATH=cambrian: no C library call per element, and LLVM vectorises the
+    launch loop (vector types in its IR). With ``native`` the calls are there."""
+    monkeypatch.setenv("CAMBRIAN_MATH", "cambrian")
+    ir_text = {}
+    for mode in mathlib.MODES:
+        monkeypatch.setenv("CAMBRIAN_MATH", mode)
+        k = cb.kernel(cpu_math_kernel)
+        x = cb.asarray(np.linspace(-1, 1, 257).astype(dtype), device="cpu")
+        y = cb.asarray(np.zeros(257, dtype), device="cpu")
+        k[257](x, y)
+        programs = [spec.program for specs in k._specs.values() for spec in specs.values()]
+        fn = programs[0].launch1
+        fn = getattr(fn, "fn", fn)
+        ir_text[mode] = "\n".join(fn.inspect_llvm(sig) for sig in fn.signatures)
+    calls = re.compile(r"call [^\n]*@(llvm\.)?(exp|log|tanh|expm1|erf)f?[.(]")
+    assert not calls.search(ir_text["cambrian"])
+    assert re.search(r"<\d+ x (double|float)>", ir_text["cambrian"])
+    assert calls.search(ir_text["native"])

@@ -79,7 +79,7 @@ def _taylor(first: int, last: int, step: int = 1, sign: int = 1, lead: int = 1) 
     return tuple(reversed(out))
 
 
-# ln 2 and pi/2 split into parts (computed with mpmath at 300 bits; scripts/math_accuracy.py checks them)
+# ln 2 split in two (computed with mpmath at 300 bits; scripts/math_accuracy.py checks it)
 LN2_HI = float.fromhex("0x1.62e42ff000000p-1")  # 29 bits: k * LN2_HI is exact for |k| < 2**24
 LN2_LO = float.fromhex("-0x1.718432a1b0e26p-35")
 INV_LN2 = 1 / math.log(2)
@@ -189,6 +189,8 @@ ERF_CHEB = (
     (6.19267308464391e-18, 2.7188560214028356e-17, 1.83176561966693e-16),
     (-4.0652224326488762e-19, -2.196787001971828e-18, -1.861292377204558e-17),
 )
+
+
 def _clenshaw(coeffs: tuple[float, ...]):  # type: ignore[no-untyped-def]
     """``u -> sum c_k T_k(u)`` for ``coeffs`` = c_{n-1}, ..., c_0, as straight-line code (a loop over
     a long tuple is not unrolled by LLVM, and the kernel's loop then does not vectorise)."""
