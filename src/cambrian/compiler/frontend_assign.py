@@ -115,11 +115,16 @@ class AssignMixin:
         t = arr.expr.type
         if isinstance(value.expr.type, ir.ArrayT):
             raise KernelTypeError("cannot store an array into an array element", loc)
+        if not isinstance(value.expr.type, ir.Scalar):
+            raise KernelTypeError(f"cannot store a {value.expr.type} into an array element", loc)
         check_weak_fits(value, t.dtype, loc)  # type: ignore[union-attr]
         return ir.Store(array=arr.expr, indices=idx, value=cast(value, t.dtype, loc), loc=loc)  # type: ignore
 
     def assign_name(self, name: str, value: Val, loc: Loc) -> list[ir.Stmt]:
         vt = value.expr.type
+        if not isinstance(vt, (ir.Scalar, ir.ArrayT)):  # a tuple: only named once (t = (x, y)) or unpacked
+            raise KernelTypeError(f"a {vt} cannot be assigned to {name!r} here; name a tuple once "
+                                  "(t = (x, y)) or unpack it (x, y = t)", loc)
         if name in self.params or name in self.decls:
             t = self.params.get(name) or self.decls[name]
             if isinstance(t, ir.ArrayT):

@@ -22,7 +22,7 @@ from .frontend_group import GroupMixin
 from .frontend_loops import LoopMixin
 from .frontend_resolve import Resolved, classify
 from .frontend_types import Val, cast, check_weak_fits, to_bool
-from .frontend_views import ViewMixin, const_truth
+from .frontend_views import TupleExpr, ViewMixin, const_truth
 
 UNSUPPORTED_STMT = {
     "With": "'with' statements", "AsyncWith": "'async with' statements", "Try": "'try' statements",
@@ -234,7 +234,8 @@ class FuncTranslator(ViewMixin, LoopMixin, AssignMixin, ExprMixin, CallMixin, Gr
             out = self.call(node.value, stmt=True)
             return out if isinstance(out, list) else [ir.ExprStmt(value=out.expr, loc=self.loc(node))]
         v = self.expr(node.value)
-        return [ir.ExprStmt(value=v.expr, loc=self.loc(node))]
+        parts = [x.expr for x in v.expr.vals] if isinstance(v.expr, TupleExpr) else [v.expr]
+        return [ir.ExprStmt(value=e, loc=self.loc(node)) for e in parts if isinstance(e.type, ir.Scalar)]
 
     def stmt_If(self, node: ast.If) -> list[ir.Stmt]:
         c = self.cond(node.test)
