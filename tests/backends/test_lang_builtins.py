@@ -300,9 +300,11 @@ FLAG = True
 @cb.kernel
 def k_constant_condition(a, n):
     i = cb.get_global_id(0)
-    b = n > 1 and True  # a constant operand: clang's -Wconstant-logical-operand
-    if FLAG and b:
+    b = n > 1 and True
+    if n == n:  # always true: PoCL's clang printed "1 warning generated." (-Wtautological-compare)
         a[i] = {value}
+    if FLAG and not b:
+        a[i] = 0
 """
 
 

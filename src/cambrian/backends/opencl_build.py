@@ -22,8 +22,8 @@ from ..errors import CompileError, UnsupportedFeatureError
 from .base import Device
 
 #: Build options: OpenCL C 1.2, no fast-math (contraction is off by pragma in the source); ``-w``:
-#: no warnings (PoCL's clang printed "N warning(s) generated." for constant operands such as
-#: ``n > 1 and True`` straight to the user's stderr; errors still reach the CompileError log).
+#: no warnings (PoCL's clang printed "N warning(s) generated." straight to the user's stderr for
+#: constant conditions such as ``if n == n:``; errors still reach the CompileError log).
 OPTIONS = ("-cl-std=CL1.2", "-w")
 #: Added where CL_DEVICE_SINGLE_FP_CONFIG has CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT: float32 ``/`` and
 #: ``sqrt`` correctly rounded, as on the other backends (OpenCL allows 2.5 and 3 ulp without it).
