@@ -315,3 +315,20 @@ def shapes_and_dtypes_in_locals(a, out):
 def test_shapes_and_dtypes_held_in_locals(device) -> None:
     _, out = run(device, shapes_and_dtypes_in_locals, 2, np.zeros(2, np.float32), np.zeros(2, np.float32))
     np.testing.assert_array_equal(out, np.full(2, 5.5 + 1 + 7.5 + 2, np.float32))
+
+
+@cb.kernel
+def rows_of_arrays(a, out):
+    i = cb.get_global_id(0)
+    s = 0.0
+    for r, row in enumerate(a):  # the rows of a 2-d array are views
+        for x in row[i:]:
+            s += x * (r + 1)
+    out[i] = s
+
+
+def test_iterating_an_nd_array_yields_row_views(device) -> None:
+    requires(device, "float64")
+    a = np.arange(12.0).reshape(3, 4)
+    _, out = run(device, rows_of_arrays, 4, a, np.zeros(4))
+    np.testing.assert_array_equal(out, [sum(a[r, i:].sum() * (r + 1) for r in range(3)) for i in range(4)])

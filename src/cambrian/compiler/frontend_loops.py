@@ -80,11 +80,8 @@ class LoopMixin:
         if t is not None:
             return _c(len(t.vals), loc), "tuple", t
         if isinstance(r, Val) and isinstance(r.expr.type, ir.ArrayT):
-            if r.expr.type.ndim != 1:
-                raise KernelTypeError(f"'for' loops iterate over 1-d arrays or views; got a {r.expr.type}",
-                                      loc)
-            if isinstance(r.expr, ViewExpr):
-                (_, _, length), = (d for d in r.expr.dims if d[1] is not None)
+            if isinstance(r.expr, ViewExpr):  # the length of its first dimension
+                length = next(d[2] for d in r.expr.dims if d[1] is not None)
                 return length, "array", r  # type: ignore[return-value]
             return self.dim_length(r.expr, 0), "array", r
         raise KernelSyntaxError(f"'for' loops iterate over range(), enumerate(), zip(), tuples and 1-d "
@@ -122,7 +119,12 @@ class LoopMixin:
             d = next(j for j, (_, s, _) in enumerate(dims) if s is not None)
             off, step, _ = dims[d]
             dims[d] = (_op("add", off, _op("mul", step, k, loc), loc), None, None)  # type: ignore[arg-type]
-            return Val(ir.Index(ir.Scalar(base.type.dtype), array=base,  # type: ignore[union-attr]
+            t = base.type
+            ndim = sum(s is not None for _, s, _ in dims)
+            if ndim:  # the rows of an n-d array are views
+                return Val(ViewExpr(ir.ArrayT(t.dtype, ndim, t.space), base=base, dims=tuple(dims),  # type: ignore
+                                    loc=loc))
+            return Val(ir.Index(ir.Scalar(t.dtype), array=base,  # type: ignore[union-attr]
                                 indices=tuple(o for o, _, _ in dims), loc=loc))
         if kind == "enumerate":
             start, inner = data
@@ -151,4 +153,10 @@ class LoopMixin:
             raise KernelSyntaxError("a loop target must be a name or a tuple of names", self.loc(target))
         if target.id in self.params:
             raise KernelSyntaxError(f"the loop variable {target.id!r} is a parameter; use another name", loc)
+        if isinstance(value.expr, (ViewExpr, TupleExpr)):  # a row of an n-d array, a tuple element
+            if self.store_count(target.id) != 1:
+                raise KernelSyntaxError(f"{target.id!r} holds an array view or a tuple: it must not be "
+                                        "assigned elsewhere", loc)
+            self.bind_alias(target.id, value, loc, out)
+            return
         out.extend(self.assign_name(target.id, value, loc))

@@ -312,6 +312,12 @@ class ViewMixin:
             raise KernelSyntaxError(f"{name!r} holds a dtype, a tuple or an array view: it must be assigned "
                                     "exactly once (not a parameter, not reassigned)", loc)
         stmts: list[ir.Stmt] = []
+        self.bind_alias(name, alias, loc, stmts)
+        return stmts, None
+
+    def bind_alias(self, name: str, alias: Any, loc: Loc, stmts: list[ir.Stmt]) -> None:
+        """Make ``name`` denote ``alias``; a view's offsets and a tuple's values are evaluated now
+        (into hidden locals, statements appended to ``stmts``), as Python evaluates them once."""
         if isinstance(alias, Val) and isinstance(alias.expr, ViewExpr):
             dims = []
             for d, (off, step, length) in enumerate(alias.expr.dims):
@@ -323,7 +329,6 @@ class ViewMixin:
             vals = tuple(self.settle(f"{name}_{k}", v, loc, stmts) for k, v in enumerate(alias.expr.vals))
             alias = Val(TupleExpr(alias.expr.type, vals=vals, loc=loc))
         self.aliases[name] = alias
-        return stmts, None
 
     # ------------------------------------------------------------------ tuples
 
