@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 from .. import dtypes
 from ..errors import KernelSyntaxError, KernelTypeError, Loc
 from . import ir
+from .frontend_ints import _c, _min, _op, range_count
 from .frontend_resolve import Resolved
 from .frontend_types import Val, cast
-from .frontend_views import TupleExpr, ViewExpr, _c, _min, _op, range_count
+from .frontend_views import TupleExpr, ViewExpr
 
 
 class LoopMixin:
