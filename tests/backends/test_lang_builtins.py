@@ -145,9 +145,12 @@ def k_cpow(z, w, out):
 
 
 @cb.kernel
-def k_cpow_literals(z, out):
+def k_cpow_literals(z, o2, o13, o0, ob):
     i = cb.get_global_id(0)
-    out[i] = z[i] ** 2 if i % 2 == 0 else 2.0 ** z[i]
+    o2[i] = z[i] ** 2  # literal integer exponents: multiplied out inline, as c_pow does at run time
+    o13[i] = z[i] ** 13
+    o0[i] = z[i] ** 0
+    ob[i] = 2.0 ** z[i]
 
 
 @pytest.mark.parametrize("dtype", ["complex64", "complex128"])
@@ -170,12 +173,18 @@ def test_complex_pow(device, dtype) -> None:
 
 
 def test_complex_pow_literal_exponents(device) -> None:
-    z = np.array([1 + 2j, -1.5 + 0.5j, 3, 1j, 0.25 - 4j, -1], np.complex64)
-    out = np.zeros_like(z)
+    z = np.array([1 + 2j, -1.5 + 0.5j, 3, 1j, 0.25 - 4j, -1, 0j, -0.0 - 0.0j, complex(np.nan, 1)],
+                 np.complex64)
+    n = len(z)
+    outs = [np.zeros_like(z) for _ in range(4)]
+    runtime = [np.zeros_like(z) for _ in range(3)]
     with cb.using(device):
-        k_cpow_literals[len(z)](z, out)
-    want = np.where(np.arange(len(z)) % 2 == 0, z ** 2, np.complex64(2.0) ** z)
-    np.testing.assert_allclose(out, want, rtol=2e-6, atol=2e-6)
+        k_cpow_literals[n](z, *outs)
+        for e, out in zip((2, 13, 0), runtime, strict=True):
+            k_cpow[n](z, np.full(n, e, z.dtype), out)
+    for got, want in zip(outs[:3], runtime, strict=True):  # the same bits as the run-time exponent
+        np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
+    np.testing.assert_allclose(outs[3], np.complex64(2.0) ** z, rtol=2e-6, atol=2e-6)
 
 
 # ---------------------------------------------------------------------------------- print

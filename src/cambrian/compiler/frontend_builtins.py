@@ -158,10 +158,40 @@ def _bits(tr: Any, name: str, x: Val, loc: Loc, fname: str) -> Val:
 
 
 def complex_pow(tr: Any, a: Val, b: Val, dt: str, loc: Loc) -> Val:
-    """``a ** b`` for complex ``dt``: NumPy's complex power (the array namespace's definition)."""
+    """``a ** b`` for complex ``dt``: NumPy's complex power (the array namespace's definition); a literal
+    integer exponent is multiplied out inline in the same order (the same bits, no call)."""
     from ..array._scalar_complex import c_pow  # the namespace's scalar definition, in the kernel language
 
+    e = b.expr
+    if isinstance(e, ir.Const) and not isinstance(a.expr, ir.Const):
+        w = complex(e.value)
+        if w.imag == 0 and w.real.is_integer() and 0 <= w.real < 100:
+            out = _int_pow(tr, Val(cast(a, dt, loc)), int(w.real), dt, loc)
+            if out is not None:
+                return out
     return _func(tr, c_pow, [cast(a, dt, loc), cast(b, dt, loc)], loc)
+
+
+def _int_pow(tr: Any, a: Val, n: int, dt: str, loc: Loc) -> Val | None:
+    """``a ** n`` (``n >= 0``) by repeated squaring as ``c_pow`` computes it, ``0j ** n`` being ``+0j``
+    (None inside a conditional expression, where temporaries cannot be bound)."""
+    if n == 0:
+        return Val(ir.Const(ir.Scalar(dt), value=1 + 0j, loc=loc))
+    if tr.cond_depth:
+        return None
+    p = p0 = _once(tr, a, loc)
+    r: Val | None = None
+    m = n
+    while m > 0:
+        if m % 2 == 1:
+            r = p if r is None else _once(tr, tr.binary("mul", r, p, loc), loc)
+        m //= 2
+        if m > 0:
+            p = _once(tr, tr.binary("mul", p, p, loc), loc)
+    assert r is not None
+    zero = ir.Const(ir.Scalar(dt), value=0j, loc=loc)
+    is0 = ir.Compare(ir.BOOL, op="eq", left=p0.expr, right=zero, loc=loc)
+    return Val(ir.Select(ir.Scalar(dt), cond=is0, a=zero, b=r.expr, loc=loc))
 
 
 __all__ = ["TUPLE_RESULTS", "complex_pow", "lower_call", "tuple_call"]
