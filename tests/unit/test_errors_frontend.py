@@ -300,7 +300,7 @@ CASES = [
     (k_intrinsic_type, (Z,), KTE, "sqrt(): complex argument not supported"),
     (k_workitem_dim, (A,), KTE, "the dimension of get_global_id() must be 0, 1 or 2, got 3"),
     (k_local_in_func, (A,), KSE, "local_array() is only allowed in a kernel body"),
-    (k_local_shape, (A, I), KTE, "the shape of local_array() must be a constant integer"),
+    (k_local_shape, (A, I), KTE, "local_array() must be known at compile time; 'n' is a parameter"),
     (k_half_return, (A,), KTE, "returns a value on some paths but not on others"),
     (k_void_value, (A,), KTE, "device function 'void_fn' does not return a value"),
     (k_recursive, (A,), KTE, "recursion is not supported"),

@@ -64,13 +64,14 @@ def test_print_sites_in_the_module() -> None:
 
 def _err(body: str) -> str:
     ns: dict = {}
-    src = ("import math\nimport cambrian as cb\n@cb.kernel\ndef k(a, z):\n    i = cb.get_global_id(0)\n"
+    src = ("import math\nimport cambrian as cb\n@cb.kernel\ndef k(a, z, m):\n    i = cb.get_global_id(0)\n"
            f"{body}\n")
     name = f"<lang_builtins_{abs(hash(body))}>"
     linecache.cache[name] = (len(src), None, src.splitlines(True), name)
     exec(compile(src, name, "exec"), ns)
     with pytest.raises(cb.CambrianError) as exc:
-        ns["k"].module((ir.ArrayT("float64", 1, "global", "C"), ir.ArrayT("complex128", 1, "global", "C")))
+        ns["k"].module((ir.ArrayT("float64", 1, "global", "C"), ir.ArrayT("complex128", 1, "global", "C"),
+                        ir.Scalar("int64")))
     return str(exc.value)
 
 
@@ -82,6 +83,9 @@ def _err(body: str) -> str:
     ("    a[i] = print(a[i])", r"print\(\) is a statement"),
     ("    print(a)", r"must be a scalar"),
     ("    print(a[i], sep=a[i])", r"sep= and end= with string literals"),
+    ("    t = cb.private_array(len(a), cb.float32)", r"must be a constant integer"),  # an expression
+    ("    n = len(a)\n    t = cb.private_array(n, cb.float32)", r"the local 'n' is not a constant"),
+    ("    t = cb.private_array(m, cb.float32)", r"'m' is a parameter, a run-time value"),
 ])
 def test_builtin_errors(body, message) -> None:
     assert re.search(message, _err(body)), _err(body)

@@ -215,6 +215,10 @@ class ExprMixin:
                 raise KernelTypeError(f"{what} must be known at compile time; the local {e.name!r} is "
                                       "not a constant (assign it once with an integer constant: n = 16, "
                                       "or use a module-level constant)", self.loc(node))
+            if isinstance(e, ir.Name):  # a parameter: its value is only known at the launch
+                raise KernelTypeError(f"{what} must be known at compile time; {e.name!r} is a parameter, a "
+                                      "run-time value (use a literal, a module-level constant or a local "
+                                      "assigned once with a constant)", self.loc(node))
             raise KernelTypeError(f"{what} must be a constant integer (a literal, a module constant or a "
                                   "local assigned once with a constant)", self.loc(node))
         return int(e.value)
