@@ -19,10 +19,11 @@ def _launch(kern, n, local, *args):
 
 
 @cb.kernel
-def k_round(x, r, r2, rm, d, rad):
+def k_round(x, r, r2, rm, d, rad, rn):
     i = cb.get_global_id(0)
     r[i] = round(x[i])
     r2[i] = round(x[i], 2)
+    rn[i] = np.round(x[i]) + np.round(x[i], 1) * 1000
     rm[i] = round(x[i], -1)
     d[i] = math.degrees(x[i])
     rad[i] = math.radians(x[i])
@@ -36,15 +37,17 @@ def test_round_degrees_radians(device, dtype, local) -> None:
         x = np.array(SPECIAL, dtype)  # 1e300 is inf in float32
     n = len(x)
     r = np.zeros(n, np.int64)
-    r2, rm, d, rad = (np.zeros(n, dtype) for _ in range(4))
+    r2, rm, d, rad, rn = (np.zeros(n, dtype) for _ in range(5))
     with cb.using(device), np.errstate(all="ignore"):
-        _launch(k_round, n, local, x, r, r2, rm, d, rad)
+        _launch(k_round, n, local, x, r, r2, rm, d, rad, rn)
+        want_rn = np.round(x) + np.round(x, 1) * 1000
     fin = np.isfinite(x) & (np.abs(x) < 2**62)
     assert list(r[fin]) == [round(float(v)) for v in x[fin]]  # Python's round half to even
     np.testing.assert_array_equal(r2, np.round(x, 2))
     np.testing.assert_array_equal(rm, np.round(x, -1))
     np.testing.assert_array_equal(d, np.degrees(x))
     np.testing.assert_array_equal(rad, np.radians(x))
+    np.testing.assert_array_equal(rn, want_rn)  # numpy.round keeps the float dtype
     if dtype == "float64":
         assert [float(v) for v in d[fin]] == [math.degrees(float(v)) for v in x[fin]]
 

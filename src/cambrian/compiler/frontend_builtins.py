@@ -1,7 +1,7 @@
 """Builtins the front end lowers to other IR, so every backend gets them without a new spelling.
 
-* ``round(x)``: Python's round-half-even (``rint``) as int64; ``round(x, n)`` as ``numpy.round``
-  (``rint(x * 10**n) / 10**n``), a float of x's dtype.
+* ``round(x)``: Python's round-half-even (``rint``) as int64; ``round(x, n)`` and ``numpy.round(x,
+  n=0)`` as ``numpy.round`` (``rint(x * 10**n) / 10**n``), a float of x's dtype.
 * ``math.degrees/radians``: ``x * (180 / pi)`` and ``x * (pi / 180)`` as CPython computes them.
 * ``math.ldexp(x, n)``: the ``ldexp`` intrinsic with ``n`` as int32.
 * ``f, i = math.modf(x)`` and ``m, e = math.frexp(x)`` (tuple assignment): CPython's special values
@@ -40,8 +40,8 @@ def lower_call(tr: Any, name: str, node: ast.Call, loc: Loc, stmt: bool, fname: 
     if name in TUPLE_RESULTS:
         raise KernelSyntaxError(f"{fname}() returns a tuple: unpack it in an assignment "
                                 f"({'f, i' if name == 'modf' else 'm, e'} = {fname}(x))", loc)
-    if name == "round":
-        return _round(tr, tr.call_args(node, 1, 2, fname), node, loc)
+    if name in ("round", "np_round"):
+        return _round(tr, tr.call_args(node, 1, 2, fname), node, loc, name == "np_round")
     if name == "ldexp":
         x, n = tr.call_args(node, 2, 2, fname)
         return _ldexp(tr, _as_float(x, fname, loc), n, loc, fname)
@@ -111,11 +111,14 @@ def _func(tr: Any, pyfunc: Any, args: list[ir.Expr], loc: Loc) -> Val:
     return Val(ir.CallFunc(fn.ret, func=fn.name, args=tuple(args), loc=loc))
 
 
-def _round(tr: Any, vals: list[Val], node: ast.Call, loc: Loc) -> Val:
+def _round(tr: Any, vals: list[Val], node: ast.Call, loc: Loc, np_round: bool = False) -> Val:
+    """Python's ``round`` (an int64 for one float argument) or ``numpy.round`` (x's dtype)."""
     x = vals[0]
     if dtypes.is_complex(x.dtype):
-        raise KernelTypeError(f"round() of a complex number is not defined (argument type: {x.dtype})",
-                              loc)
+        raise KernelTypeError(f"round() of a complex number is not supported in kernels (argument type: "
+                              f"{x.dtype}); round z.real and z.imag", loc)
+    if np_round and len(vals) == 1:
+        return x if not dtypes.is_float(x.dtype) else tr.typed_intrinsic("rint", [x], loc)
     if len(vals) == 1:
         if not dtypes.is_float(x.dtype):  # round(int) is the int itself; round(True) is 1
             return Val(cast(x, "int64", loc), x.weak and "int") if x.dtype == "bool" else x

@@ -104,6 +104,8 @@ def classify(obj: Any) -> Resolved:
 def module_attr(mod: types.ModuleType, attr: str) -> Resolved | None:
     """``mod.attr``: NumPy/math names that are intrinsics resolve by name; else the attribute."""
     if mod is np:
+        if attr in ("round", "around"):  # numpy.round(x, decimals=0): a float stays a float
+            return Resolved("intrinsic", "np_round")
         n = NUMPY_ALIASES.get(attr, attr)
         if intrinsics.lookup(n) is not None and intrinsics.lookup(n).category in ("math", "predicate",
                                                                                   "builtin", "complex"):

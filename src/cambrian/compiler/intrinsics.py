@@ -160,7 +160,8 @@ def _ldexp(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
 
 _add(Intrinsic("ldexp", "math", (2, 2), _ldexp, np.ldexp, "math.ldexp(x, n): x * 2**n (n as int32)"))
 #: Builtins the front end lowers to other IR (``frontend_builtins``); no renderer spells them.
-LOWERED = frozenset({"round", "degrees", "radians", "modf", "frexp", "popc", "clz", "ffs", "print"})
+LOWERED = frozenset({"round", "np_round", "degrees", "radians", "modf", "frexp", "popc", "clz", "ffs",
+                     "print"})
 _add(*(Intrinsic(n, "predicate", (1, 1), _predicate, f) for n, f in
        {"isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite}.items()))
 _add(
