@@ -176,3 +176,42 @@ def table(device: Any, dtype: str, n: int, names: tuple[str, ...] = FUNCS) -> li
                          "max_ulp": float(got.max()), "numpy_max_ulp": float(npy.max()),
                          "worst_x": float(x[worst])})
     return rows
+
+
+#: (label, x range (log-uniform), y range) of the ``pow`` table
+POW_RANGES = [("x in [1e-3, 1e3], y in [-20, 20]", (1e-3, 1e3), (-20.0, 20.0)),
+              ("x in [0.5, 2], y in [-700, 700]", (0.5, 2.0), (-700.0, 700.0)),
+              ("x in [1e-300, 1e300], y in [-1, 1]", (1e-300, 1e300), (-1.0, 1.0))]
+
+
+def pow_table(device: Any, dtype: str, n: int, seed: int = 0) -> list[dict[str, Any]]:
+    """Max ulp of ``x ** y`` on ``device`` and of ``np.power`` per range of ``POW_RANGES``."""
+    import mpmath as mp
+
+    import cambrian as cb
+
+    fn = _VECTORIZED.get("pow")
+    if fn is None:
+        fn = _VECTORIZED["pow"] = cb.vectorize(_pow)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for label, (xlo, xhi), (ylo, yhi) in POW_RANGES:
+        if dtype == "float32" and xhi > 1e30:
+            continue
+        x = np.exp(rng.uniform(math.log(xlo), math.log(xhi), n)).astype(dtype)
+        y = rng.uniform(ylo, yhi, n).astype(dtype)
+        with mp.workprec(160):
+            ref = [mp.power(mp.mpf(float(a)), mp.mpf(float(b))) for a, b in zip(x, y, strict=True)]
+        got = np.asarray(fn(cb.asarray(x, device=device), cb.asarray(y, device=device)))
+        errs = ulp_errors(got, ref, dtype)
+        with np.errstate(all="ignore"):
+            npy = ulp_errors(np.power(x, y), ref, dtype)
+        worst = int(np.argmax(errs))
+        rows.append({"function": "pow", "dtype": dtype, "range": label, "n": n,
+                     "max_ulp": float(errs.max()), "numpy_max_ulp": float(npy.max()),
+                     "worst_x": float(x[worst]), "worst_y": float(y[worst])})
+    return rows
+
+
+def _pow(x, y):  # type: ignore[no-untyped-def]
+    return x ** y
