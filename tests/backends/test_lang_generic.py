@@ -332,3 +332,17 @@ def test_iterating_an_nd_array_yields_row_views(device) -> None:
     a = np.arange(12.0).reshape(3, 4)
     _, out = run(device, rows_of_arrays, 4, a, np.zeros(4))
     np.testing.assert_array_equal(out, [sum(a[r, i:].sum() * (r + 1) for r in range(3)) for i in range(4)])
+
+
+@cb.kernel
+def shape_as_tuple(a, out):
+    shape = a.shape
+    n = 1
+    for s in a.shape:
+        n *= s
+    out[0] = n + shape[1] * 100 + len(shape) * 1000
+
+
+def test_array_shape_as_a_tuple(device) -> None:
+    _, out = run(device, shape_as_tuple, 1, np.zeros((3, 4), np.float32), np.zeros(1, np.int64))
+    assert out[0] == 12 + 400 + 2000

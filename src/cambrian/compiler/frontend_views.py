@@ -203,6 +203,8 @@ class ViewMixin:
                 alias = r
             elif isinstance(r, Val) and isinstance(r.expr, (ViewExpr, TupleExpr)):
                 alias = r
+            elif type(r).__name__ == "ShapeRef":  # shape = a.shape
+                alias = Val(self.tuple_of(r))
             elif isinstance(r, Val):
                 val = r
         elif isinstance(value, (ast.Subscript, ast.Tuple, ast.Constant, ast.BinOp, ast.UnaryOp)):
@@ -248,6 +250,10 @@ class ViewMixin:
         if isinstance(r, Resolved) and r.kind == "const" and isinstance(r.obj, tuple):
             vals = tuple(const(x, None) for x in r.obj)
             return TupleExpr(TupleT(tuple(v.expr.type for v in vals)), vals=vals)
+        if type(r).__name__ == "ShapeRef":  # a.shape of an array (a view's .shape is a tuple already)
+            arr = r.array.expr
+            vals = tuple(Val(self.dim_length(arr, d)) for d in range(arr.type.ndim))
+            return TupleExpr(TupleT(tuple(ir.INT64 for _ in vals)), vals=vals)
         return None
 
     def const_shape(self, r: Any) -> tuple[int, ...] | None:
