@@ -31,7 +31,7 @@ samples per range).
 
 On the `cpu` device, `CAMBRIAN_MATH=cambrian` (the default) uses Cambrian's own vectorisable
 implementations of {own} (`src/cambrian/backends/cpu_math.py`, float32 lanes in `cpu_math32.py`;
-float32 `erf` and `pow` are the float64 ones rounded once); the other functions, and every function with
+float32 `erf` is the float64 one rounded once); the other functions, and every function with
 `CAMBRIAN_MATH=native`, are Numba's calls of the C library. OpenCL devices use their own library
 (SLEEF in PoCL); `numpy` is NumPy's own loops on the same samples.
 

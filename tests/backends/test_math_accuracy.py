@@ -59,6 +59,7 @@ def test_switch_renders_cambrian_or_native(monkeypatch):
     assert mathlib.cpu_function("tanh", "float32") == "cm.tanh_f32"
     assert mathlib.cpu_function("erf", "float32") == "cm.erf_f32"
     assert mathlib.cpu_function("sin", "float64") is None  # not (yet) Cambrian's own
+    assert mathlib.cpu_function("pow", "float64") is None  # ** is np.power bit for bit
     monkeypatch.setenv("CAMBRIAN_MATH", "native")
     assert mathlib.cpu_function("exp", "float64") is None
     monkeypatch.setenv("CAMBRIAN_MATH", "fast")
@@ -94,10 +95,10 @@ def cpu_math_kernel(x, y):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_cpu_math_is_call_free_and_vectorised(dtype, monkeypatch):
+def test_cpu_math_is_call_free_and_vectorised(dtype, monkeypatch, tmp_path):
     """The point of CAMBRIAN_MATH=cambrian: no C library call per element, and LLVM vectorises the
     launch loop (vector types in its IR). With ``native`` the calls are there."""
-    monkeypatch.setenv("CAMBRIAN_MATH", "cambrian")
+    monkeypatch.setenv("CAMBRIAN_CACHE_DIR", str(tmp_path))  # compiled here: cached code has no IR
     ir_text = {}
     for mode in mathlib.MODES:
         monkeypatch.setenv("CAMBRIAN_MATH", mode)
@@ -123,11 +124,6 @@ def pow_kernel(a, b, out):
 def math_pow_kernel(a, b, out):
     i = cb.get_global_id(0)
     out[i] = math.pow(a[i], b[i])
-
-
-def pow_square_kernel(a, out):
-    i = cb.get_global_id(0)
-    out[i] = a[i] ** 2.0
 
 
 POW_SPECIALS = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, -3.0, math.inf, -math.inf, math.nan,
@@ -163,10 +159,3 @@ def test_pow_within_bound_and_special_values_as_numpy(device, dtype):
         with np.errstate(invalid="ignore"):
             bad = ~(same | (np.abs(got - want) <= 4 * np.spacing(np.abs(want))))
         assert not bad.any(), (fn.__name__, np.stack([x[bad], y[bad], got[bad]], axis=1))
-
-
-def test_cpu_square_is_exact():
-    x = np.random.default_rng(2).standard_normal(1001) * 1e150
-    out = cb.asarray(np.zeros_like(x), device="cpu")
-    cb.kernel(pow_square_kernel)[x.size](cb.asarray(x, device="cpu"), out)
-    np.testing.assert_array_equal(np.asarray(out), x * x)

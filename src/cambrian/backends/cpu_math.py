@@ -25,7 +25,9 @@ reduction of large arguments needs either a C library call (LLVM then speculates
 element: no gain) or a Payne-Hanek reduction computed for every element, which as first written
 here (table lookups, i.e. gathers, or straight-line code over all 24-bit chunks of 2/pi) ran 7-100x
 slower than the small-argument path. A loop-level split (a vector pass over small arguments, then the
-rest) or a vectorising Payne-Hanek is left to do.
+rest) or a vectorising Payne-Hanek is left to do. ``pow`` is not here either: ``**`` is NumPy's
+``power`` bit for bit (docs/semantics.md, tested), and a double-double ``exp(y log x)`` (commit
+95dc4be, <= 1.8 ulp) measured only ~1.5x faster than the C library call.
 
 float32 functions (:mod:`cambrian.backends.cpu_math32`) are the same algorithms in float32 lanes.
 Imported only by generated kernel modules (after Numba is known to be present).
@@ -34,7 +36,6 @@ Imported only by generated kernel modules (after Numba is known to be present).
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
 from llvmlite import ir as llir
@@ -240,90 +241,7 @@ def erf_f32(x):  # type: ignore[no-untyped-def]
     return np.float32(erf_f64(np.float64(x)))
 
 
-@intrinsic
-def fma(typingctx, a, b, c):  # type: ignore[no-untyped-def]
-    """Exactly rounded ``a * b + c`` (LLVM's ``fma``: one instruction where the machine has FMA)."""
-    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
-        dbl = llir.DoubleType()
-        fn = cgutils.get_or_insert_function(builder.module, llir.FunctionType(dbl, [dbl] * 3), "llvm.fma.f64")
-        return builder.call(fn, args)
-    return types.float64(types.float64, types.float64, types.float64), codegen
-
-
-POW_LOG_C = tuple(reversed([2.0 / (2 * j + 5) for j in range(11)]))  # (2 atanh(s) - 2s - 2s^3/3) / s^5
-TWO_THIRDS = 2.0 / 3.0
-TWO_THIRDS_LO = float(Fraction(2, 3) - Fraction(TWO_THIRDS))
-
-
-@_inline
-def _two_sum(a, b):  # type: ignore[no-untyped-def]
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-@_inline
-def _log_dd(ax):  # type: ignore[no-untyped-def]
-    """``log(ax)`` as ``hi + lo`` (about 2**-63 relative) for finite ``ax > 0``."""
-    sub = ax < 2.2250738585072014e-308
-    bits = as_int64(ax * (TWO54 if sub else 1.0))  # (a select of products here stopped vectorising)
-    e = ((bits >> 52) & 0x7FF) - (1023 + 54 * np.int64(sub))
-    m = as_float64((bits & MANT) | ONE_BITS)
-    big = m > 2.0 * SQRT_HALF
-    m = m * 0.5 if big else m
-    ef = np.float64(e + (1 if big else 0))
-    f = m - 1.0  # exact
-    d = 2.0 + f
-    dl = (2.0 - d) + f  # d + dl = 2 + f exactly
-    sh = f / d
-    sl = (fma(-sh, d, f) - sh * dl) / d  # s = sh + sl = f / (2 + f)
-    z = sh * sh
-    zl = fma(sh, sh, -z) + 2.0 * sh * sl  # s**2 = z + zl
-    c = z * sh
-    cl = fma(z, sh, -c) + (zl * sh + z * sl)  # s**3 = c + cl
-    t = c * TWO_THIRDS
-    tl = fma(c, TWO_THIRDS, -t) + (cl * TWO_THIRDS + c * TWO_THIRDS_LO)  # 2 s**3 / 3 = t + tl
-    rest = c * z * _horner(POW_LOG_C, z)  # the rest of 2 atanh(s) = 2 s + 2 s**3 / 3 + ...
-    hi, lo = _two_sum(ef * LN2_HI, 2.0 * sh)
-    hi, lo2 = _two_sum(hi, t)
-    return _two_sum(hi, lo + lo2 + (2.0 * sl + tl + rest + ef * LN2_LO))
-
-
-@_inline
-def pow_f64(x, y):  # type: ignore[no-untyped-def]
-    ax = abs(x)
-    hi, lo = _log_dd(min(max(ax, 5e-324), 1.7976931348623157e308))
-    ph = y * hi
-    ph, pl = _two_sum(ph, fma(y, hi, -ph) + y * lo)  # y log|x| = ph + pl, |pl| <= ulp(ph)
-    pl = pl if abs(ph) < 1e300 else 0.0
-    r = exp_f64(ph) * (1.0 + pl)
-    r = r if ph < 709.8 else math.inf
-    r = r if ph > -746.0 else 0.0
-    # zeros and infinities of x: |x|**y is 0 or inf by the sign of y
-    r = r if (ax != 0.0) & (ax < math.inf) else ((0.0 if y > 0.0 else math.inf) if ax == 0.0 else
-                                                 (math.inf if y > 0.0 else 0.0))
-    # infinite y: 0, 1 or inf by |x| vs 1
-    r = r if abs(y) < math.inf else ((math.inf if (ax > 1.0) == (y > 0.0) else 0.0) if ax != 1.0 else 1.0)
-    yint = np.floor(y) == y
-    odd = yint & (np.floor(y * 0.5) * 2.0 != y)  # & |: no short-circuit branches (they stop vectorising)
-    r = -r if odd & ((x < 0.0) | ((x == 0.0) & (1.0 / x < 0.0))) else r
-    r = r if (x >= 0.0) | yint | (ax == math.inf) else math.nan
-    r = r if (x == x) & (y == y) else math.nan
-    return 1.0 if (y == 0.0) | (x == 1.0) else r
-
-
-@_inline
-def square(x):  # type: ignore[no-untyped-def]
-    """``x ** 2.0`` of either float type (exactly ``x * x``)."""
-    return x * x
-
-
-@_inline
-def pow_f32(x, y):  # type: ignore[no-untyped-def]
-    return np.float32(pow_f64(np.float64(x), np.float64(y)))
-
-
 from .cpu_math32 import exp_f32, expm1_f32, log_f32, tanh_f32  # noqa: E402  (float32 lanes)
 
 __all__ = ["erf_f32", "erf_f64", "exp_f32", "exp_f64", "expm1_f32", "expm1_f64", "log_f32", "log_f64",
-           "pow_f32", "pow_f64", "square", "tanh_f32", "tanh_f64"]
+           "tanh_f32", "tanh_f64"]

@@ -1,7 +1,7 @@
 """Which math functions use Cambrian's own vectorisable implementations (``CAMBRIAN_MATH``).
 
-``CAMBRIAN_MATH=cambrian`` (the default) renders ``exp``, ``expm1``, ``log``, ``tanh``, ``erf`` and
-``pow`` (also the ``**`` operator) of float32/float64 on the ``cpu`` device as calls of
+``CAMBRIAN_MATH=cambrian`` (the default) renders ``exp``, ``expm1``, ``log``, ``tanh`` and ``erf`` of
+float32/float64 on the ``cpu`` device as calls of
 :mod:`cambrian.backends.cpu_math` (straight-line code that LLVM vectorises; Numba would call the
 scalar C library per element); ``CAMBRIAN_MATH=native`` keeps the C library everywhere. Other
 devices always use their own library (SLEEF in PoCL, libdevice on CUDA). Accuracy per function:
@@ -17,7 +17,7 @@ from ..errors import CambrianError
 
 MODES = ("cambrian", "native")
 #: intrinsic name -> functions in ``cambrian.backends.cpu_math`` (suffix ``_f64``/``_f32``)
-CPU_FUNCS = ("exp", "expm1", "log", "tanh", "erf", "pow")
+CPU_FUNCS = ("exp", "expm1", "log", "tanh", "erf")
 _SUFFIX = {"float64": "f64", "float32": "f32"}
 CPU_MODULE = "cambrian.backends.cpu_math"
 

@@ -180,9 +180,6 @@ class ExprRenderer:
             return f"rt.{op}_{dt}({a}, {b})"
         if op == "truediv" and kind == "complex":
             return f"rt.cdiv_{dt}({a}, {b})"
-        if op == "pow" and (fn := mathlib.cpu_function("pow", dt)):  # CAMBRIAN_MATH
-            # x ** 2.0 is x * x exactly (one rounding, same special values), as LLVM folds pow(x, 2.0)
-            return f"cm.square({a})" if rc == 2 else f"{fn}({a}, {b})"
         return f"({a} {_ARITH[op]} {b})"
 
     def _int_binary(self, e: ir.Binary, ctx: Ctx, raw: bool, rc: object) -> str:
