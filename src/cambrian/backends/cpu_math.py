@@ -14,22 +14,24 @@ derived here, see :mod:`cambrian.compiler.mathlib`):
   first); ``log(m) = f - s (f - R(s**2))`` with ``f = m - 1``, ``s = f / (2 + f)`` and ``R`` the
   ``atanh`` series; ``e ln2`` added in two parts.
 * ``erf``: ``x P(x**2)`` (Taylor) for ``|x| <= 1``; beyond, ``1 - exp(-x**2) g(x)`` with
-  ``g = erfc(x) exp(x**2)`` as Chebyshev series on three intervals up to 6 (coefficients selected per
-  element, Clenshaw's recurrence); ``+-1`` beyond 6.
+  ``g = erfc(x) exp(x**2)`` as Chebyshev series on three intervals up to 6 (all three evaluated by
+  Clenshaw's recurrence as straight-line code, one selected); ``+-1`` beyond 6.
 * ``tanh``: ``t = expm1(2|x|)``, ``tanh = sign(x) t / (t + 2)``; ``x`` itself below ``2**-28``, ``+-1``
   beyond 22.
 
 ``sin``/``cos`` are not here: their small-argument reduction (Cody-Waite, three parts of pi/2) plus
 polynomials vectorise (1.4 ms for 1e6 float64 on one thread, NumPy's scalar sin 14-55 ms), but exact
 reduction of large arguments needs either a C library call (LLVM then speculates it for every
-element: no gain) or a Payne-Hanek reduction computed for every element, which as first written
-here (table lookups, i.e. gathers, or straight-line code over all 24-bit chunks of 2/pi) ran 7-100x
-slower than the small-argument path. A loop-level split (a vector pass over small arguments, then the
+element: no gain) or a Payne-Hanek reduction computed for every element: with table lookups
+(gathers) ~20x slower than the small-argument path, as straight-line code over all 52 24-bit chunks
+of 2/pi ~50x (it vectorises, but its error-free additions form a latency-bound chain: ~1.2 ns per
+chunk and element). A loop-level split (a vector pass over small arguments, then the
 rest) or a vectorising Payne-Hanek is left to do. ``pow`` is not here either: ``**`` is NumPy's
 ``power`` bit for bit (docs/semantics.md, tested), and a double-double ``exp(y log x)`` (commit
 95dc4be, <= 1.8 ulp) measured only ~1.5x faster than the C library call.
 
-float32 functions (:mod:`cambrian.backends.cpu_math32`) are the same algorithms in float32 lanes.
+float32 ``exp``/``expm1``/``log``/``tanh`` (:mod:`cambrian.backends.cpu_math32`) are the same
+algorithms in float32 lanes; float32 ``erf`` is the float64 one rounded once.
 Imported only by generated kernel modules (after Numba is known to be present).
 """
 
