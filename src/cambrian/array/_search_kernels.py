@@ -102,33 +102,40 @@ def count_chunks(counts, mask, chunk):  # type: ignore[no-untyped-def]
 @kernel
 def compact_chunks(out, mask, pos, chunk):  # type: ignore[no-untyped-def]
     """``out[k] = i`` for the true elements ``i`` of ``mask``, in order (``pos``: inclusive prefix sums of
-    the chunks' counts)."""
+    the chunks' counts). Branch-free: every element is written at the next free slot, which only a true
+    element keeps; the loop stops once the chunk's slots are filled (a write past them would land in
+    the next chunk's part)."""
     r = get_global_id(0)
     lo = r * chunk
     hi = min(lo + chunk, mask.shape[0])
     k = 0
     if r > 0:
         k = pos[r - 1]
+    end = pos[r]
     for i in range(lo, hi):
-        if mask[i]:
-            out[k] = i
-            k += 1
+        if k == end:
+            break
+        out[k] = i
+        k += int64(mask[i])
 
 
 @kernel
 def compact_rows(out, x, mask, pos, chunk):  # type: ignore[no-untyped-def]
-    """``out[k, :] = x[i, :]`` for the true elements ``i`` of ``mask``, in order (``x[mask]``)."""
+    """``out[k, :] = x[i, :]`` for the true elements ``i`` of ``mask``, in order (``x[mask]``; branch-free
+    as :func:`compact_chunks`)."""
     r = get_global_id(0)
     lo = r * chunk
     hi = min(lo + chunk, mask.shape[0])
     k = 0
     if r > 0:
         k = pos[r - 1]
+    end = pos[r]
     for i in range(lo, hi):
-        if mask[i]:
-            for q in range(x.shape[1]):
-                out[k, q] = x[i, q]
-            k += 1
+        if k == end:
+            break
+        for q in range(x.shape[1]):
+            out[k, q] = x[i, q]
+        k += int64(mask[i])
 
 
 @func
