@@ -11,6 +11,7 @@ element). On host-memory devices with synchronous launches (``cpu``) NumPy reduc
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -172,6 +173,21 @@ def _divide(total: Array, n: float) -> Array:
     return FUNCTIONS["multiply"](total, one / n if n else one)
 
 
+def _deviation2(v, m):  # type: ignore[no-untyped-def]
+    return (v - m) * (v - m)
+
+
+def _plus(a, b):  # type: ignore[no-untyped-def]
+    return a + b
+
+
+@functools.cache
+def _sqdev() -> Any:
+    from ..reduction import Reduction
+
+    return Reduction(_plus, 0, map=_deviation2, name="sum_sq_dev")
+
+
 def var(x: Array, /, *, axis: int | tuple[int, ...] | None = None, correction: float = 0.0,
         keepdims: bool = False) -> Array:
     """Variance over ``axis`` with ``correction`` (Bessel's: 1) subtracted from the element count."""
@@ -182,6 +198,12 @@ def var(x: Array, /, *, axis: int | tuple[int, ...] | None = None, correction: f
     ft = _float_of(x, "var")
     axes = axes_of(x, axis, "var")
     n = _count(x, axes)
+    if len(axes) == x.ndim and x.size and not dtypes.is_complex(ft) and not _host(x, x.size):
+        # the whole array: the mean read back as one number, then the squared deviations summed in the
+        # reduction's map (one pass, no temporaries)
+        xf = _contiguous(x) if x.dtype.name == ft else _cast(x, ft)
+        total = reshape(_sqdev()(reshape(xf, (-1,)), float(mean(xf))), _kept_shape(x, axes, keepdims))
+        return F["divide"](total, float(builtins.max(n - correction, 0)))
     m = mean(x, axis=axes, keepdims=True)
     dev = F["subtract"](x, m)
     sq = F["real"](F["multiply"](dev, F["conj"](dev))) if dtypes.is_complex(ft) else F["square"](dev)
