@@ -216,15 +216,29 @@ def float_order(x, out):
     out[2, i] = cb.group_reduce_max(x[i])
 
 
+def _tree_sum(v: np.ndarray) -> np.floating:
+    """The reduction order of frontend_group: pairs (r, r + st) for st = 16, 8, 4, 2, 1 (32 items)."""
+    buf, st = v.copy(), 1
+    while st < v.size:
+        st <<= 1
+    st >>= 1
+    while st > 0:
+        for r in range(st):
+            if r + st < v.size:
+                buf[r] = buf[r] + buf[r + st]
+        st >>= 1
+    return buf[0]
+
+
 def test_group_float_results_equal_the_interpreter(device) -> None:
-    """Sums are taken in local-id order on every device (bit-identical to the interpreter); max propagates
-    NaN."""
+    """Reductions combine in one tree order and scans in local-id order on every device (bit-identical to
+    the interpreter); max propagates NaN."""
     x = np.random.default_rng(5).standard_normal(64).astype(np.float32) * 1e3
     x[40] = np.nan
     _, out = _run(device, float_order, 64, 32, x, np.zeros((3, 64), np.float32))
     seq = np.concatenate([np.cumsum(g, dtype=np.float32) for g in x.reshape(2, 32)])
     np.testing.assert_array_equal(out[1], seq)  # cumsum is sequential: the same order
-    np.testing.assert_array_equal(out[0], np.repeat(seq.reshape(2, 32)[:, -1], 32))
+    np.testing.assert_array_equal(out[0], np.repeat([_tree_sum(g) for g in x.reshape(2, 32)], 32))
     assert np.isnan(out[2, 32:]).all() and (out[2, :32] == x[:32].max()).all()
 
 

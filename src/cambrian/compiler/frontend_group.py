@@ -4,9 +4,11 @@
 They are lowered here, once for every backend, to ordinary IR: a local scratch array per dtype
 (:data:`SCRATCH` elements, declared at the top of the kernel), barriers, and loops in linear
 local-id order (``lid = l0 + L0 * (l1 + L1 * l2)``). Work-groups larger than the scratch are handled
-in chunks, so any work-group size works. Every work-item reads the values in the same order on every
-device, so float results are identical to the interpreter's (bit for bit); the cost is O(work-group
-size) reads per work-item. As with ``barrier()``, every work-item of the group must reach the call.
+in chunks, so any work-group size works. Reductions combine pairs in a tree (log2 steps: ``buf[r] op=
+buf[r + st]`` for st = the largest power of two below the chunk's size, then halving); scans read the
+values one after the other (O(work-group size) per work-item). The order is the same on every device, so
+float results are identical to the interpreter's, bit for bit. As with ``barrier()``, every work-item of
+the group must reach the call.
 
 A mixin of :class:`cambrian.compiler.frontend_stmt.FuncTranslator`.
 """
@@ -162,16 +164,44 @@ class GroupMixin:
         combine = _op("add", acc, item, loc) if op == "add" else _call(op, x.type, loc, acc, item)
         mine = ir.Logical(ir.BOOL, op="and", left=_cmp("ge", rel, _c(0, loc=loc), loc),
                           right=_cmp("lt", rel, _c(SCRATCH, loc=loc), loc), loc=loc)
-        body = (
+        body: tuple[ir.Stmt, ...] = (
             ir.Barrier(loc=loc),
             ir.If(cond=mine, body=(ir.Store(array=buf, indices=(rel,), value=v, loc=loc),), loc=loc),
             ir.Barrier(loc=loc),
-            ir.For(var=k, start=_c(0, loc=loc), stop=stop, step=_c(1, loc=loc),
-                   body=(ir.Assign(name=acc.name, value=combine, loc=loc),), loc=loc),
         )
+        if kind == "reduce":
+            body += self._tree(buf, rel, chunk, op, x.type, loc)
+            stop = _c(1, loc=loc)  # the tree left the chunk's result in buf[0]
+        body += (ir.For(var=k, start=_c(0, loc=loc), stop=stop, step=_c(1, loc=loc),
+                        body=(ir.Assign(name=acc.name, value=combine, loc=loc),), loc=loc),)
         pre.append(ir.For(var=base, start=_c(0, loc=loc), stop=n, step=_c(SCRATCH, loc=loc), body=body,
                           loc=loc))
         return acc
+
+    def _tree(self, buf: ir.Name, rel: ir.Expr, chunk: ir.Expr, op: str, t: ir.Scalar,
+              loc: Loc) -> tuple[ir.Stmt, ...]:
+        """Reduce ``buf[0:chunk]`` into ``buf[0]`` in log2 steps: ``buf[r] = buf[r] op buf[r + st]`` for
+        ``st`` = the largest power of two below ``chunk``, then halves (a fixed order on every device)."""
+        st = ir.Name(_I64, name=self._gtemp("st", _I64), loc=loc)
+        one = _c(1, loc=loc)
+        other = ir.Index(t, array=buf, indices=(_op("add", rel, st, loc),), loc=loc)
+        mine = ir.Index(t, array=buf, indices=(rel,), loc=loc)
+        combine = _op("add", mine, other, loc) if op == "add" else _call(op, t, loc, mine, other)
+        active = ir.Logical(ir.BOOL, op="and", left=_cmp("ge", rel, _c(0, loc=loc), loc), right=ir.Logical(
+            ir.BOOL, op="and", left=_cmp("lt", rel, st, loc),
+            right=_cmp("lt", _op("add", rel, st, loc), chunk, loc), loc=loc), loc=loc)
+        return (
+            ir.Assign(name=st.name, value=one, loc=loc),
+            ir.While(cond=_cmp("lt", st, chunk, loc),
+                     body=(ir.Assign(name=st.name, value=_op("lshift", st, one, loc), loc=loc),), loc=loc),
+            ir.Assign(name=st.name, value=_op("rshift", st, one, loc), loc=loc),
+            ir.While(cond=_cmp("gt", st, _c(0, loc=loc), loc), body=(
+                ir.If(cond=active, body=(ir.Store(array=buf, indices=(rel,), value=combine, loc=loc),),
+                      loc=loc),
+                ir.Barrier(loc=loc),
+                ir.Assign(name=st.name, value=_op("rshift", st, one, loc), loc=loc),
+            ), loc=loc),
+        )
 
     def _broadcast(self, x: Val, ids: list[Val], fname: str, loc: Loc) -> ir.Name:
         for i in ids:
