@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .fuse_trace import Node, Unsupported
-from .reduction_source import LANES
+from .reduction_source import chunk_loop
 
 Kind = tuple[int, tuple[int, ...]] | None
 
@@ -236,19 +236,10 @@ def _combine(acc: str, a: str, b: str) -> str:
 def chunks_source(name: str, g: Graph, kinds: Sequence[Kind] | None, ndim: int, acc: str,
                   out_dtype: str | None) -> str:
     """``reduction_source.chunks_source`` with the fused map; ``out_dtype``: the last pass (``_p``)."""
-    lanes = [f"acc{k}" for k in range(LANES)]
     lines = [f"def {name}({', '.join(['partials', *_inputs(g, kinds, ndim), 'n', 'chunk', 'ident'])}):",
-             "    g = cb.get_global_id(0)", "    start = g * chunk", "    stop = min(start + chunk, n)"]
-    lines += [f"    {v} = ident" for v in lanes]
-    lines += ["    i = start", f"    while i + {LANES} <= stop:"]
-    for k, v in enumerate(lanes):
-        elem = _element(g, kinds, ndim, acc, "i" if k == 0 else f"i + {k}")
-        lines.append(f"        {v} = {_combine(acc, v, elem)}")
-    lines += [f"        i += {LANES}", "    tail = ident", "    while i < stop:",
-              f"        tail = {_combine(acc, 'tail', _element(g, kinds, ndim, acc, 'i'))}", "        i += 1"]
-    lines += [f"    acc0 = {_combine(acc, 'acc0', v)}" for v in lanes[1:]]
-    total = _combine(acc, "acc0", "tail")
-    lines.append(f"    partials[g] = {_final(g, acc, out_dtype, total) if out_dtype else total}")
+             "    g = cb.get_global_id(0)", "    start = g * chunk", "    stop = min(start + chunk, n)",
+             *chunk_loop(acc, lambda i: _element(g, kinds, ndim, acc, i),
+                         (lambda v: _final(g, acc, out_dtype, v)) if out_dtype else (lambda v: v))]
     return "\n".join(lines) + "\n"
 
 

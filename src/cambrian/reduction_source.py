@@ -17,6 +17,8 @@ Three kernels, each generated for: the accumulator dtype ``acc``, the number of 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 LANES = 16
 
 
@@ -55,29 +57,41 @@ def _combine(acc: str, a: str, b: str) -> str:
     return f"cb.{acc}(_r({a}, {b}))"
 
 
+def chunk_loop(acc: str, element: Callable[[str], str], finish: Callable[[str], str] = lambda v: v
+               ) -> list[str]:
+    """The body of a chunk kernel after ``g``/``start``/``stop``: ``partials[g] = finish(reduction of
+    element(i) for i in [start, stop))``. Floats and complex use ``LANES`` independent accumulators
+    (element ``i`` to lane ``i % LANES`` while whole rows of lanes remain, the rest to a tail), combined
+    in order and the tail last: written as scalars, the lanes become vector registers under LLVM's SLP
+    vectorizer (Numba with it on, see backends/cpu.py, and PoCL), which the in-order combine lets it
+    recognise as a horizontal reduction. Integer reductions are exact in any order: one loop, which
+    LLVM's loop vectorizer turns into a vector reduction itself (the lanes defeat it: an int64 sum of
+    10**7 ran 8x slower)."""
+    if acc == "bool" or acc.startswith(("int", "uint")):
+        return ["    acc = ident", "    i = start", "    while i < stop:",
+                f"        acc = {_combine(acc, 'acc', element('i'))}", "        i += 1",
+                f"    partials[g] = {finish('acc')}"]
+    lanes = [f"acc{k}" for k in range(LANES)]
+    lines = [f"    {v} = ident" for v in lanes]
+    lines += ["    i = start", f"    while i + {LANES} <= stop:"]
+    for k, v in enumerate(lanes):
+        lines.append(f"        {v} = {_combine(acc, v, element('i' if k == 0 else f'i + {k}'))}")
+    lines += [f"        i += {LANES}", "    tail = ident", "    while i < stop:",
+              f"        tail = {_combine(acc, 'tail', element('i'))}", "        i += 1"]
+    lines += [f"    acc0 = {_combine(acc, 'acc0', v)}" for v in lanes[1:]]
+    lines.append(f"    partials[g] = {finish(_combine(acc, 'acc0', 'tail'))}")
+    return lines
+
+
 def chunks_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str,
                   scalars: tuple[int, ...] = ()) -> str:
     """``name(partials, a0.., n, chunk, ident)``: ``partials[g]`` = reduction of chunk ``g``."""
     arrays = ", ".join(f"a{k}" for k in range(nin))
-    lanes = [f"acc{k}" for k in range(LANES)]
     lines = [f"def {name}(partials, {arrays}, n, chunk, ident):",
              "    g = cb.get_global_id(0)",
              "    start = g * chunk",
-             "    stop = min(start + chunk, n)"]
-    lines += [f"    {v} = ident" for v in lanes]
-    lines += ["    i = start", f"    while i + {LANES} <= stop:"]
-    for k, v in enumerate(lanes):
-        idx = "i" if k == 0 else f"i + {k}"
-        load = _element(nin, mapped, with_index, acc, idx, None, scalars)
-        lines.append(f"        {v} = {_combine(acc, v, load)}")
-    load = _element(nin, mapped, with_index, acc, "i", None, scalars)
-    lines += [f"        i += {LANES}", "    tail = ident", "    while i < stop:",
-              f"        tail = {_combine(acc, 'tail', load)}",
-              "        i += 1"]
-    # lanes combined in order (LLVM's SLP vectorizer recognises this chain as a horizontal reduction
-    # and keeps the lanes in vector registers; tree orders defeat it), then the tail
-    lines += [f"    acc0 = {_combine(acc, 'acc0', v)}" for v in lanes[1:]]
-    lines.append(f"    partials[g] = {_combine(acc, 'acc0', 'tail')}")
+             "    stop = min(start + chunk, n)",
+             *chunk_loop(acc, lambda i: _element(nin, mapped, with_index, acc, i, None, scalars))]
     return "\n".join(lines) + "\n"
 
 
