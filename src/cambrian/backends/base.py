@@ -176,11 +176,12 @@ class ArrayArg:
 
     def flat(self) -> ArrayArg:
         """The same elements as a 1-D argument (C-contiguous arguments only; memoized)."""
+        if len(self.shape) == 1 and self.strides == (1,):
+            return self  # (memoizing itself would be a reference cycle: its buffer would then be freed
+            # only by the cyclic GC, so a pooled block could not be reused at once: page faults each call)
         out = self.memo.get("flat")
         if out is None:
-            if len(self.shape) == 1 and self.strides == (1,):
-                out = self
-            elif not self.c_contiguous:
+            if not self.c_contiguous:
                 raise ValueError(f"a flat view needs a C-contiguous array, not strides {self.strides}")
             else:
                 size = math.prod(self.shape)
