@@ -166,10 +166,10 @@ def rebuild_func(fn: Callable[..., Any], signature: Any) -> Any:
     return obj
 
 
-def rebuild_vectorized(func: Any, signatures: list[str], typer: Any) -> Any:
+def rebuild_vectorized(func: Any, signatures: list[str], typer: Any, identity: Any = None) -> Any:
     from .vectorize import Vectorized
 
-    return Vectorized(func, signatures, typer)
+    return Vectorized(func, signatures, typer, identity=identity)
 
 
 def rebuild_reduction(reduce: Any, identity: Any, map: Any, dtype: Any, with_index: bool, name: str) -> Any:

@@ -249,7 +249,8 @@ class Vectorized:
         """Pickles by reference, or by value with its source (:mod:`cambrian.serialize`)."""
         from . import serialize
 
-        return serialize.reduce(self, serialize.rebuild_vectorized, (self.func, self._sig_text, self.typer))
+        return serialize.reduce(self, serialize.rebuild_vectorized, (self.func, self._sig_text, self.typer,
+                                                                    self.identity))
 
     def types(self, *args: Any) -> tuple[str, tuple[str, ...]]:
         """``(result dtype, operand dtypes the function sees)`` for these arguments."""

@@ -122,6 +122,19 @@ def test_local_kernel_pickles_by_value(device: cb.Device) -> None:
     np.testing.assert_array_equal(cb.asnumpy(out), 2 * np.arange(5, dtype=np.float32) + 1)
 
 
+def test_local_vectorize_keeps_its_identity(device: cb.Device) -> None:
+    @cb.vectorize(identity=0.0)
+    def plus(a, b):
+        return a + b
+
+    again = pickle.loads(pickle.dumps(plus))
+    assert again is not plus and again.identity == 0.0
+    empty = cb.asarray(np.zeros((0, 3), np.float32), device=device)
+    np.testing.assert_array_equal(cb.asnumpy(again.reduce(empty, axis=0)), np.zeros(3, np.float32))
+    x = cb.asarray(np.arange(6, dtype=np.float32).reshape(2, 3), device=device)
+    np.testing.assert_array_equal(cb.asnumpy(again.reduce(x, axis=0)), [3.0, 5.0, 7.0])
+
+
 def test_importable_objects_pickle_by_reference() -> None:
     from cambrian.dask import _iota
 
