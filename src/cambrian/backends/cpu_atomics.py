@@ -59,8 +59,9 @@ def _cmpxchg_bits(builder, ptr, dtype, expected, value):
     return old, builder.extract_value(res, 1)
 
 
-def _float_minmax_loop(builder, ptr, dtype, val, is_min: bool):
-    """CAS loop storing ``np.minimum/np.maximum(old, val)`` (NaN-propagating); returns the old value."""
+def _cas_loop(builder, ptr, dtype, val, update):
+    """CAS loop storing ``update(builder, old)`` until no other work-item intervened; returns the old
+    value."""
     entry = builder.block
     loop = builder.append_basic_block("atomic.loop")
     done = builder.append_basic_block("atomic.done")
@@ -69,40 +70,34 @@ def _float_minmax_loop(builder, ptr, dtype, val, is_min: bool):
     builder.position_at_end(loop)
     old = builder.phi(val.type)
     old.add_incoming(init, entry)
-    # old if (old < val or isnan(old)) else val   (as np.minimum; '>' for np.maximum)
-    better = builder.or_(builder.fcmp_ordered("<" if is_min else ">", old, val),
-                         builder.fcmp_unordered("!=", old, old))
-    new = builder.select(better, old, val)
-    cur, ok = _cmpxchg_bits(builder, ptr, dtype, old, new)
+    cur, ok = _cmpxchg_bits(builder, ptr, dtype, old, update(builder, old))
     old.add_incoming(cur, builder.block)
     builder.cbranch(ok, done, loop)
     builder.position_at_end(done)
     return cur
 
 
-def _int_wrap_loop(builder, ptr, dtype, val, inc: bool):
-    """CAS loop of CUDA's atomicInc (``0 if old >= val else old + 1``) or atomicDec (``val if old == 0
-    or old > val else old - 1``), comparisons signed or unsigned as ``dtype``; returns the old value."""
-    entry = builder.block
-    loop = builder.append_basic_block("atomic.loop")
-    done = builder.append_basic_block("atomic.done")
-    init = builder.load(ptr)
-    builder.branch(loop)
-    builder.position_at_end(loop)
-    old = builder.phi(val.type)
-    old.add_incoming(init, entry)
-    one, zero = llir.Constant(val.type, 1), llir.Constant(val.type, 0)
-    cmp = builder.icmp_signed if dtype.signed else builder.icmp_unsigned
-    if inc:
-        new = builder.select(cmp(">=", old, val), zero, builder.add(old, one))
-    else:
+def _float_minmax(val, is_min: bool):
+    """The update of a NaN-propagating ``np.minimum/np.maximum(old, val)``."""
+    def update(builder, old):
+        # old if (old < val or isnan(old)) else val   (as np.minimum; '>' for np.maximum)
+        better = builder.or_(builder.fcmp_ordered("<" if is_min else ">", old, val),
+                             builder.fcmp_unordered("!=", old, old))
+        return builder.select(better, old, val)
+    return update
+
+
+def _int_wrap(dtype, val, inc: bool):
+    """The update of CUDA's atomicInc (``0 if old >= val else old + 1``) or atomicDec (``val if old == 0
+    or old > val else old - 1``), comparisons signed or unsigned as ``dtype``."""
+    def update(builder, old):
+        one, zero = llir.Constant(val.type, 1), llir.Constant(val.type, 0)
+        cmp = builder.icmp_signed if dtype.signed else builder.icmp_unsigned
+        if inc:
+            return builder.select(cmp(">=", old, val), zero, builder.add(old, one))
         wrap = builder.or_(builder.icmp_unsigned("==", old, zero), cmp(">", old, val))
-        new = builder.select(wrap, val, builder.sub(old, one))
-    cur, ok = _cmpxchg_bits(builder, ptr, dtype, old, new)
-    old.add_incoming(cur, builder.block)
-    builder.cbranch(ok, done, loop)
-    builder.position_at_end(done)
-    return cur
+        return builder.select(wrap, val, builder.sub(old, one))
+    return update
 
 
 def _make_rmw(op: str):
@@ -117,11 +112,11 @@ def _make_rmw(op: str):
             if isinstance(dtype, types.Float):
                 if op in _FLOAT_OPS:
                     return builder.atomic_rmw(_FLOAT_OPS[op], ptr, v, _ORDER)
-                return _float_minmax_loop(builder, ptr, dtype, v, op == "min")
+                return _cas_loop(builder, ptr, dtype, v, _float_minmax(v, op == "min"))
             if op in ("inc", "dec"):
                 if not isinstance(dtype, types.Integer):
                     raise TypeError(f"atomic_{op} needs an integer array")
-                return _int_wrap_loop(builder, ptr, dtype, v, op == "inc")
+                return _cas_loop(builder, ptr, dtype, v, _int_wrap(dtype, v, op == "inc"))
             table = _INT_OPS | (_SIGNED_OPS if dtype.signed else _UNSIGNED_OPS)
             return builder.atomic_rmw(table[op], ptr, v, _ORDER)
 
