@@ -41,38 +41,16 @@ import math
 
 import numpy as np
 from llvmlite import ir as llir
-from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import types
 
-_inline = njit(inline="always", nogil=True, error_model="numpy")
+from .cpu_bits import bitcast, fused_multiply_add
+from .cpu_bits import inline as _inline
 
-
-@intrinsic
-def as_int64(typingctx, x):  # type: ignore[no-untyped-def]
-    """The bits of a float64 as an int64 (an LLVM bitcast, which vectorises)."""
-    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
-        return builder.bitcast(args[0], llir.IntType(64))
-    return types.int64(types.float64), codegen
-
-
-@intrinsic
-def as_float64(typingctx, x):  # type: ignore[no-untyped-def]
-    """The float64 whose bits are the int64 ``x``."""
-    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
-        return builder.bitcast(args[0], llir.DoubleType())
-    return types.float64(types.int64), codegen
-
-
-@intrinsic
-def fmuladd(typingctx, a, b, c):  # type: ignore[no-untyped-def]
-    """``a * b + c``, fused where the machine has FMA (LLVM's ``fmuladd``), else multiply then add."""
-    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
-        dbl = llir.DoubleType()
-        fn = cgutils.get_or_insert_function(builder.module, llir.FunctionType(dbl, [dbl] * 3),
-                                            "llvm.fmuladd.f64")
-        return builder.call(fn, args)
-    return types.float64(types.float64, types.float64, types.float64), codegen
+as_int64 = bitcast(types.float64, types.int64, llir.IntType(64), "as_int64",
+                   "The bits of a float64 as an int64.")
+as_float64 = bitcast(types.int64, types.float64, llir.DoubleType(), "as_float64",
+                     "The float64 whose bits are the int64 ``x``.")
+fmuladd = fused_multiply_add(types.float64, llir.DoubleType(), "llvm.fmuladd.f64", "fmuladd")
 
 
 def _taylor(first: int, last: int, step: int = 1, sign: int = 1, lead: int = 1) -> tuple[float, ...]:

@@ -12,39 +12,19 @@ import math
 
 import numpy as np
 from llvmlite import ir as llir
-from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import types
 
-_inline = njit(inline="always", nogil=True, error_model="numpy")
+from .cpu_bits import bitcast, fused_multiply_add
+from .cpu_bits import inline as _inline
+
 F = np.float32
 
 
-@intrinsic
-def as_int32(typingctx, x):  # type: ignore[no-untyped-def]
-    """The bits of a float32 as an int32 (an LLVM bitcast)."""
-    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
-        return builder.bitcast(args[0], llir.IntType(32))
-    return types.int32(types.float32), codegen
-
-
-@intrinsic
-def as_float32(typingctx, x):  # type: ignore[no-untyped-def]
-    """The float32 whose bits are the int32 ``x``."""
-    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
-        return builder.bitcast(args[0], llir.FloatType())
-    return types.float32(types.int32), codegen
-
-
-@intrinsic
-def fmuladd32(typingctx, a, b, c):  # type: ignore[no-untyped-def]
-    """float32 ``a * b + c``, fused where the machine has FMA."""
-    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
-        flt = llir.FloatType()
-        fn = cgutils.get_or_insert_function(builder.module, llir.FunctionType(flt, [flt] * 3),
-                                            "llvm.fmuladd.f32")
-        return builder.call(fn, args)
-    return types.float32(types.float32, types.float32, types.float32), codegen
+as_int32 = bitcast(types.float32, types.int32, llir.IntType(32), "as_int32",
+                   "The bits of a float32 as an int32.")
+as_float32 = bitcast(types.int32, types.float32, llir.FloatType(), "as_float32",
+                     "The float32 whose bits are the int32 ``x``.")
+fmuladd32 = fused_multiply_add(types.float32, llir.FloatType(), "llvm.fmuladd.f32", "fmuladd32")
 
 
 def _coeffs(values: list[float]) -> tuple[np.float32, ...]:
