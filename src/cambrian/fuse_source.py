@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from .fuse_trace import Node, Unsupported
-from .reduction_source import chunk_loop
+from .reduction_source import chunk_loop, tree_loop
+from .reduction_source import combine as _combine
 
 Kind = tuple[int, tuple[int, ...]] | None
 
@@ -229,10 +230,6 @@ def _inputs(g: Graph, kinds: Sequence[Kind] | None, ndim: int) -> list[str]:
     return [*g.params, *([] if flat else [f"d{d}" for d in range(1, ndim)])]
 
 
-def _combine(acc: str, a: str, b: str) -> str:
-    return f"cb.{acc}(_r({a}, {b}))"
-
-
 def chunks_source(name: str, g: Graph, kinds: Sequence[Kind] | None, ndim: int, acc: str,
                   out_dtype: str | None) -> str:
     """``reduction_source.chunks_source`` with the fused map; ``out_dtype``: the last pass (``_p``)."""
@@ -247,19 +244,8 @@ def tree_source(name: str, g: Graph, kinds: Sequence[Kind] | None, ndim: int, ac
                 out_dtype: str | None) -> str:
     """``reduction_source.tree_source`` with the fused map; ``out_dtype``: the last pass (``_p``)."""
     lines = [f"def {name}({', '.join(['partials', *_inputs(g, kinds, ndim), 'n', 'ident'])}):",
-             f"    scratch = cb.local_array(({group},), cb.{acc})", "    lid = cb.get_local_id(0)",
-             "    v = ident",
-             "    for i in range(cb.get_global_id(0), n, cb.get_global_size(0)):",
-             f"        v = {_combine(acc, 'v', _element(g, kinds, ndim, acc, 'i'))}",
-             "    scratch[lid] = v", "    cb.barrier()"]
-    half = group // 2
-    while half >= 1:
-        lines += [f"    if lid < {half}:",
-                  f"        scratch[lid] = {_combine(acc, 'scratch[lid]', f'scratch[lid + {half}]')}",
-                  "    cb.barrier()"]
-        half //= 2
-    final = _final(g, acc, out_dtype, "scratch[0]") if out_dtype else "scratch[0]"
-    lines += ["    if lid == 0:", f"        partials[cb.get_group_id(0)] = {final}"]
+             *tree_loop(acc, group, lambda i: _element(g, kinds, ndim, acc, i),
+                        (lambda v: _final(g, acc, out_dtype, v)) if out_dtype else (lambda v: v))]
     return "\n".join(lines) + "\n"
 
 

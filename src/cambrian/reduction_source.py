@@ -53,7 +53,8 @@ def _element(nin: int, mapped: bool, with_index: bool, acc: str, index: str, sub
     return f"cb.{acc}(_m({', '.join(loads)}))"
 
 
-def _combine(acc: str, a: str, b: str) -> str:
+def combine(acc: str, a: str, b: str) -> str:
+    """Kernel-language text of ``_r(a, b)`` in the accumulator dtype."""
     return f"cb.{acc}(_r({a}, {b}))"
 
 
@@ -69,17 +70,17 @@ def chunk_loop(acc: str, element: Callable[[str], str], finish: Callable[[str], 
     10**7 ran 8x slower)."""
     if acc == "bool" or acc.startswith(("int", "uint")):
         return ["    acc = ident", "    i = start", "    while i < stop:",
-                f"        acc = {_combine(acc, 'acc', element('i'))}", "        i += 1",
+                f"        acc = {combine(acc, 'acc', element('i'))}", "        i += 1",
                 f"    partials[g] = {finish('acc')}"]
     lanes = [f"acc{k}" for k in range(LANES)]
     lines = [f"    {v} = ident" for v in lanes]
     lines += ["    i = start", f"    while i + {LANES} <= stop:"]
     for k, v in enumerate(lanes):
-        lines.append(f"        {v} = {_combine(acc, v, element('i' if k == 0 else f'i + {k}'))}")
+        lines.append(f"        {v} = {combine(acc, v, element('i' if k == 0 else f'i + {k}'))}")
     lines += [f"        i += {LANES}", "    tail = ident", "    while i < stop:",
-              f"        tail = {_combine(acc, 'tail', element('i'))}", "        i += 1"]
-    lines += [f"    acc0 = {_combine(acc, 'acc0', v)}" for v in lanes[1:]]
-    lines.append(f"    partials[g] = {finish(_combine(acc, 'acc0', 'tail'))}")
+              f"        tail = {combine(acc, 'tail', element('i'))}", "        i += 1"]
+    lines += [f"    acc0 = {combine(acc, 'acc0', v)}" for v in lanes[1:]]
+    lines.append(f"    partials[g] = {finish(combine(acc, 'acc0', 'tail'))}")
     return lines
 
 
@@ -95,26 +96,36 @@ def chunks_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str,
     return "\n".join(lines) + "\n"
 
 
+def tree_loop(acc: str, group: int, element: Callable[[str], str],
+              finish: Callable[[str], str] = lambda v: v) -> list[str]:
+    """The body of a tree kernel launched with local size ``group`` (a power of two): each work-item
+    reduces a grid-stride loop of ``element(i)``, then the work-group reduces its values in local
+    memory as a binary tree (halving strides, a barrier per level); ``partials[group id] =
+    finish(total)``."""
+    lines = [f"    scratch = cb.local_array(({group},), cb.{acc})",
+             "    lid = cb.get_local_id(0)",
+             "    v = ident",
+             "    for i in range(cb.get_global_id(0), n, cb.get_global_size(0)):",
+             f"        v = {combine(acc, 'v', element('i'))}",
+             "    scratch[lid] = v",
+             "    cb.barrier()"]
+    half = group // 2
+    while half >= 1:
+        lines += [f"    if lid < {half}:",
+                  f"        scratch[lid] = {combine(acc, 'scratch[lid]', f'scratch[lid + {half}]')}",
+                  "    cb.barrier()"]
+        half //= 2
+    lines += ["    if lid == 0:", f"        partials[cb.get_group_id(0)] = {finish('scratch[0]')}"]
+    return lines
+
+
 def tree_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str, group: int,
                 scalars: tuple[int, ...] = ()) -> str:
     """``name(partials, a0.., n, ident)`` launched with local size ``group`` (a power of two):
     ``partials[group id]`` = reduction of the group's grid-stride elements."""
     arrays = ", ".join(f"a{k}" for k in range(nin))
     lines = [f"def {name}(partials, {arrays}, n, ident):",
-             f"    scratch = cb.local_array(({group},), cb.{acc})",
-             "    lid = cb.get_local_id(0)",
-             "    v = ident",
-             "    for i in range(cb.get_global_id(0), n, cb.get_global_size(0)):",
-             f"        v = {_combine(acc, 'v', _element(nin, mapped, with_index, acc, 'i', None, scalars))}",
-             "    scratch[lid] = v",
-             "    cb.barrier()"]
-    half = group // 2
-    while half >= 1:
-        lines += [f"    if lid < {half}:",
-                  f"        scratch[lid] = {_combine(acc, 'scratch[lid]', f'scratch[lid + {half}]')}",
-                  "    cb.barrier()"]
-        half //= 2
-    lines += ["    if lid == 0:", "        partials[cb.get_group_id(0)] = scratch[0]"]
+             *tree_loop(acc, group, lambda i: _element(nin, mapped, with_index, acc, i, None, scalars))]
     return "\n".join(lines) + "\n"
 
 
@@ -132,6 +143,6 @@ def axis_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str, n
     subs = [*outs[:axis], "j", *outs[axis:]]
     first = next(k for k in range(nin) if k not in scalars)
     lines += ["    v = ident", f"    for j in range(a{first}.shape[{axis}]):",
-              f"        v = {_combine(acc, 'v', _element(nin, mapped, with_index, acc, 'j', subs, scalars))}",
+              f"        v = {combine(acc, 'v', _element(nin, mapped, with_index, acc, 'j', subs, scalars))}",
               f"    out[{', '.join(outs)}] = v"]
     return "\n".join(lines) + "\n"

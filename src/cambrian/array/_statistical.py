@@ -177,15 +177,12 @@ def _deviation2(v, m):  # type: ignore[no-untyped-def]
     return (v - m) * (v - m)
 
 
-def _plus(a, b):  # type: ignore[no-untyped-def]
-    return a + b
-
-
 @functools.cache
 def _sqdev() -> Any:
     from ..reduction import Reduction
+    from ..reduction_source import add
 
-    return Reduction(_plus, 0, map=_deviation2, name="sum_sq_dev")
+    return Reduction(add, 0, map=_deviation2, name="sum_sq_dev")
 
 
 def var(x: Array, /, *, axis: int | tuple[int, ...] | None = None, correction: float = 0.0,
