@@ -7,7 +7,8 @@ product), fused into the same pass (no temporary array). The kernels are generat
 
 * whole-array on a CPU device (``device.kind == "cpu"``): ``P = min(ceil(n / 4096), 256)`` contiguous
   chunks, one work-item each (16 accumulator lanes per chunk), then one work-item reduces the ``P``
-  partials in order. ``P`` depends on ``n`` only, so float results are identical on every CPU device.
+  partials in order: the last work-item to finish, in the same launch (an atomic count). ``P`` depends
+  on ``n`` only, so float results are identical on every CPU device.
 * whole-array on a GPU: work-groups of 256 (fewer if the device's limit is lower) reduce a
   grid-stride loop then a local-memory tree; at most 1024 groups; one group reduces the partials.
 * ``axis=k``: one work-item per output element, in order along the axis.
@@ -38,7 +39,7 @@ from .array import Array
 from .backends.base import ArrayArg, Device
 from .errors import CambrianError, user_error
 from .kernels import Kernel, Prepared
-from .reduction_source import LANES, axis_source, chunks_source, tree_source
+from .reduction_source import LANES, axis_source, chunks_source, last_chunk_source, tree_source
 from .vectorize import (
     as_func,
     common_device,
@@ -184,7 +185,8 @@ class Reduction:
         if like_numpy or scalars:
             _run(passes, together)
             return result[()] if like_numpy else result
-        plan = _Plan([launcher.prepare(*args) for launcher, args in passes], len(arrays), together)
+        plan = _Plan([launcher.prepare(*args) for launcher, args in passes], len(arrays), together,
+                     _first_input(passes))
         key = _plan_key(arrays, dtype)
         if key is not None:
             remember(self._whole, key, plan)
@@ -205,7 +207,8 @@ class Reduction:
                ) -> tuple[list[tuple[Any, tuple[Any, ...]]], AbstractContextManager]:
         """The launches (``(launcher, args)``) that reduce the 1-D ``arrays`` (``n`` elements) into the
         1-element ``out``, and the lock that keeps them together on the device's queue. The inputs
-        are always the arguments ``1..nin`` of the first launch, ``out`` the first of the last."""
+        are the arguments ``k..k+nin`` of the first launch (:func:`_first_input`), ``out`` the first
+        of the last."""
         if device is None:
             from .devices import default_device
 
@@ -226,9 +229,10 @@ class Reduction:
         group = chunk_group_size(device, nchunks)
         padded = _cdiv(nchunks, group) * group  # work-items past nchunks get empty chunks
         partials, together = _partials(device, acc, padded, like_numpy)
-        second = self._kernel("chunks", 1, False, acc)
-        return [(first[(padded,), (group,)], (partials, *arrays, n, chunk, ident)),
-                (second[1, 1], (out, partials, nchunks, _cdiv(nchunks, LANES) * LANES, ident))], together
+        count = _counter(device, like_numpy)
+        last = self._kernel("last", len(arrays), self.map is not None, acc, scalars=scalars)
+        args = (out, partials, count, *arrays, n, chunk, nchunks, ident)
+        return [(last[(padded,), (group,)], args)], together
 
     def _tree(self, arrays: Sequence[Any], out: Any, n: int, acc: str, ident: Any, device: Device,
               like_numpy: bool, scalars: tuple[int, ...] = ()
@@ -264,6 +268,8 @@ class Reduction:
             with_index = self.with_index and mapped
             if kind == "chunks":
                 src = chunks_source(name, nin, mapped, with_index, acc, scalars)
+            elif kind == "last":
+                src = last_chunk_source(name, nin, mapped, with_index, acc, scalars)
             elif kind == "tree":
                 src = tree_source(name, nin, mapped, with_index, acc, *extra, scalars)
             else:
@@ -306,22 +312,23 @@ class _Plan:
     """A whole-array reduction prepared for device arrays of one device, type and shape: its launches
     (``kernels.Prepared`` and argument templates) and the lock that keeps them together."""
 
-    __slots__ = ("dtype", "launches", "together")
+    __slots__ = ("at", "dtype", "launches", "together")
 
     def __init__(self, launches: list[tuple[Prepared, list[Any]]], nin: int,
-                 together: AbstractContextManager):
+                 together: AbstractContextManager, at: int = 1):
         self.dtype = np.dtype(launches[-1][1][0].dtype)
         # the templates keep no input or output buffer alive: run() fills those slots each time
-        launches[0][1][1:1 + nin] = [None] * nin
+        launches[0][1][at:at + nin] = [None] * nin
         launches[-1][1][0] = None
         self.launches = launches
         self.together = together
+        self.at = at
 
     def run(self, args: Sequence[ArrayArg]) -> Any:
         """Launch with the C-contiguous input ``args`` (launch arguments) into a new 0-d array, which
         is allocated while the earlier passes run; returns it."""
         runs = [list(template) for _, template in self.launches]
-        runs[0][1:1 + len(args)] = [a.flat() for a in args]
+        runs[0][self.at:self.at + len(args)] = [a.flat() for a in args]
         with self.together:
             for k, (launch, _) in enumerate(self.launches):
                 if k == len(runs) - 1:
@@ -338,6 +345,12 @@ class _Plan:
         view = None if host is None else host[:dt.itemsize].view(dt)
         return (Array._new(buf, device, (), dt, (), dt.itemsize),
                 ArrayArg(buf, 0, (1,), (1,), dt.name, view))
+
+
+def _first_input(passes: Sequence[tuple[Any, tuple[Any, ...]]]) -> int:
+    """The position of the first input among the first launch's arguments (after ``out, partials,
+    count`` in a one-launch chunked reduction, after ``out`` or ``partials`` otherwise)."""
+    return 3 if passes[0][0].kernel.name.endswith("_last") else 1
 
 
 def _cdiv(a: int, b: int) -> int:
@@ -365,6 +378,26 @@ def _partials(device: Device, acc: str, count: int, like_numpy: bool) -> tuple[A
                 scratch = flat(empty((max(MAX_CHUNKS, MAX_GROUPS),), acc, device, False))
                 entry = _SCRATCH[(device, acc)] = (scratch, threading.Lock())
     return entry
+
+
+_COUNTERS: dict[Device, Any] = {}
+
+
+def _counter(device: Device, like_numpy: bool) -> Any:
+    """The int32 count of a one-launch chunked reduction's finished work-items: 0 between launches
+    (the last work-item's ``atomic_inc`` wraps it back). One per device, used under the lock of
+    :func:`_partials`."""
+    if like_numpy:
+        return np.zeros(1, np.int32)
+    count = _COUNTERS.get(device)
+    if count is None:
+        from .array import asarray
+
+        with _SCRATCH_LOCK:
+            count = _COUNTERS.get(device)
+            if count is None:
+                count = _COUNTERS[device] = asarray(np.zeros(1, np.int32), device=device)
+    return count
 
 
 def chunk_group_size(device: Device, nchunks: int) -> int:

@@ -58,9 +58,9 @@ def combine(acc: str, a: str, b: str) -> str:
     return f"cb.{acc}(_r({a}, {b}))"
 
 
-def chunk_loop(acc: str, element: Callable[[str], str], finish: Callable[[str], str] = lambda v: v
-               ) -> list[str]:
-    """The body of a chunk kernel after ``g``/``start``/``stop``: ``partials[g] = finish(reduction of
+def chunk_loop(acc: str, element: Callable[[str], str], finish: Callable[[str], str] = lambda v: v,
+               target: str = "partials[g]") -> list[str]:
+    """The body of a chunk kernel after ``g``/``start``/``stop``: ``target = finish(reduction of
     element(i) for i in [start, stop))``. Floats and complex use ``LANES`` independent accumulators
     (element ``i`` to lane ``i % LANES`` while whole rows of lanes remain, the rest to a tail), combined
     in order and the tail last: written as scalars, the lanes become vector registers under LLVM's SLP
@@ -71,7 +71,7 @@ def chunk_loop(acc: str, element: Callable[[str], str], finish: Callable[[str], 
     if acc == "bool" or acc.startswith(("int", "uint")):
         return ["    acc = ident", "    i = start", "    while i < stop:",
                 f"        acc = {combine(acc, 'acc', element('i'))}", "        i += 1",
-                f"    partials[g] = {finish('acc')}"]
+                f"    {target} = {finish('acc')}"]
     lanes = [f"acc{k}" for k in range(LANES)]
     lines = [f"    {v} = ident" for v in lanes]
     lines += ["    i = start", f"    while i + {LANES} <= stop:"]
@@ -80,7 +80,7 @@ def chunk_loop(acc: str, element: Callable[[str], str], finish: Callable[[str], 
     lines += [f"        i += {LANES}", "    tail = ident", "    while i < stop:",
               f"        tail = {combine(acc, 'tail', element('i'))}", "        i += 1"]
     lines += [f"    acc0 = {combine(acc, 'acc0', v)}" for v in lanes[1:]]
-    lines.append(f"    partials[g] = {finish(combine(acc, 'acc0', 'tail'))}")
+    lines.append(f"    {target} = {finish(combine(acc, 'acc0', 'tail'))}")
     return lines
 
 
@@ -93,6 +93,33 @@ def chunks_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str,
              "    start = g * chunk",
              "    stop = min(start + chunk, n)",
              *chunk_loop(acc, lambda i: _element(nin, mapped, with_index, acc, i, None, scalars))]
+    return "\n".join(lines) + "\n"
+
+
+def last_chunk_loop(acc: str, finish: Callable[[str], str] = lambda v: v, target: str = "out[0]"
+                    ) -> list[str]:
+    """After a chunk loop has written ``partials[g]``: the last work-item to finish (counted in
+    ``count[0]``, an int32 that is 0 before the launch and 0 again after it) reduces ``partials[0 ..
+    nparts)`` as one chunk, in the order of a second ``chunks`` launch over them, into ``target``. A
+    whole-array reduction on a CPU device is then one launch instead of two (a launch after reading 80
+    MB costs 40-100 us here: caches and TLB are cold)."""
+    last = "cb.int32(cb.get_global_size(0) - 1)"
+    body = chunk_loop(acc, lambda i: f"cb.{acc}(partials[{i}])", finish, target)
+    return [f"    if cb.atomic_inc(count, 0, {last}) == {last}:", "        start = 0",
+            "        stop = nparts", *("    " + line for line in body)]
+
+
+def last_chunk_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str,
+                      scalars: tuple[int, ...] = ()) -> str:
+    """``name(out, partials, count, a0.., n, chunk, nparts, ident)``: the ``chunks`` kernel, then
+    :func:`last_chunk_loop` (``out[0]`` = the reduction of the first ``nparts`` partials)."""
+    arrays = ", ".join(f"a{k}" for k in range(nin))
+    lines = [f"def {name}(out, partials, count, {arrays}, n, chunk, nparts, ident):",
+             "    g = cb.get_global_id(0)",
+             "    start = g * chunk",
+             "    stop = min(start + chunk, n)",
+             *chunk_loop(acc, lambda i: _element(nin, mapped, with_index, acc, i, None, scalars)),
+             *last_chunk_loop(acc)]
     return "\n".join(lines) + "\n"
 
 
