@@ -2,11 +2,13 @@
 
 Launch overhead: Cambrian's own cost per launch above the raw backend call (a direct call of the compiled
 Numba launcher; a direct PyOpenCL enqueue of the built kernel), median over 10,000 launches of a tiny
-kernel with device arrays, measured in interleaved rounds so both sides see the same machine load.
+kernel written the plain way (``tiny[16](a, b)``: a new launcher expression each call) with device arrays,
+measured in interleaved rounds so every variant sees the same machine load; also the cost with the
+launcher kept (``launch = tiny[16]`` once) and with NumPy arguments.
 Warm start: a new process that launches an already compiled kernel (disk cache), timed from interpreter
 start to the end of the first launch, and the part after ``import numba``/``import pyopencl``.
 
-    python benchmarks/bench_launch.py [--launches 10000] [--devices cpu,opencl]
+    python benchmarks/bench_launch.py [--launches 10000] [--devices cpu,opencl] [--no-warm-start]
 """
 
 from __future__ import annotations
@@ -35,8 +37,11 @@ def tiny(a, b):
 def raw_call(device: cb.Device, a: cb.Array, b: cb.Array):
     """The raw backend call of the already built ``tiny`` program for these arrays."""
     program = next(iter(tiny._specs[device].values())).program
-    if device.backend == "cpu":
+    if device.backend == "cpu":  # the compiled Numba function the backend calls for 16 work-items
         va, vb = a.__cambrian_array__().view, b.__cambrian_array__().view
+        serial = getattr(program, "serial1", None)
+        if serial is not None and 16 <= getattr(program, "serial_items", 0):
+            return lambda: serial(16, 1, va, vb)  # small launches run on the calling thread
         return lambda: program.launch1(16, 1, va, vb)
     queue = device.queue.native
     vals = []
@@ -47,21 +52,34 @@ def raw_call(device: cb.Device, a: cb.Array, b: cb.Array):
     return lambda: kernel(queue, (16,), None, *vals)
 
 
-def overhead(device: cb.Device, launches: int) -> tuple[float, float]:
+def overhead(device: cb.Device, launches: int) -> tuple[float, float, float, float]:
+    """Median seconds per launch: ``tiny[16](a, b)`` written the plain way (a new ``tiny[16]`` each call,
+    device arrays), the raw backend call, the same launch with the ``tiny[16]`` launcher kept, and the
+    plain launch with NumPy arguments (copied in and out on ``opencl``; in place on ``cpu``)."""
     a = cb.zeros(16, dtype=cb.float32, device=device)
     b = cb.zeros(16, dtype=cb.float32, device=device)
+    ha, hb = np.zeros(16, np.float32), np.zeros(16, np.float32)
     tiny[16](a, b).wait()
+    with cb.using(device):
+        tiny[16](ha, hb).wait()
     launch = tiny[16]
-    ours, raw = (lambda: launch(a, b)), raw_call(device, a, b)
-    t_ours, t_raw, batch = [], [], 250
+
+    def numpy_args() -> None:
+        with cb.using(device):
+            tiny[16](ha, hb)
+
+    fns = ((lambda: tiny[16](a, b)), raw_call(device, a, b), (lambda: launch(a, b)), numpy_args)
+    times: list[list[float]] = [[] for _ in fns]
+    batch = 250
     for _ in range(max(launches // batch, 1)):
-        for fn, out in ((ours, t_ours), (raw, t_raw)):
+        for fn, out in zip(fns, times, strict=True):
             t = time.perf_counter()
             for _ in range(batch):
                 fn()
             out.append((time.perf_counter() - t) / batch)
             device.synchronize()
-    return statistics.median(t_ours), statistics.median(t_raw)
+    ours, raw, kept, host = (statistics.median(t) for t in times)
+    return ours, raw, kept, host
 
 
 WARM = textwrap.dedent("""
@@ -109,12 +127,17 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--launches", type=int, default=10_000)
     p.add_argument("--devices", default="cpu,opencl")
+    p.add_argument("--no-warm-start", action="store_true", help="measure the launch overhead only")
     opts = p.parse_args()
+    print(f"load average {os.getloadavg()} on {os.cpu_count()} cores (a shared machine: figures are noisy)")
     for device in cb.devices(opts.devices):
-        ours, raw = overhead(device, opts.launches)
+        ours, raw, kept, host = overhead(device, opts.launches)
         print(f"{device}: kern[n](...) {ours * 1e6:.2f} us, raw backend call {raw * 1e6:.2f} us, "
               f"Cambrian's own cost {(ours - raw) * 1e6:.2f} us per launch (median of "
-              f"{opts.launches} launches)")
+              f"{opts.launches} launches; launcher kept: {kept * 1e6:.2f} us; NumPy arguments: "
+              f"{host * 1e6:.2f} us)")
+    if opts.no_warm_start:
+        return
     for device in cb.devices(opts.devices):
         wall, total, after = warm_start(device)
         print(f"{device}: cached warm start: process {wall:.3f} s, in-process {total:.3f} s "

@@ -177,7 +177,12 @@ def launch_with_host_arrays(launcher: _Launcher, device: Device, args: Sequence[
             staged.append(st)
     spec = kern._spec(device, key, args)
     event = launcher._launch(device, spec, launch_args)
-    written = written_params(spec.module)
+    if not staged:  # launched in place (host-memory devices): nothing to copy back
+        return event
+    written = _WRITTEN.get(id(spec.module), (None, None))[1]
+    if written is None:  # (the module is kept with its set: its id stays its own)
+        written = written_params(spec.module)
+        _WRITTEN[id(spec.module)] = (spec.module, written)
     params = spec.module.kernel.params
     for st in staged:
         back = [i for i in st.views if kern._params[i] in written or params[i].name in written]
@@ -191,6 +196,10 @@ def launch_with_host_arrays(launcher: _Launcher, device: Device, args: Sequence[
                 np.copyto(args[i], st.views[i])
     event.wait()
     return event
+
+
+#: id(module) -> (module, its written_params): launches with NumPy arguments need them every time.
+_WRITTEN: dict[int, tuple[ir.Module, set[str]]] = {}
 
 
 def written_params(module: ir.Module) -> set[str]:

@@ -306,7 +306,7 @@ def kernel(py_func: Callable[..., Any] | None = None, *, boundscheck: bool | Non
 class _Launcher:
     """A kernel bound to a launch configuration; calling it launches."""
 
-    __slots__ = ("checked", "gsize", "kernel", "lsize", "nitems")
+    __slots__ = ("checked", "gsize", "kernel", "lsize", "nitems", "ready")
 
     def __init__(self, kernel: Kernel, gsize: tuple[int, ...], lsize: tuple[int, ...] | None):
         self.kernel = kernel
@@ -314,13 +314,22 @@ class _Launcher:
         self.lsize = lsize
         self.nitems = math.prod(gsize)
         self.checked: set[Device] = set()  # devices whose limits admit the local size
+        #: id(spec) -> (spec, its checked launch): a repeated launch converts its scalars and goes
+        self.ready: dict[int, tuple[_Spec, Prepared, int]] = {}
 
     def __call__(self, *args: Any) -> Event:
         try:
             device, key, launch_args, host_arrays = self._bind(args)
             if host_arrays:
                 return launch_with_host_arrays(self, device, args, launch_args, host_arrays, key)
-            return self._launch(device, self.kernel._spec(device, key, args), launch_args)
+            spec = self.kernel._spec(device, key, args)
+            got = self.ready.get(id(spec))
+            if got is None or got[0] is not spec:
+                return self._launch(device, spec, launch_args)
+            if spec.scalars or len(launch_args) != got[2]:
+                self._scalars(spec, launch_args)
+            p = got[1]
+            return p.launch(device, p.queue, p.program, p.gsize, p.lsize, launch_args)
         except CambrianError as exc:  # the traceback ends at the user's call, the message follows
             raise user_error(exc) from exc.__cause__  # (CAMBRIAN_DEBUG=1: Cambrian's frames too)
 
@@ -377,12 +386,16 @@ class _Launcher:
     def _launch(self, device: Device, spec: _Spec, launch_args: list[Any]) -> Event:
         return self._ready(device, spec, launch_args)(launch_args)
 
-    def _ready(self, device: Device, spec: _Spec, launch_args: list[Any]) -> Prepared:
-        """Convert the scalars of ``launch_args`` in place and check the local size."""
-        if len(launch_args) != len(spec.module.kernel.params):  # tuples of numbers: one scalar each
+    def _scalars(self, spec: _Spec, launch_args: list[Any]) -> None:
+        """Expand tuples of numbers (one scalar each) and convert the scalars of ``launch_args`` in place."""
+        if len(launch_args) != len(spec.module.kernel.params):
             kernel_tuples.expand(launch_args)
         for i, dt in spec.scalars:
             launch_args[i] = _to_scalar(launch_args[i], dt, self.kernel, i)
+
+    def _ready(self, device: Device, spec: _Spec, launch_args: list[Any]) -> Prepared:
+        """Convert the scalars of ``launch_args`` in place and check the local size."""
+        self._scalars(spec, launch_args)
         if self.nitems == 0:
             name = self.kernel.name
             return Prepared(lambda *_: completed(spec.queue, name), device, spec.queue, spec.program,
@@ -390,7 +403,10 @@ class _Launcher:
         if device not in self.checked:
             check_sizes(self, device)
             self.checked.add(device)
-        return Prepared(spec.launch, device, spec.queue, spec.program, self.gsize, self.lsize)
+        prepared = Prepared(spec.launch, device, spec.queue, spec.program, self.gsize, self.lsize)
+        if len(self.ready) < 16:  # (a launcher meets few specialisations)
+            self.ready[id(spec)] = (spec, prepared, len(spec.module.kernel.params))
+        return prepared
 
 
 class Prepared(NamedTuple):

@@ -66,6 +66,8 @@ class OpenCLBackend(Backend):
         self._state: dict[str, tuple[Any, Any, Queue]] = {}
         self._lock = threading.Lock()
         self.builder = Builder()
+        #: device -> (HostMemory, context) of devices whose small buffers are all Cambrian host memory
+        self._fast_alloc: dict[Device, tuple[HostMemory, Any]] = {}
 
     @property
     def cl(self) -> Any:
@@ -167,9 +169,18 @@ class OpenCLBackend(Backend):
 
     # --- allocator ---------------------------------------------------------------------------
     def alloc(self, device: Device, nbytes: int) -> Any:
+        fast = self._fast_alloc.get(device)
+        if fast is not None and 0 < nbytes <= _FAST_ALLOC_MAX:  # a small buffer of Cambrian's host memory
+            try:
+                return fast[0].buffer(fast[1], nbytes)
+            except Exception:  # the full path below tries again and raises the right error
+                pass
         cl = self.cl
         nbytes = max(int(nbytes), 1)
         ctx, _, queue = self._ctx(device)
+        if queue.cambrian_host is not None and HOST_MEMORY_MIN <= 1 and (
+                not device.max_alloc_size or device.max_alloc_size >= _FAST_ALLOC_MAX):
+            self._fast_alloc[device] = (queue.cambrian_host, ctx)
         if device.max_alloc_size and nbytes > device.max_alloc_size:
             raise out_of_memory(device, nbytes, f"more than its largest allocation, "
                                                 f"CL_DEVICE_MAX_MEM_ALLOC_SIZE = {device.max_alloc_size}")
@@ -230,8 +241,12 @@ class OpenCLBackend(Backend):
                 expanded = a.memo.get("opencl" if strided else "opencl-c")
                 if expanded is None:  # buffer, offset, shape[, strides]; PyOpenCL packs int64 fastest
                     extra = (a.offset, *a.shape, *(a.strides if strided else ()))
-                    expanded = a.memo["opencl" if strided else "opencl-c"] = (
-                        a.buffer, *(np.int64(v) for v in extra))
+                    packed = _PACKED.get(extra)
+                    if packed is None:
+                        packed = tuple(np.int64(v) for v in extra)
+                        if len(_PACKED) < 4096:
+                            _PACKED[extra] = packed
+                    expanded = a.memo["opencl" if strided else "opencl-c"] = (a.buffer, *packed)
                 vals += expanded
             else:  # exactly the packed type (a bool is passed as uint8: PyOpenCL can't pack np.bool_)
                 vals.append(a if type(a) is dtype else dtype(a))
@@ -264,6 +279,12 @@ class OpenCLBackend(Backend):
         _enqueued(queue, ev)
         native = _Profiled(ev) if getattr(queue, "cambrian_profiling", False) else ev
         return Event(queue, ev.wait, native, program.label)
+
+
+#: (offset, *shape[, *strides]) -> the same as np.int64 (new arrays of a size seen before need no new ones)
+_PACKED: dict[tuple[int, ...], tuple[Any, ...]] = {}
+#: Buffers up to this size take the allocation fast path (the checks are done once per device).
+_FAST_ALLOC_MAX = 1 << 20
 
 
 def _enqueued(queue: Queue, event: Any) -> None:

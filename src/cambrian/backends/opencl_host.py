@@ -52,24 +52,26 @@ class HostMemory:
         self._free: dict[int, list[np.ndarray]] = {}
         self.free_bytes = 0
         self._buffer_type = _buffer_type(cl)
+        self._flags = cl.mem_flags.READ_WRITE | cl.mem_flags.USE_HOST_PTR
         #: The last event enqueued on the device's queue (set by every enqueue of the backend).
         self.last: Any = None
 
     def buffer(self, ctx: Any, nbytes: int) -> Any:
         """A new read-write buffer of at least ``nbytes`` over Cambrian-owned host memory (a block of
         its size class, reused from a dead buffer when one has completed)."""
-        self.collect()
         size = size_class(nbytes)
         free = self._free.get(size)
+        if not free and self._waiting:  # free what has completed (in batches: a query per event)
+            self.collect()
+            free = self._free.get(size)
         block = None
         if free:
             with self._lock:
                 if free:
                     block = free.pop()
                     self.free_bytes -= size
-        mf = self._cl.mem_flags
         block = aligned_host_memory(size) if block is None else block
-        buf = self._buffer_type(ctx, mf.READ_WRITE | mf.USE_HOST_PTR, hostbuf=block)
+        buf = self._buffer_type(ctx, self._flags, hostbuf=block)
         buf.cambrian_host = self
         return buf
 
