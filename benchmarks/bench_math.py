@@ -1,10 +1,10 @@
-"""Transcendental math on the ``cpu`` device vs NumPy (issue 17.1): per function and dtype,
+"""Transcendental math on a device (default ``cpu``) vs NumPy (issue 17.1): per function and dtype,
 ``@cb.vectorize`` of ``math.<f>`` into an existing array against ``np.<f>(x, out=)``, in one process,
 alternating the two (machine noise hits both), medians; prints the ratio NumPy time / Cambrian time
 (>= 1.5 is the issue's goal) and, for reference, Cambrian with ``CAMBRIAN_MATH=native`` (the C library
 called per element) where that mode is given.
 
-    python benchmarks/bench_math.py [n] [repeats] [--native] [--only exp,log]
+    python benchmarks/bench_math.py [n] [repeats] [--native] [--only exp,log] [--device opencl:cpu:0]
 """
 
 from __future__ import annotations
@@ -71,29 +71,31 @@ def main() -> None:
     p.add_argument("repeats", nargs="?", type=int, default=10)
     p.add_argument("--native", action="store_true", help="also time CAMBRIAN_MATH=native")
     p.add_argument("--only", default="", help="comma-separated function names")
+    p.add_argument("--device", default="cpu", help="the Cambrian device (default cpu)")
     args = p.parse_args()
     import cambrian as cb
 
     names = [s for s in args.only.split(",") if s] or list(FUNCS)
-    print(f"n={args.n} repeats={args.repeats} (ratio = NumPy time / Cambrian cpu time, higher is better)")
+    print(f"n={args.n} repeats={args.repeats} (ratio = NumPy time / Cambrian "
+          f"{args.device} time, higher is better)")
     for dtype in ("float64", "float32"):
         for name in names:
             lo, hi = FUNCS[name][1]
             x = np.random.default_rng(0).uniform(lo, hi, args.n).astype(dtype)
-            ref_out, out = np.empty_like(x), cb.asarray(np.empty_like(x), device="cpu")
-            dx = cb.asarray(x, device="cpu")
+            ref_out, out = np.empty_like(x), cb.asarray(np.empty_like(x), device=args.device)
+            dx = cb.asarray(x, device=args.device)
             fns = {"numpy": numpy_call(name, x, ref_out)}
             os.environ["CAMBRIAN_MATH"] = "cambrian"
             own = make(name)
-            fns["cambrian"] = lambda own=own, dx=dx, out=out: own(dx, out=out)
+            fns["cambrian"] = lambda own=own, dx=dx, out=out: own(dx, out=out).synchronize()
             if args.native:
                 os.environ["CAMBRIAN_MATH"] = "native"
-                nat, nat_out = make(name), cb.asarray(np.empty_like(x), device="cpu")
+                nat, nat_out = make(name), cb.asarray(np.empty_like(x), device=args.device)
                 nat(dx, out=nat_out)  # compiled under this setting
-                fns["native"] = lambda nat=nat, dx=dx, o=nat_out: nat(dx, out=o)
+                fns["native"] = lambda nat=nat, dx=dx, o=nat_out: nat(dx, out=o).synchronize()
                 os.environ["CAMBRIAN_MATH"] = "cambrian"
             t = alternate(fns, args.repeats)
-            got = np.asarray(out)
+            got = cb.asnumpy(out)
             err = float(np.max(np.abs(got - ref_out) / np.maximum(np.abs(ref_out), np.finfo(dtype).tiny)))
             extra = f"  native {t['numpy'] / t['native']:.2f}x" if "native" in t else ""
             print(f"{name:6s} {dtype}: numpy {t['numpy'] * 1e3:8.2f} ms  "

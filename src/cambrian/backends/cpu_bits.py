@@ -26,8 +26,8 @@ def bitcast(src: types.Type, dst: types.Type, dst_ir: llir.Type, name: str, doc:
 
 
 def fused_multiply_add(ty: types.Type, ty_ir: llir.Type, llvm_name: str, name: str) -> object:
-    """A Numba intrinsic ``a * b + c`` of ``ty``, fused where the machine has FMA (LLVM's ``fmuladd``),
-    else multiply then add."""
+    """A Numba intrinsic ``a * b + c`` of ``ty`` through the LLVM intrinsic ``llvm_name``
+    (``llvm.fma.*``: rounded once, as ``cambrian.fma`` on every device)."""
     def impl(typingctx, a, b, c):  # type: ignore[no-untyped-def]
         def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
             fn = cgutils.get_or_insert_function(builder.module, llir.FunctionType(ty_ir, [ty_ir] * 3),

@@ -50,7 +50,9 @@ as_int64 = bitcast(types.float64, types.int64, llir.IntType(64), "as_int64",
                    "The bits of a float64 as an int64.")
 as_float64 = bitcast(types.int64, types.float64, llir.DoubleType(), "as_float64",
                      "The float64 whose bits are the int64 ``x``.")
-fmuladd = fused_multiply_add(types.float64, llir.DoubleType(), "llvm.fmuladd.f64", "fmuladd")
+#: a * b + c rounded once (``cambrian.fma`` of the kernel language, as on every other device: with
+#: the same operations in the same order, results are bit-identical to :mod:`cambrian.math_kernels`)
+fma_f64 = fused_multiply_add(types.float64, llir.DoubleType(), "llvm.fma.f64", "fma_f64")
 
 
 def _taylor(first: int, last: int, step: int = 1, sign: int = 1, lead: int = 1) -> tuple[float, ...]:
@@ -65,6 +67,7 @@ def _taylor(first: int, last: int, step: int = 1, sign: int = 1, lead: int = 1) 
 LN2_HI = float.fromhex("0x1.62e42ff000000p-1")  # 29 bits: k * LN2_HI is exact for |k| < 2**24
 LN2_LO = float.fromhex("-0x1.718432a1b0e26p-35")
 INV_LN2 = 1 / math.log(2)
+SHIFT = 1.5 * 2.0 ** 52  # (y + SHIFT) - SHIFT rounds y to an integer
 EXP_C = _taylor(0, 13)  # exp(r), |r| <= ln2/2
 EXPM1_C = _taylor(2, 14)  # (expm1(r) - r) / r**2
 LOG_C = tuple(reversed([2.0 / (2 * j + 3) for j in range(11)]))  # R(z) / z, z = s**2 <= 0.0295
@@ -78,7 +81,7 @@ ONE_BITS = 1023 << 52
 def _horner(coeffs, r):  # type: ignore[no-untyped-def]
     p = 0.0
     for c in coeffs:
-        p = fmuladd(p, r, c)
+        p = fma_f64(p, r, c)
     return p
 
 
@@ -90,8 +93,8 @@ def _pow2(k):  # type: ignore[no-untyped-def]
 
 @_inline
 def _reduce_ln2(x):  # type: ignore[no-untyped-def]
-    k = np.floor(fmuladd(x, INV_LN2, 0.5))
-    return k, fmuladd(-k, LN2_LO, fmuladd(-k, LN2_HI, x))
+    k = fma_f64(x, INV_LN2, SHIFT) - SHIFT  # rint(x / ln2): exact for |x / ln2| < 2**51 (no floor call)
+    return k, fma_f64(-k, LN2_LO, fma_f64(-k, LN2_HI, x))
 
 
 @_inline
@@ -99,8 +102,9 @@ def exp_f64(x):  # type: ignore[no-untyped-def]
     xc = min(max(x, -746.0), 710.0)  # NaN -> -746 here; selected back below
     k, r = _reduce_ln2(xc)
     p = _horner(EXP_C, r)
-    k1 = np.floor(k * 0.5)
-    y = p * _pow2(k1) * _pow2(k - k1)
+    ki = np.int64(k)
+    k1 = ki >> 1
+    y = p * as_float64((k1 + 1023) << 52) * as_float64((ki - k1 + 1023) << 52)
     return y if x == x else x
 
 
@@ -109,9 +113,9 @@ def expm1_f64(x):  # type: ignore[no-untyped-def]
     xc = min(max(x, -40.0), 710.0)
     k, r = _reduce_ln2(xc)
     k = min(k, 1023.0)
-    p = fmuladd(r * r, _horner(EXPM1_C, r), r)  # expm1(r)
+    p = fma_f64(r * r, _horner(EXPM1_C, r), r)  # expm1(r)
     s = _pow2(k)
-    y = fmuladd(s, p, s - 1.0)
+    y = fma_f64(s, p, s - 1.0)
     y = y if xc < 709.0 else exp_f64(xc)
     y = y if x != 0.0 else x  # -0.0
     return y if x == x else x
@@ -131,7 +135,7 @@ def log_f64(x):  # type: ignore[no-untyped-def]
     s = f / (2.0 + f)
     z = s * s
     rr = z * _horner(LOG_C, z)
-    y = fmuladd(ef, LN2_HI, fmuladd(ef, LN2_LO, f - s * (f - rr)))
+    y = fma_f64(ef, LN2_HI, fma_f64(ef, LN2_LO, f - s * (f - rr)))
     y = y if x < math.inf else x  # +inf
     y = y if x > 0.0 else (-math.inf if x == 0.0 else math.nan)
     return y if x == x else x
@@ -178,17 +182,17 @@ def _clenshaw(coeffs: tuple[float, ...]):  # type: ignore[no-untyped-def]
     a long tuple is not unrolled by LLVM, and the kernel's loop then does not vectorise)."""
     lines = ["def clenshaw(u):", "    b1 = 0.0", "    b2 = 0.0", "    u2 = 2.0 * u"]
     for c in coeffs:
-        lines += [f"    b0 = fmuladd(u2, b1, {c!r} - b2)", "    b2 = b1", "    b1 = b0"]
+        lines += [f"    b0 = fma_f64(u2, b1, {c!r} - b2)", "    b2 = b1", "    b1 = b0"]
     lines.append("    return b1 - u * b2")
-    ns = {"fmuladd": fmuladd}
+    ns = {"fma_f64": fma_f64}
     exec(compile("\n".join(lines), "<cambrian cpu_math clenshaw>", "exec"), ns)
     return _inline(ns["clenshaw"])
 
 
 def _straight_horner(coeffs: tuple[float, ...]):  # type: ignore[no-untyped-def]
     """``r -> polynomial`` (``coeffs`` highest degree first) as straight-line code (see _clenshaw)."""
-    lines = ["def horner(r):", "    p = 0.0"] + [f"    p = fmuladd(p, r, {c!r})" for c in coeffs]
-    ns = {"fmuladd": fmuladd}
+    lines = ["def horner(r):", "    p = 0.0"] + [f"    p = fma_f64(p, r, {c!r})" for c in coeffs]
+    ns = {"fma_f64": fma_f64}
     exec(compile("\n".join([*lines, "    return p"]), "<cambrian cpu_math horner>", "exec"), ns)
     return _inline(ns["horner"])
 
@@ -221,7 +225,15 @@ def erf_f32(x):  # type: ignore[no-untyped-def]
     return np.float32(erf_f64(np.float64(x)))
 
 
-from .cpu_math32 import exp_f32, expm1_f32, log_f32, tanh_f32  # noqa: E402  (float32 lanes)
+from .cpu_math32 import (  # noqa: E402  (float32 lanes; the bit casts and fma of the kernel language)
+    as_float32,
+    as_int32,
+    exp_f32,
+    expm1_f32,
+    fma_f32,
+    log_f32,
+    tanh_f32,
+)
 
-__all__ = ["erf_f32", "erf_f64", "exp_f32", "exp_f64", "expm1_f32", "expm1_f64", "log_f32", "log_f64",
-           "tanh_f32", "tanh_f64"]
+__all__ = ["as_float32", "as_float64", "as_int32", "as_int64", "erf_f32", "erf_f64", "exp_f32", "exp_f64",
+           "expm1_f32", "expm1_f64", "fma_f32", "fma_f64", "log_f32", "log_f64", "tanh_f32", "tanh_f64"]

@@ -24,7 +24,7 @@ as_int32 = bitcast(types.float32, types.int32, llir.IntType(32), "as_int32",
                    "The bits of a float32 as an int32.")
 as_float32 = bitcast(types.int32, types.float32, llir.FloatType(), "as_float32",
                      "The float32 whose bits are the int32 ``x``.")
-fmuladd32 = fused_multiply_add(types.float32, llir.FloatType(), "llvm.fmuladd.f32", "fmuladd32")
+fma_f32 = fused_multiply_add(types.float32, llir.FloatType(), "llvm.fma.f32", "fma_f32")
 
 
 def _coeffs(values: list[float]) -> tuple[np.float32, ...]:
@@ -35,6 +35,7 @@ def _coeffs(values: list[float]) -> tuple[np.float32, ...]:
 LN2_HI = F(float.fromhex("0x1.62ep-1"))  # 13 bits: k * LN2_HI exact for |k| < 2**11
 LN2_LO = F(math.log(2) - float.fromhex("0x1.62ep-1"))
 INV_LN2 = F(1 / math.log(2))
+SHIFT = F(1.5 * 2.0 ** 23)
 EXP_C = _coeffs([1 / math.factorial(n) for n in range(8)])  # exp(r), |r| <= ln2/2
 EXPM1_C = _coeffs([1 / math.factorial(n) for n in range(2, 10)])  # (expm1(r) - r) / r**2
 LOG_C = _coeffs([2.0 / (2 * j + 3) for j in range(6)])  # R(z) / z, z = s**2 <= 0.0295
@@ -51,7 +52,7 @@ I23, I127 = np.int32(23), np.int32(127)
 def _horner(coeffs, r):  # type: ignore[no-untyped-def]
     p = ZERO
     for c in coeffs:
-        p = fmuladd32(p, r, c)
+        p = fma_f32(p, r, c)
     return p
 
 
@@ -63,8 +64,8 @@ def _pow2(k):  # type: ignore[no-untyped-def]
 
 @_inline
 def _reduce_ln2(x):  # type: ignore[no-untyped-def]
-    k = np.floor(fmuladd32(x, INV_LN2, HALF))
-    return k, fmuladd32(-k, LN2_LO, fmuladd32(-k, LN2_HI, x))
+    k = fma_f32(x, INV_LN2, SHIFT) - SHIFT  # rint(x / ln2) (no floor call)
+    return k, fma_f32(-k, LN2_LO, fma_f32(-k, LN2_HI, x))
 
 
 @_inline
@@ -82,9 +83,9 @@ def exp_f32(x):  # type: ignore[no-untyped-def]
 def expm1_f32(x):  # type: ignore[no-untyped-def]
     xc = min(max(x, F(-18.0)), F(89.0))
     k, r = _reduce_ln2(xc)
-    p = fmuladd32(r * r, _horner(EXPM1_C, r), r)  # expm1(r)
+    p = fma_f32(r * r, _horner(EXPM1_C, r), r)  # expm1(r)
     s = _pow2(np.int32(min(k, F(127.0))))
-    y = fmuladd32(s, p, s - ONE)
+    y = fma_f32(s, p, s - ONE)
     y = y if xc < F(88.0) else exp_f32(xc)
     y = y if x != ZERO else x  # -0.0
     return y if x == x else x
@@ -103,7 +104,7 @@ def log_f32(x):  # type: ignore[no-untyped-def]
     s = f / (TWO + f)
     z = s * s
     rr = z * _horner(LOG_C, z)
-    y = fmuladd32(ef, LN2_HI, fmuladd32(ef, LN2_LO, f - s * (f - rr)))
+    y = fma_f32(ef, LN2_HI, fma_f32(ef, LN2_LO, f - s * (f - rr)))
     y = y if x < INF else x
     y = y if x > ZERO else (-INF if x == ZERO else NAN)
     return y if x == x else x

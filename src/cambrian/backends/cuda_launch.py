@@ -57,8 +57,10 @@ def nvrtc_options(arch_option: str, extra: Sequence[str] = ()) -> tuple[str, ...
 
 
 def program_key(module_key: str, identity: str, options: Sequence[str], nvrtc_version: Any) -> str:
-    """Cache key of one compiled module: IR, device identity, options and the NVRTC version."""
-    return cache.make_key("cuda", module_key, identity, " ".join(options), nvrtc_version)
+    """Cache key of one compiled module: IR, device identity, options, the NVRTC version and the math mode."""
+    from ..compiler import mathlib
+
+    return cache.make_key("cuda", module_key, identity, " ".join(options), nvrtc_version, mathlib.mode())
 
 
 # ------------------------------------------------------------------------------ launch geometry

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import cache
-from ..compiler import ir
+from ..compiler import ir, mathlib
 from ..compiler.render_c import Site, render_opencl
 from ..errors import CompileError, UnsupportedFeatureError
 from .base import Device
@@ -106,7 +106,7 @@ class Builder:
         options = self._options.get(device)
         if options is None:
             options = self._options[device] = build_options(cl, device)
-        key = cache.make_key(module.key(), device.identity(), " ".join(options), "checked")
+        key = cache.make_key(module.key(), device.identity(), " ".join(options), "checked", mathlib.mode())
         mem_key = f"{device.filter_string}|{key}"
         prog = self.memory.get(mem_key)
         if prog is not None:

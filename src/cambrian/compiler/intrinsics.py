@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import dtypes
+from . import intrinsics_exact as _exact
 
 Typing = Callable[[tuple[str, ...]], tuple[tuple[str, ...], str]]
 
@@ -159,6 +160,30 @@ def _ldexp(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
 
 
 _add(Intrinsic("ldexp", "math", (2, 2), _ldexp, np.ldexp, "math.ldexp(x, n): x * 2**n (n as int32)"))
+
+
+def _fma(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    f = dtypes.promote(dtypes.promote(_float_of(args[0]), _float_of(args[1])), _float_of(args[2]))
+    return (f, f, f), f
+
+
+def _float_as_int(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    if args[0] not in ("float32", "float64"):
+        raise IntrinsicTypeError(f"float_as_int() needs a float32 or float64 operand, got {args[0]}")
+    return (args[0],), "int32" if args[0] == "float32" else "int64"
+
+
+def _int_as_float(args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    if args[0] not in ("int32", "uint32", "int64", "uint64"):
+        raise IntrinsicTypeError(f"int_as_float() needs a 32- or 64-bit integer operand, got {args[0]}")
+    return (args[0],), "float32" if args[0] in ("int32", "uint32") else "float64"
+
+
+_add(Intrinsic("fma", "math", (3, 3), _fma, _exact.fma, "fma(a, b, c): a * b + c rounded once"),
+     Intrinsic("float_as_int", "bits", (1, 1), _float_as_int, _exact.view_bits,
+               "float_as_int(x): the bits of a float32/float64 as int32/int64"),
+     Intrinsic("int_as_float", "bits", (1, 1), _int_as_float, _exact.view_bits,
+               "int_as_float(i): the float32/float64 whose bits are the 32/64-bit integer i"))
 #: Builtins the front end lowers to other IR (``frontend_builtins``); no renderer spells them.
 LOWERED = frozenset({"round", "np_round", "degrees", "radians", "modf", "frexp", "popc", "clz", "ffs",
                      "print"})

@@ -132,6 +132,14 @@ clz = _intrinsic("clz", _BITS_DOC.format("clz", "clz", "clz") + " Leading zero b
 ffs = _intrinsic("ffs", _BITS_DOC.format("ffs", "ffs", "ffs") + " The 1-based position of the lowest set "
                  "bit (0 for 0).")
 
+fma = _intrinsic("fma", "fma(a, b, c): a * b + c rounded once (IEEE fused multiply-add; also math.fma), in "
+                  "the promoted float type. Kernels only.")
+float_as_int = _intrinsic("float_as_int", "float_as_int(x): the bits of a float32/float64 as an int32/int64 "
+                          "(CUDA's __float_as_int/__double_as_longlong, OpenCL's as_int/as_long). "
+                          "Kernels only.")
+int_as_float = _intrinsic("int_as_float", "int_as_float(i): the float32/float64 whose bits are the 32/64-bit "
+                          "integer i (CUDA's __int_as_float/__longlong_as_double). Kernels only.")
+
 #: Names exported by ``cambrian`` for kernel code.
 KERNEL_NAMES = (
     "get_global_id", "get_local_id", "get_group_id", "get_global_size", "get_local_size",
@@ -139,6 +147,7 @@ KERNEL_NAMES = (
     "atomic_min", "atomic_max", "atomic_xchg", "atomic_cas",
     "atomic_and", "atomic_or", "atomic_xor", "atomic_inc", "atomic_dec",
     *intrinsics.GROUP_FORMS, *intrinsics.SUB_GROUP, "popc", "clz", "ffs",
+    "fma", "float_as_int", "int_as_float",
 )
 
 assert all(n in intrinsics.TABLE or n in intrinsics.SPECIAL_FORMS or n in intrinsics.GROUP_FORMS

@@ -1,19 +1,26 @@
 """Which math functions use Cambrian's own vectorisable implementations (``CAMBRIAN_MATH``).
 
-``CAMBRIAN_MATH=cambrian`` (the default) renders ``exp``, ``expm1``, ``log``, ``tanh`` and ``erf`` of
-float32/float64 on the ``cpu`` device as calls of
-:mod:`cambrian.backends.cpu_math` (straight-line code that LLVM vectorises; Numba would call the
-scalar C library per element); ``CAMBRIAN_MATH=native`` keeps the C library everywhere. Other
-devices always use their own library (SLEEF in PoCL, libdevice on CUDA). Accuracy per function:
-``docs/math_accuracy.md`` (checked by ``tests/backends/test_math_accuracy.py``); the bounds of
-``docs/semantics.md`` hold either way.
+``CAMBRIAN_MATH=cambrian`` (the default) computes ``exp``, ``expm1``, ``log``, ``tanh`` and ``erf`` with
+Cambrian's own straight-line implementations (range reduction, polynomial, selects; no calls, so
+compilers vectorise them across work-items): on the ``cpu`` device as calls of
+:mod:`cambrian.backends.cpu_math` (Numba would call the scalar C library per element), on OpenCL and
+CUDA devices as the kernel-language device functions of :mod:`cambrian.math_kernels`, which
+:func:`lower_calls` adds to a module before the C renderers spell it (PoCL's float64 ``log`` costs
+~35 ns per element: scalar calls). Both are the same operations in the same order with fused
+multiply-adds, so results are bit-identical on every such device (tested). ``CAMBRIAN_MATH=native``
+keeps each device's library (C library, SLEEF in PoCL, libdevice). float32 ``erf`` on C devices stays
+native (the cpu version computes in float64). ``interp`` always computes with NumPy/CPython (the
+oracle). Accuracy: ``docs/math_accuracy.md`` (checked by ``tests/backends/test_math_accuracy.py``);
+the bounds of ``docs/semantics.md`` hold either way.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from ..errors import CambrianError
+from . import ir
 
 MODES = ("cambrian", "native")
 #: intrinsic name -> functions in ``cambrian.backends.cpu_math`` (suffix ``_f64``/``_f32``)
@@ -35,3 +42,47 @@ def cpu_function(name: str, dtype: str) -> str | None:
     if name in CPU_FUNCS and dtype in _SUFFIX and mode() == "cambrian":
         return f"cm.{name}_{_SUFFIX[dtype]}"
     return None
+
+
+#: (intrinsic, dtype) -> the kernel-language definition in :mod:`cambrian.math_kernels` used by the C
+#: renderers (OpenCL, CUDA). float32 ``erf`` stays native there: its cpu version computes in float64,
+#: which a device without float64 lacks.
+C_FUNCS = {(n, d) for n in CPU_FUNCS for d in _SUFFIX} - {("erf", "float32")}
+
+
+def lower_calls(module: ir.Module) -> ir.Module:
+    """``module`` with its math intrinsic calls in :data:`C_FUNCS` replaced by calls of Cambrian's
+    kernel-language definitions (added as device functions), unless ``CAMBRIAN_MATH=native``."""
+    if mode() != "cambrian":
+        return module
+    fns = (*module.funcs, module.kernel)
+    needed = sorted({(n.name, n.type.dtype) for f in fns for s in f.body for n in ir.walk(s)
+                     if isinstance(n, ir.Call) and (n.name, getattr(n.type, "dtype", None)) in C_FUNCS})
+    if not needed:
+        return module
+    from .. import math_kernels
+    from .frontend import ModuleBuilder
+    from .group_passes import rebuild
+
+    builder = ModuleBuilder()
+    names = {}
+    for name, dt in needed:
+        pyfunc = getattr(math_kernels, f"cambrian_{name}_{_SUFFIX[dt]}").py_func
+        names[(name, dt)] = builder.device_function(pyfunc, (ir.Scalar(dt),), None).name
+    taken = {f.name for f in fns}
+    added = tuple(fn for fn, _ in builder.by_name.values())  # callees were translated first
+    if taken & {f.name for f in added}:
+        raise CambrianError(f"device function names {sorted(taken & {f.name for f in added})} clash with "
+                            "Cambrian's math functions; rename them")
+
+    def swap(n: object) -> object:
+        if isinstance(n, ir.Call) and (n.name, getattr(n.type, "dtype", None)) in names:
+            return ir.CallFunc(n.type, func=names[(n.name, n.type.dtype)], args=n.args, loc=n.loc)
+        return n
+
+    def lowered(f: ir.Function) -> ir.Function:
+        return dataclasses.replace(f, body=tuple(rebuild(s, swap) for s in f.body))
+
+    return dataclasses.replace(module, kernel=lowered(module.kernel),
+                               funcs=(*added, *(lowered(f) for f in module.funcs)),
+                               uses_float64=module.uses_float64 or ("float64" in {d for _, d in needed}))

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import dtypes
-from . import ir
+from . import ir, mathlib
 from .render_c_dialect import CRenderer, CUDARenderer, OpenCLRenderer, mangle
 from .render_c_expr import ExprMixin
 from .render_c_prelude import Helpers
@@ -267,8 +267,8 @@ class _Emitter(ExprMixin):
 
 
 def render_with(r: CRenderer, module: ir.Module) -> Rendered:
-    """Render ``module`` with dialect ``r``."""
-    return _Emitter(r, module).run()
+    """Render ``module`` with dialect ``r`` (math calls lowered to Cambrian's own, see :mod:`.mathlib`)."""
+    return _Emitter(r, mathlib.lower_calls(module)).run()
 
 
 OPENCL = OpenCLRenderer()

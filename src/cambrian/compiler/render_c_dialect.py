@@ -104,6 +104,7 @@ class CRenderer:
                 "complex": "cb_make_<complex>", "real": ".re", "imag": ".im",
                 "conjugate": "cb_conj_<complex>"}
         out |= {n: "/".join(s) for n, s in self.atomic_int.items()}
+        out |= {"float_as_int": self.to_bits("float64", "x"), "int_as_float": self.from_bits("float64", "x")}
         out |= {n: render_c_group.spelling(self.dialect, n) for n in intrinsics.SUB_GROUP}
         return out
 

@@ -219,6 +219,12 @@ class ExprMixin:
             return f"{self.need('nan', _dt(e), self.r.math_fn(e.name, _dt(e)))}({self.ex(e.args[0])})"
         return f"{self.r.math_fn(e.name, _dt(e))}({', '.join(self.ex(a) for a in e.args)})"
 
+    def c_bits(self, e: ir.Call) -> str:
+        x, src, out = self.ex(e.args[0]), _dt(e.args[0]), _dt(e)
+        if e.name == "float_as_int":
+            return f"(({self.t(out)}){self.r.to_bits(src, x)})"
+        return self.r.from_bits(out, f"(({self.r.bits_type(out)}){x})")
+
     def c_predicate(self, e: ir.Call) -> str:
         d, x = _dt(e.args[0]), self.ex(e.args[0])
         if self.r.dialect == "opencl":

@@ -28,7 +28,9 @@ _MATH = {"sqrt": "np.sqrt", "exp": "np.exp", "log": "np.log", "log2": "np.log2",
          "erfc": "math.erfc", "lgamma": "math.lgamma", "gamma": "math.gamma", "atan2": "np.arctan2",
          "pow": "np.power", "hypot": "np.hypot", "fmod": "np.fmod", "copysign": "np.copysign",
          "nextafter": "np.nextafter", "rint": "np.rint", "ldexp": "np.ldexp",
-         "isnan": "np.isnan", "isinf": "np.isinf", "isfinite": "np.isfinite"}
+         "isnan": "np.isnan", "isinf": "np.isinf", "isfinite": "np.isfinite",
+         "fma": "cm.fma_<f64|f32>", "float_as_int": "cm.as_int<64|32>", "int_as_float": "cm.as_float<64|32>"}
+_EXACT = {"fma": "cm.fma_f", "float_as_int": "cm.as_int", "int_as_float": "cm.as_float"}
 #: Spelling of every intrinsic that is not a plain function (``tests/unit`` checks coverage).
 #: Narrow-integer ops whose result's low bits depend only on the operands' low bits.
 RAW_BINARY = ("add", "sub", "mul", "and", "or", "xor", "lshift")
@@ -274,6 +276,10 @@ class ExprRenderer:
         if name in intrinsics.SUB_GROUP:  # sub-groups of one work-item on the CPU
             return {"get_sub_group_size": "np.int64(1)", "get_sub_group_local_id": "np.int64(0)"}.get(
                 name, f"({', '.join(reversed(args))},)[-1]")
+        if name in _EXACT:  # true fused multiply-add and bit casts: single LLVM instructions (cpu_math)
+            d = self._dt(e) if name != "float_as_int" else self._dt(e.args[0])
+            arg = f"np.int{d[-2:]}({args[0]})" if self._dt(e.args[0]).startswith("uint") else args[0]
+            return f"{_EXACT[name]}{d[-2:]}({', '.join([arg, *args[1:]])})"
         if name in _MATH:
             fn = mathlib.cpu_function(name, self._dt(e)) or _MATH[name]  # CAMBRIAN_MATH
             return f"{fn}({', '.join(args)})"
