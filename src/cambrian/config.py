@@ -48,6 +48,17 @@ def cpu_slp() -> bool:
     return os.environ.get("CAMBRIAN_CPU_SLP", "1").strip().lower() not in {"0", "false", "no", "off"}
 
 
+def cpu_serial_items() -> int:
+    """``CAMBRIAN_CPU_SERIAL_ITEMS=N``: ``cpu`` launches of at most N work-items (default 16384) run on the
+    calling thread, larger ones on Numba's thread pool; ``0``: always the pool. Per kernel, the limit
+    drops when such a launch takes over ``SERIAL_BUDGET`` of CPU time (``backends/cpu.py``)."""
+    text = os.environ.get("CAMBRIAN_CPU_SERIAL_ITEMS", "").strip()
+    try:
+        return max(int(text), 0) if text else 16384
+    except ValueError:
+        raise ValueError(f"CAMBRIAN_CPU_SERIAL_ITEMS must be a number of work-items, got {text!r}") from None
+
+
 def cache_dir() -> Path:
     """``CAMBRIAN_CACHE_DIR``, else ``$XDG_CACHE_HOME/cambrian``, else ``~/.cache/cambrian``."""
     env = os.environ.get("CAMBRIAN_CACHE_DIR")

@@ -36,7 +36,7 @@ SCRIPT = textwrap.dedent('''
         scale[10](a, 2.0).wait()
     elapsed = time.perf_counter() - t0
     progs = list(get_backend("cpu")._programs._data.values())
-    stats = progs[0].launch1.stats
+    stats = progs[0].serial1.stats  # 10 work-items: the serial twin ran (cpu.SERIAL_BUDGET)
     print(json.dumps({"ok": a.tolist() == [2.0 * i for i in range(10)], "seconds": elapsed,
                       "hits": sum(stats.cache_hits.values()), "misses": sum(stats.cache_misses.values())}))
 ''')

@@ -127,7 +127,7 @@ def test_corrupt_disk_cache_entries_are_warned_and_rebuilt(device, cache_dir: Pa
         entries = _entries(cache_dir / "cpu", "*/*/kernel_*.py")
         nb = entries[k1.name] / "__pycache__"
         damages = [("corrupt Numba cache file", lambda kind=kind: [
-            f.write_bytes(b"\x80\x04garbage") for f in nb.glob(f"*._launch1-*{kind}")])
+            f.write_bytes(b"\x80\x04garbage") for f in nb.glob(f"*._launch1*-*{kind}")])
             for kind in (".nbi", ".nbc")]
     for words, damage in damages:
         damage()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import platform
 import threading
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -38,6 +39,12 @@ ALIGN = 64
 #: microseconds per launch on an idle machine. Set before Numba loads its threading layer; a user's own
 #: OMP_WAIT_POLICY wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+#: A launch of at most ``config.cpu_serial_items()`` work-items runs the kernel's serial twin on the
+#: calling thread: no pool wake-up (~9 us with passive waiting here), and no wait for a pool thread
+#: that a busy machine has descheduled (a time slice, several ms). A kernel whose serial launches take
+#: more than this much CPU time gets a lower limit (work-items per launch that fit in it).
+SERIAL_BUDGET = 30e-6
 
 
 def _cpuinfo() -> dict[str, str]:
@@ -134,6 +141,27 @@ class CPUProgram:
 
         self.launch1, self.launch2, self.launch3, self.launchg, self.launch1s = (
             launcher(n) for n in ("_launch1", "_launch2", "_launch3", "_launchg", "_launch1s"))
+        self.serial1, self.serial2, self.serial3, self.serialg = (
+            launcher(f"_launch{n}_serial") for n in ("1", "2", "3", "g"))
+        self.serial_items = config.cpu_serial_items()  # lowered by run_serial for heavy kernels
+        self._verify = False
+
+    def run_serial(self, fn: Any, items: int, args: tuple[Any, ...]) -> None:
+        """Run the serial twin ``fn``; a launch slower than ``SERIAL_BUDGET`` (wall clock: cheap) has the
+        next one timed in thread CPU time (a preempted launch is not slow), which lowers
+        ``serial_items`` when it exceeds the budget too."""
+        if self._verify:
+            self._verify = False
+            t = time.thread_time()
+            fn(*args)
+            t = time.thread_time() - t
+            if t > SERIAL_BUDGET:
+                self.serial_items = min(self.serial_items, int(items * SERIAL_BUDGET / t))
+            return
+        t = time.perf_counter()
+        fn(*args)
+        if time.perf_counter() - t > SERIAL_BUDGET:
+            self._verify = True
 
     def __repr__(self) -> str:
         return f"<CPUProgram {self.name} {self.key[:12]}>"
@@ -240,6 +268,9 @@ class CPUBackend(Backend):
                 g0 = global_size[0]
                 if g0 == 1 and program.launch1s is not None:
                     program.launch1s(1, *vals)
+                elif g0 <= program.serial_items and program.serial1 is not None:
+                    program.run_serial(program.serial1, g0,
+                                       (g0, default_local(g0) if program.needs_local else 1, *vals))
                 else:
                     program.launch1(g0, default_local(g0) if program.needs_local else 1, *vals)
             else:
@@ -260,12 +291,16 @@ class CPUBackend(Backend):
             ls = (default_local(gs[0]) if program.needs_local else 1,) + (1,) * (nd - 1)
         elif len(ls) != nd:
             raise LaunchError(f"local size {ls} and global size {gs} differ in dimensions")
-        if nd == 1:
-            program.launch1(gs[0], ls[0], *vals)
-            return
         rows = 1
         for g in gs[1:]:
             rows *= g
+        if rows * gs[0] <= program.serial_items and program.serial1 is not None:
+            fn = program.serial1 if nd == 1 else program.serial2 if nd == 2 else program.serial3
+            program.run_serial(fn, rows * gs[0], (*gs, *ls, *(() if nd == 1 else (1,)), *vals))
+            return
+        if nd == 1:
+            program.launch1(gs[0], ls[0], *vals)
+            return
         want = 4 * self._threads
         chunks = 1 if rows >= want else max(1, min(gs[0], -(-want // max(rows, 1))))
         fn = program.launch2 if nd == 2 else program.launch3
@@ -286,6 +321,9 @@ class CPUBackend(Backend):
         if l3[0] * l3[1] * l3[2] > 1024:
             raise LaunchError(f"local size {tuple(ls or l3)} exceeds the cpu device's maximum of "
                               "1024 work-items")
+        if g3[0] * g3[1] * g3[2] <= program.serial_items and program.serialg is not None:
+            program.run_serial(program.serialg, g3[0] * g3[1] * g3[2], (*g3, *l3, *vals))
+            return
         program.launchg(*g3, *l3, *vals)
 
 

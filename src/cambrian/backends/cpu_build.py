@@ -55,13 +55,40 @@ def program_key(module: ir.Module, identity: str) -> str:
                     f"math {mathlib.mode()}")
 
 
+_PARALLEL = "@njit(parallel=True, "
+
+
+def with_serial_twins(text: str) -> str:
+    """``text`` plus, for each parallel launcher ``_launchX`` (``@njit(parallel=True, ...)``), a serial
+    twin ``_launchX_serial``: the same function compiled without ``parallel=True`` (``prange`` is then
+    ``range``), run on the calling thread for small launches (no wake-up of the thread pool)."""
+    lines, twins, i = text.splitlines(), [], 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith(_PARALLEL) and i + 1 < len(lines) and lines[i + 1].startswith("def _launch"):
+            name = lines[i + 1][4:lines[i + 1].index("(")]
+            block = ["@njit(" + line[len(_PARALLEL):], lines[i + 1].replace(name, name + "_serial", 1)]
+            i += 2
+            while i < len(lines) and (not lines[i] or lines[i][0] in " \t"):
+                block.append(lines[i])
+                i += 1
+            twins.append("\n".join(block).rstrip() + "\n")
+        else:
+            i += 1
+    if not twins:
+        return text
+    head = text.rstrip("\n") + "\n\n# serial twins: small launches run on the calling thread\n\n"
+    return head + "\n\n".join(twins)
+
+
 def load(key: str, render: Callable[[bool], PySource]) -> tuple[object, PySource]:
-    """The generated module (an object with ``_launch*`` attributes) and its source."""
+    """The generated module (an object with ``_launch*`` attributes, and the ``_launch*_serial`` twins)
+    and its source."""
     with _LOCK:
         name = f"kernel_{key}"
         if _DISK.root() is not None:
             src = render(True)
-            data, fname = src.text.encode(), f"{name}.py"
+            data, fname = with_serial_twins(src.text).encode(), f"{name}.py"
             old = _DISK.read(key, fname)
             entry = _DISK.entry_dir(key)
             if old == data and entry is not None:
@@ -81,7 +108,7 @@ def load(key: str, render: Callable[[bool], PySource]) -> tuple[object, PySource
                     _harden(mod, path.parent)
                     return mod, src
         src = render(False)
-        return _exec_memory(name, src.text), src
+        return _exec_memory(name, with_serial_twins(src.text)), src
 
 
 def _numba_dir_ok(entry: Path) -> bool:
