@@ -172,8 +172,8 @@ class Elementwise:
             got = _fast_key(args)
             if got is not None:
                 entry = self._fast.get(got[0])
-                if entry is not None:
-                    res = entry.run(got[1], HOST_MATH_MAX)
+                if entry is not None and (entry.always or (entry.size < HOST_MATH_MAX) == entry.below):
+                    res = entry.run(got[1])
                     if res is not None:
                         return res
         if len(args) != self.nin:

@@ -46,7 +46,7 @@ class Entry:
     """A prepared elementwise call (see the module docstring). ``run`` returns the result, or None
     when this call must take the full path (an int out of bounds, the path choice changed)."""
 
-    __slots__ = ("alloc", "device", "dtype", "estrides", "host_device", "host_view", "interp", "ints",
+    __slots__ = ("alloc", "always", "below", "device", "dtype", "estrides", "host_view", "ints",
                  "name", "nbytes", "new", "ops", "prepared", "shape", "size", "strides", "typekey", "ufunc")
 
     def __init__(self, device: Device, shape: tuple[int, ...], ret: str, compute: tuple[str, ...],
@@ -65,8 +65,11 @@ class Entry:
         self.name = ret
         self.alloc = impl.alloc
         self.host_view = impl.host_view
-        self.host_device = impl.host_memory and not impl.asynchronous
-        self.interp = device.backend == "interp"
+        host_device = impl.host_memory and not impl.asynchronous
+        #: The path of this entry holds whatever ``HOST_MATH_MAX`` is (interp: always NumPy; devices
+        #: without host memory: always kernels); else it holds when ``size < HOST_MATH_MAX == below``.
+        self.always = device.backend == "interp" or not host_device
+        self.below = host is not None
         self.ufunc, self.prepared = host, prepared
         #: per operand: None (an array used as it is), a dtype name (an array cast to it first: host
         #: path), SCALAR (a Python scalar as it is: host path) or a NumPy scalar type (kernel path)
@@ -76,11 +79,10 @@ class Entry:
         self.ints = tuple((i, *_limits(c)) for i, (o, c) in enumerate(zip(ops, compute, strict=True))
                           if o == ("weak", "int") and dtypes.is_integer(c))
 
-    def run(self, args: list[Any], host_max: int) -> Any:
-        """The result for ``args`` (ArrayArg of array operands, Python scalars), or None. ``host_max``:
-        the host path runs below this many elements (``elementwise.HOST_MATH_MAX``)."""
-        if (self.ufunc is not None) != (self.interp or (self.host_device and self.size < host_max)):
-            return None
+    def run(self, args: list[Any]) -> Any:
+        """The result for ``args`` (ArrayArg of array operands, Python scalars), or None. The caller
+        checks first that the path choice still holds: ``always``, or ``size < HOST_MATH_MAX`` equal
+        to ``below``."""
         for i, lo, hi in self.ints:
             if not lo <= args[i] <= hi:
                 return None

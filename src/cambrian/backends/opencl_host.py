@@ -36,7 +36,7 @@ def aligned_host_memory(nbytes: int) -> np.ndarray:
     NumPy asks the kernel for transparent huge pages)."""
     align = _HUGE if nbytes >= 2 * _HUGE else _PAGE
     raw = np.empty(nbytes + align, np.uint8)
-    start = -raw.ctypes.data % align
+    start = -raw.__array_interface__["data"][0] % align
     return raw[start:start + nbytes]
 
 
@@ -51,7 +51,9 @@ class HostMemory:
         #: Completed blocks by size, reused by later buffers (no page faults on a reused block).
         self._free: dict[int, list[np.ndarray]] = {}
         self.free_bytes = 0
-        self._buffer_type = _buffer_type(cl)
+        #: The buffer class of this memory (``cambrian_host`` is a class attribute: nothing set per buffer).
+        self._buffer_type = type("HostBuffer", (_buffer_type(cl),), {"cambrian_host": self})
+        self._classes: dict[int, int] = {}  # nbytes -> its size class
         self._flags = cl.mem_flags.READ_WRITE | cl.mem_flags.USE_HOST_PTR
         #: The last event enqueued on the device's queue (set by every enqueue of the backend).
         self.last: Any = None
@@ -59,7 +61,11 @@ class HostMemory:
     def buffer(self, ctx: Any, nbytes: int) -> Any:
         """A new read-write buffer of at least ``nbytes`` over Cambrian-owned host memory (a block of
         its size class, reused from a dead buffer when one has completed)."""
-        size = size_class(nbytes)
+        size = self._classes.get(nbytes)
+        if size is None:
+            size = size_class(nbytes)
+            if len(self._classes) < 4096:
+                self._classes[nbytes] = size
         free = self._free.get(size)
         if not free and self._waiting:  # free what has completed (in batches: a query per event)
             self.collect()
@@ -71,14 +77,11 @@ class HostMemory:
                     block = free.pop()
                     self.free_bytes -= size
         block = aligned_host_memory(size) if block is None else block
-        buf = self._buffer_type(ctx, self._flags, hostbuf=block)
-        buf.cambrian_host = self
-        return buf
+        return self._buffer_type(ctx, self._flags, hostbuf=block)
 
     def retire(self, memory: np.ndarray) -> None:
         """``memory``'s buffer is gone: free it once the work enqueued so far has completed."""
-        with self._lock:
-            self._waiting.append((self.last, memory))
+        self._waiting.append((self.last, memory))  # (deque.append is atomic; collect pops under the lock)
 
     def collect(self) -> None:
         """Free the retired memory whose event has completed (all of it after a queue finish)."""
