@@ -65,6 +65,9 @@ MAX_GROUPS = 1024
 class Reduction:
     """A reduction built from a binary function; call it as ``r(x)``, ``r(x, axis=1)``, ``r(u, v)``."""
 
+    #: Internal (``mean``): a whole-array result is multiplied by ``1/n`` in the reduction's last pass.
+    scaled = False
+
     def __init__(self, reduce: Callable[..., Any], identity: Any, map: Callable[..., Any] | None = None, *,
                  dtype: Any = None, with_index: bool = False, name: str | None = None):
         self.reduce = as_func(reduce, 2)
@@ -223,15 +226,18 @@ class Reduction:
         nchunks = max(1, min(_cdiv(n, CHUNK_MIN), MAX_CHUNKS))
         chunk = _cdiv(_cdiv(max(n, 1), nchunks), LANES) * LANES
         nchunks = max(1, _cdiv(n, chunk))
-        first = self._kernel("chunks", len(arrays), self.map is not None, acc, scalars=scalars)
+        fin = self._fin(n)
         if nchunks == 1:
-            return [(first[1, 1], (out, *arrays, n, chunk, ident))], contextlib.nullcontext()
+            first = self._kernel("chunks", len(arrays), self.map is not None, acc, scalars=scalars,
+                                 scaled=self.scaled)
+            return [(first[1, 1], (out, *arrays, n, chunk, ident, *fin))], contextlib.nullcontext()
         group = chunk_group_size(device, nchunks)
         padded = _cdiv(nchunks, group) * group  # work-items past nchunks get empty chunks
         partials, together = _partials(device, acc, padded, like_numpy)
         count = _counter(device, like_numpy)
-        last = self._kernel("last", len(arrays), self.map is not None, acc, scalars=scalars)
-        args = (out, partials, count, *arrays, n, chunk, nchunks, ident)
+        last = self._kernel("last", len(arrays), self.map is not None, acc, scalars=scalars,
+                            scaled=self.scaled)
+        args = (out, partials, count, *arrays, n, chunk, nchunks, ident, *fin)
         return [(last[(padded,), (group,)], args)], together
 
     def _tree(self, arrays: Sequence[Any], out: Any, n: int, acc: str, ident: Any, device: Device,
@@ -239,13 +245,21 @@ class Reduction:
               ) -> tuple[list[tuple[Any, tuple[Any, ...]]], AbstractContextManager]:
         group = tree_group_size(device)
         ngroups = max(1, min(_cdiv(n, group), MAX_GROUPS))
-        first = self._kernel("tree", len(arrays), self.map is not None, acc, group, scalars=scalars)
+        fin = self._fin(n)
+        mapped = self.map is not None
         if ngroups == 1:
-            return [(first[group, group], (out, *arrays, n, ident))], contextlib.nullcontext()
-        second = self._kernel("tree", 1, False, acc, group)
+            first = self._kernel("tree", len(arrays), mapped, acc, group, scalars=scalars, scaled=self.scaled)
+            return [(first[group, group], (out, *arrays, n, ident, *fin))], contextlib.nullcontext()
+        first = self._kernel("tree", len(arrays), mapped, acc, group, scalars=scalars)
+        second = self._kernel("tree", 1, False, acc, group, scaled=self.scaled)
         partials, together = _partials(device, acc, ngroups, like_numpy)
         return [(first[ngroups * group, group], (partials, *arrays, n, ident)),
-                (second[group, group], (out, partials, ngroups, ident))], together
+                (second[group, group], (out, partials, ngroups, ident, *fin))], together
+
+    def _fin(self, n: int) -> tuple[float, ...]:
+        """The last kernel parameter of a ``scaled`` reduction (``1/n``, NaN for no element; NumPy's
+        mean multiplies the sum by it); nothing otherwise."""
+        return ((1.0 / n if n else math.nan),) if self.scaled else ()
 
     def _along_axis(self, arrays: Sequence[Any], axis: int, acc: str, ident: Any, device: Device | None,
                     like_numpy: bool, scalars: tuple[int, ...] = ()) -> Any:
@@ -260,18 +274,18 @@ class Reduction:
         return out
 
     def _kernel(self, kind: str, nin: int, mapped: bool, acc: str, *extra: int,
-                scalars: tuple[int, ...] = ()) -> Kernel:
-        key = (kind, nin, mapped, acc, *extra, scalars)
+                scalars: tuple[int, ...] = (), scaled: bool = False) -> Kernel:
+        key = (kind, nin, mapped, acc, *extra, scalars, scaled)
         kern = self._kernels.get(key)
         if kern is None:
             name = f"{self.name}_{kind}"
             with_index = self.with_index and mapped
             if kind == "chunks":
-                src = chunks_source(name, nin, mapped, with_index, acc, scalars)
+                src = chunks_source(name, nin, mapped, with_index, acc, scalars, scaled)
             elif kind == "last":
-                src = last_chunk_source(name, nin, mapped, with_index, acc, scalars)
+                src = last_chunk_source(name, nin, mapped, with_index, acc, scalars, scaled)
             elif kind == "tree":
-                src = tree_source(name, nin, mapped, with_index, acc, *extra, scalars)
+                src = tree_source(name, nin, mapped, with_index, acc, *extra, scalars, scaled)
             else:
                 src = axis_source(name, nin, mapped, with_index, acc, *extra, scalars)
             ns = kernel_namespace(_r=self.reduce, _m=self.map)

@@ -66,6 +66,18 @@ def _reduction(op: str, acc: str) -> Reduction:
     return r
 
 
+def mean_of_all(x: Any, acc: str) -> Any:
+    """The mean of all elements of the device array ``x`` (real float ``acc``) as a 0-d array: the sum
+    in the order of :func:`sum`, times ``1/n`` in the reduction's last pass (one launch on a CPU
+    device; equal to ``sum(x) * (1/n)``)."""
+    r = _REDUCTIONS.get(("mean", acc))
+    if r is None:
+        r = Reduction(add, 0, dtype=acc, name="mean")
+        r.scaled = True
+        _REDUCTIONS[("mean", acc)] = r
+    return r(x)
+
+
 def chunk_partials(op: str, dtype: str) -> tuple[Any, Any]:
     """``(kernel, identity)``: the CPU-style chunk kernel of ``op`` over ``dtype``, launched as
     ``kernel[nchunks](partials, x, n, chunk, identity)`` (``chunk`` a multiple of ``LANES``), which writes

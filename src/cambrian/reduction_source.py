@@ -84,15 +84,25 @@ def chunk_loop(acc: str, element: Callable[[str], str], finish: Callable[[str], 
     return lines
 
 
+def scaling(acc: str, scaled: bool) -> tuple[str, Callable[[str], str]]:
+    """``(extra parameter text, finish)`` of a kernel whose result is multiplied by its last
+    parameter ``fin`` cast to ``acc`` (a mean: ``fin = 1/n``, as NumPy's ``total * (1/n)``)."""
+    if not scaled:
+        return "", lambda v: v
+    return ", fin", lambda v: f"cb.{acc}({v} * cb.{acc}(fin))"
+
+
 def chunks_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str,
-                  scalars: tuple[int, ...] = ()) -> str:
-    """``name(partials, a0.., n, chunk, ident)``: ``partials[g]`` = reduction of chunk ``g``."""
+                  scalars: tuple[int, ...] = (), scaled: bool = False) -> str:
+    """``name(partials, a0.., n, chunk, ident[, fin])``: ``partials[g]`` = reduction of chunk ``g``
+    (times ``fin`` when ``scaled``: :func:`scaling`)."""
     arrays = ", ".join(f"a{k}" for k in range(nin))
-    lines = [f"def {name}(partials, {arrays}, n, chunk, ident):",
+    extra, finish = scaling(acc, scaled)
+    lines = [f"def {name}(partials, {arrays}, n, chunk, ident{extra}):",
              "    g = cb.get_global_id(0)",
              "    start = g * chunk",
              "    stop = min(start + chunk, n)",
-             *chunk_loop(acc, lambda i: _element(nin, mapped, with_index, acc, i, None, scalars))]
+             *chunk_loop(acc, lambda i: _element(nin, mapped, with_index, acc, i, None, scalars), finish)]
     return "\n".join(lines) + "\n"
 
 
@@ -110,16 +120,17 @@ def last_chunk_loop(acc: str, finish: Callable[[str], str] = lambda v: v, target
 
 
 def last_chunk_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str,
-                      scalars: tuple[int, ...] = ()) -> str:
-    """``name(out, partials, count, a0.., n, chunk, nparts, ident)``: the ``chunks`` kernel, then
-    :func:`last_chunk_loop` (``out[0]`` = the reduction of the first ``nparts`` partials)."""
+                      scalars: tuple[int, ...] = (), scaled: bool = False) -> str:
+    """``name(out, partials, count, a0.., n, chunk, nparts, ident[, fin])``: the ``chunks`` kernel,
+    then :func:`last_chunk_loop` (``out[0]`` = the reduction of the first ``nparts`` partials)."""
     arrays = ", ".join(f"a{k}" for k in range(nin))
-    lines = [f"def {name}(out, partials, count, {arrays}, n, chunk, nparts, ident):",
+    extra, finish = scaling(acc, scaled)
+    lines = [f"def {name}(out, partials, count, {arrays}, n, chunk, nparts, ident{extra}):",
              "    g = cb.get_global_id(0)",
              "    start = g * chunk",
              "    stop = min(start + chunk, n)",
              *chunk_loop(acc, lambda i: _element(nin, mapped, with_index, acc, i, None, scalars)),
-             *last_chunk_loop(acc)]
+             *last_chunk_loop(acc, finish)]
     return "\n".join(lines) + "\n"
 
 
@@ -147,12 +158,14 @@ def tree_loop(acc: str, group: int, element: Callable[[str], str],
 
 
 def tree_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str, group: int,
-                scalars: tuple[int, ...] = ()) -> str:
-    """``name(partials, a0.., n, ident)`` launched with local size ``group`` (a power of two):
-    ``partials[group id]`` = reduction of the group's grid-stride elements."""
+                scalars: tuple[int, ...] = (), scaled: bool = False) -> str:
+    """``name(partials, a0.., n, ident[, fin])`` launched with local size ``group`` (a power of two):
+    ``partials[group id]`` = reduction of the group's grid-stride elements (:func:`scaling`)."""
     arrays = ", ".join(f"a{k}" for k in range(nin))
-    lines = [f"def {name}(partials, {arrays}, n, ident):",
-             *tree_loop(acc, group, lambda i: _element(nin, mapped, with_index, acc, i, None, scalars))]
+    extra, finish = scaling(acc, scaled)
+    lines = [f"def {name}(partials, {arrays}, n, ident{extra}):",
+             *tree_loop(acc, group, lambda i: _element(nin, mapped, with_index, acc, i, None, scalars),
+                        finish)]
     return "\n".join(lines) + "\n"
 
 

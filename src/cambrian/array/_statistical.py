@@ -108,7 +108,7 @@ def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
         r = reduction_ops._builtin(op, x, axes[0], acc)  # one axis, walked in place (no copy)
     else:
         r = reduction_ops._builtin(op, _as_rows(x, axes), 1, acc)
-    return reshape(r, shape)
+    return r if r.shape == shape else reshape(r, shape)  # (nothing to do after a whole-array pass)
 
 
 def _cast(x: Array, dtype: str) -> Array:
@@ -161,7 +161,13 @@ def mean(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bo
     if not isinstance(x, Array):
         raise TypeError(f"mean: x must be a cambrian.Array, got {type(x).__name__}")
     ft = _float_of(x, "mean")
-    n = _count(x, axes_of(x, axis, "mean"))
+    axes = axes_of(x, axis, "mean")
+    if len(axes) == x.ndim and x.ndim and dtypes.is_float(ft) and not _host(x, x.size):
+        from .. import reduction_ops  # the whole array: the sum and the division in one launch
+
+        r = reduction_ops.mean_of_all(_contiguous(x), ft)
+        return reshape(r, _kept_shape(x, axes, True)) if keepdims else r
+    n = _count(x, axes)
     total = _reduce("sum", x, axis, keepdims, ft)
     return _divide(total, n)
 
