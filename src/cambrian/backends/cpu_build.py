@@ -129,7 +129,7 @@ def _harden(mod: ModuleType, entry: Path) -> None:
 
         def safe_load(sig: Any, ctx: Any, load: Any = load, nb: Any = nb) -> Any:
             try:
-                return load(sig, ctx)
+                return _load_cached(nb, sig, ctx) if hasattr(nb, "_load_overload") else load(sig, ctx)
             except Exception as exc:
                 index = Path(getattr(nb._cache_file, "_index_path", entry / "__pycache__" / "?"))
                 warnings.warn(f"corrupt Numba cache file {index} ({type(exc).__name__}: {exc}); rebuilding",
@@ -146,6 +146,20 @@ def _harden(mod: ModuleType, entry: Path) -> None:
                 refuse(entry.parent.parent.parent, f"is unusable (Numba could not save: {exc})")
 
         nb.load_overload, nb.save_overload = safe_load, safe_save
+
+
+def _load_cached(nb: Any, sig: Any, ctx: Any) -> Any:
+    """Numba's ``FunctionCache.load_overload`` without its ``target_context.refresh()``: the refresh
+    imports and installs every lazy registry of Numba (NumPy, linalg with SciPy, typed containers...),
+    ~0.25 s of a new process's first launch, and loading machine code needs none of them; only the
+    runtime (NRT: kernels with local arrays allocate) is initialized. A compilation still refreshes
+    (Numba's compiler does it), so later compiles in the process see every registry."""
+    from numba.core.runtime import rtsys
+
+    rtsys.initialize(ctx)
+    with nb._guard_against_spurious_io_errors():
+        return nb._load_overload(sig, ctx)
+    return None  # the guard swallowed an I/O error: compile instead
 
 
 def _import_file(name: str, path: Path) -> ModuleType:
