@@ -1,11 +1,13 @@
 """Cambrian's math functions in the kernel language (generated: scripts/gen_math_kernels.py).
 
 The OpenCL and CUDA renderers call these device functions for ``exp``, ``expm1``, ``log``, ``tanh``
-(float32 and float64) and ``erf`` (float64) when ``CAMBRIAN_MATH=cambrian`` (the default; see
+(float32 and float64), ``erf`` and ``pow``/``**`` (float64) when ``CAMBRIAN_MATH=cambrian`` (the default; see
 :mod:`cambrian.compiler.mathlib`): straight-line code (range reduction, polynomial, selects, no calls)
 that the device compiler vectorises across work-items, with the same operations in the same order as
 the ``cpu`` device's Numba versions (:mod:`cambrian.backends.cpu_math`, which documents the algorithms),
-so results are bit-identical on devices with a fused multiply-add. Do not edit: regenerate.
+so results are bit-identical on devices with a fused multiply-add (``pow`` is the exception: the cpu
+device keeps NumPy's ``power`` bit for bit; here it is a double-double ``exp(y log|x|)``, <= 2 ulp, with
+NumPy's special cases). Do not edit: regenerate.
 """
 
 # ruff: noqa: E501
@@ -23,6 +25,8 @@ INV_LN2 = 1.4426950408889634
 SHIFT = 6755399441055744.0
 SHIFT_32 = np.float32(12582912.0)
 SQRT2 = 1.4142135623730951
+TWO_THIRDS = 0.6666666666666666
+TWO_THIRDS_LO = 3.700743415417188e-17
 ERF_INV2 = 0.6666666666666666
 ERF_INV3 = 0.4
 LN2_HI_32 = np.float32(0.693115234375)
@@ -275,6 +279,64 @@ def cambrian_erf_f64(x):
     far = 1.0 - cambrian_exp_f64(-ac * ac) * g
     far = -far if x < 0.0 else far
     return near if a <= 1.0 else (far if a == a else x)
+
+
+@cb.func
+def cambrian_pow_f64(x, y):
+    ax = abs(x)
+    a = min(max(ax, 5e-324), 1.7976931348623157e308)
+    sub = a < 2.2250738585072014e-308
+    bits = cb.float_as_int(a * (18014398509481984.0 if sub else 1.0))
+    e = ((bits >> 52) & 0x7FF) - (1023 + 54 * np.int64(sub))
+    m = cb.int_as_float((bits & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000)
+    big = m > SQRT2
+    m = m * 0.5 if big else m
+    ef = np.float64(e + (1 if big else 0))
+    f = m - 1.0
+    d = 2.0 + f
+    dl = (2.0 - d) + f
+    sh = f / d
+    sl = (cb.fma(-sh, d, f) - sh * dl) / d
+    z = sh * sh
+    zl = cb.fma(sh, sh, -z) + 2.0 * sh * sl
+    c = z * sh
+    cl = cb.fma(z, sh, -c) + (zl * sh + z * sl)
+    t = c * TWO_THIRDS
+    tl = cb.fma(c, TWO_THIRDS, -t) + (cl * TWO_THIRDS + c * TWO_THIRDS_LO)
+    rest = c * z * cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(0.08, z, 0.08695652173913043), z, 0.09523809523809523), z, 0.10526315789473684), z, 0.11764705882352941), z, 0.13333333333333333), z, 0.15384615384615385), z, 0.18181818181818182), z, 0.2222222222222222), z, 0.2857142857142857), z, 0.4)
+    ts_a = ef * LN2_HI
+    ts_b = 2.0 * sh
+    hi = ts_a + ts_b
+    ts_bb = hi - ts_a
+    lo = (ts_a - (hi - ts_bb)) + (ts_b - ts_bb)
+    ts_a = hi
+    ts_b = t
+    hi = ts_a + ts_b
+    ts_bb = hi - ts_a
+    lo2 = (ts_a - (hi - ts_bb)) + (ts_b - ts_bb)
+    ts_a = hi
+    ts_b = lo + lo2 + (2.0 * sl + tl + rest + ef * LN2_LO)
+    hi = ts_a + ts_b
+    ts_bb = hi - ts_a
+    lo = (ts_a - (hi - ts_bb)) + (ts_b - ts_bb)
+    ph = y * hi
+    ts_a = ph
+    ts_b = cb.fma(y, hi, -ph) + y * lo
+    ph = ts_a + ts_b
+    ts_bb = ph - ts_a
+    pl = (ts_a - (ph - ts_bb)) + (ts_b - ts_bb)
+    r = cambrian_exp_f64(ph) * (1.0 + pl)
+    r = r if ph < 709.8 else math.inf  # (and a NaN pl of a huge ph)
+    r = r if ph > -746.0 else 0.0
+    r = r if (ax != 0.0) & (ax < math.inf) else ((0.0 if y > 0.0 else math.inf) if ax == 0.0 else
+                                                 (math.inf if y > 0.0 else 0.0))
+    r = r if abs(y) < math.inf else ((math.inf if (ax > 1.0) == (y > 0.0) else 0.0) if ax != 1.0 else 1.0)
+    yint = math.floor(y) == y
+    odd = yint & (math.floor(y * 0.5) * 2.0 != y)
+    r = -r if odd & ((x < 0.0) | ((x == 0.0) & (1.0 / x < 0.0))) else r
+    r = r if (x >= 0.0) | yint | (ax == math.inf) else math.nan
+    r = r if (x == x) & (y == y) else math.nan
+    return 1.0 if (y == 0.0) | (x == 1.0) else r
 
 
 @cb.func

@@ -151,3 +151,20 @@ def test_c_renderers_use_cambrian_math_unless_native(monkeypatch, dtype) -> None
             assert (f"cambrian_{name}_{suffix}" in src) == ((name, dtype) in mathlib.C_FUNCS), name
         monkeypatch.setenv("CAMBRIAN_MATH", "native")
         assert "cambrian_" not in render(module)
+
+
+@cb.kernel
+def k_pow(x, y, out, sq):
+    i = cb.get_global_id(0)
+    out[i] = x[i] ** y[i] + math.pow(x[i], 0.5)
+    sq[i] = x[i] ** 2.0
+
+
+def test_float64_pow_lowered_except_integer_constant_exponents(monkeypatch) -> None:
+    monkeypatch.setenv("CAMBRIAN_MATH", "cambrian")
+    a = np.zeros(4)
+    src = render_c.render_opencl(k_pow.ir(a, a, a, a)).source
+    assert src.count("f_cambrian_pow_f64") == 3  # the definition and two calls
+    assert "= pow(v_x[" in src  # x ** 2.0: the device's pow (folded to x * x)
+    f32 = np.zeros(4, np.float32)
+    assert "cambrian_pow" not in render_c.render_opencl(k_pow.ir(f32, f32, f32, f32)).source

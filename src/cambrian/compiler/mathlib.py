@@ -1,6 +1,7 @@
 """Which math functions use Cambrian's own vectorisable implementations (``CAMBRIAN_MATH``).
 
-``CAMBRIAN_MATH=cambrian`` (the default) computes ``exp``, ``expm1``, ``log``, ``tanh`` and ``erf`` with
+``CAMBRIAN_MATH=cambrian`` (the default) computes ``exp``, ``expm1``, ``log``, ``tanh``, ``erf`` (and on
+OpenCL/CUDA float64 ``pow``/``**``, a double-double ``exp(y log|x|)``; the cpu device keeps NumPy's bits) with
 Cambrian's own straight-line implementations (range reduction, polynomial, selects; no calls, so
 compilers vectorise them across work-items): on the ``cpu`` device as calls of
 :mod:`cambrian.backends.cpu_math` (Numba would call the scalar C library per element), on OpenCL and
@@ -47,7 +48,23 @@ def cpu_function(name: str, dtype: str) -> str | None:
 #: (intrinsic, dtype) -> the kernel-language definition in :mod:`cambrian.math_kernels` used by the C
 #: renderers (OpenCL, CUDA). float32 ``erf`` stays native there: its cpu version computes in float64,
 #: which a device without float64 lacks.
-C_FUNCS = {(n, d) for n in CPU_FUNCS for d in _SUFFIX} - {("erf", "float32")}
+C_FUNCS = {(n, d) for n in CPU_FUNCS for d in _SUFFIX} - {("erf", "float32")} | {("pow", "float64")}
+
+
+def _target(n: object) -> tuple[str, str] | None:
+    """The (function, dtype) of a math call or float ``**`` that :func:`lower_calls` replaces, else None.
+    A ``**`` by an integer-valued constant keeps the device library (which folds ``x ** 2.0`` to
+    ``x * x``, as NumPy computes it)."""
+    if isinstance(n, ir.Call):
+        key = (n.name, getattr(n.type, "dtype", ""))
+    elif isinstance(n, ir.Binary) and n.op == "pow":
+        c = n.right
+        if isinstance(c, ir.Const) and isinstance(c.value, (int, float)) and float(c.value).is_integer():
+            return None
+        key = ("pow", getattr(n.type, "dtype", ""))
+    else:
+        return None
+    return key if key in C_FUNCS else None
 
 
 def lower_calls(module: ir.Module) -> ir.Module:
@@ -56,8 +73,7 @@ def lower_calls(module: ir.Module) -> ir.Module:
     if mode() != "cambrian":
         return module
     fns = (*module.funcs, module.kernel)
-    needed = sorted({(n.name, n.type.dtype) for f in fns for s in f.body for n in ir.walk(s)
-                     if isinstance(n, ir.Call) and (n.name, getattr(n.type, "dtype", None)) in C_FUNCS})
+    needed = sorted({t for f in fns for s in f.body for n in ir.walk(s) if (t := _target(n)) is not None})
     if not needed:
         return module
     from .. import math_kernels
@@ -68,7 +84,8 @@ def lower_calls(module: ir.Module) -> ir.Module:
     names = {}
     for name, dt in needed:
         pyfunc = getattr(math_kernels, f"cambrian_{name}_{_SUFFIX[dt]}").py_func
-        names[(name, dt)] = builder.device_function(pyfunc, (ir.Scalar(dt),), None).name
+        nargs = 2 if name == "pow" else 1
+        names[(name, dt)] = builder.device_function(pyfunc, (ir.Scalar(dt),) * nargs, None).name
     taken = {f.name for f in fns}
     added = tuple(fn for fn, _ in builder.by_name.values())  # callees were translated first
     if taken & {f.name for f in added}:
@@ -76,9 +93,11 @@ def lower_calls(module: ir.Module) -> ir.Module:
                             "Cambrian's math functions; rename them")
 
     def swap(n: object) -> object:
-        if isinstance(n, ir.Call) and (n.name, getattr(n.type, "dtype", None)) in names:
-            return ir.CallFunc(n.type, func=names[(n.name, n.type.dtype)], args=n.args, loc=n.loc)
-        return n
+        t = _target(n)
+        if t is None:
+            return n
+        args = n.args if isinstance(n, ir.Call) else (n.left, n.right)  # type: ignore[attr-defined]
+        return ir.CallFunc(n.type, func=names[t], args=args, loc=n.loc)  # type: ignore[attr-defined]
 
     def lowered(f: ir.Function) -> ir.Function:
         return dataclasses.replace(f, body=tuple(rebuild(s, swap) for s in f.body))
