@@ -223,9 +223,7 @@ class Reduction:
     def _chunked(self, arrays: Sequence[Any], out: Any, n: int, acc: str, ident: Any, device: Device,
                  like_numpy: bool, scalars: tuple[int, ...] = ()
                  ) -> tuple[list[tuple[Any, tuple[Any, ...]]], AbstractContextManager]:
-        nchunks = max(1, min(_cdiv(n, CHUNK_MIN), MAX_CHUNKS))
-        chunk = _cdiv(_cdiv(max(n, 1), nchunks), LANES) * LANES
-        nchunks = max(1, _cdiv(n, chunk))
+        nchunks, chunk = chunking(n)
         fin = self._fin(n)
         if nchunks == 1:
             first = self._kernel("chunks", len(arrays), self.map is not None, acc, scalars=scalars,
@@ -234,7 +232,7 @@ class Reduction:
         group = chunk_group_size(device, nchunks)
         padded = _cdiv(nchunks, group) * group  # work-items past nchunks get empty chunks
         partials, together = _partials(device, acc, padded, like_numpy)
-        count = _counter(device, like_numpy)
+        count = _counter(device, acc, like_numpy)
         last = self._kernel("last", len(arrays), self.map is not None, acc, scalars=scalars,
                             scaled=self.scaled)
         args = (out, partials, count, *arrays, n, chunk, nchunks, ident, *fin)
@@ -361,6 +359,13 @@ class _Plan:
                 ArrayArg(buf, 0, (1,), (1,), dt.name, view))
 
 
+def chunking(n: int) -> tuple[int, int]:
+    """``(P, chunk)``: the chunks of a whole-array reduction of ``n`` elements on a CPU device."""
+    nchunks = max(1, min(_cdiv(n, CHUNK_MIN), MAX_CHUNKS))
+    chunk = _cdiv(_cdiv(max(n, 1), nchunks), LANES) * LANES
+    return max(1, _cdiv(n, chunk)), chunk
+
+
 def _first_input(passes: Sequence[tuple[Any, tuple[Any, ...]]]) -> int:
     """The position of the first input among the first launch's arguments (after ``out, partials,
     count`` in a one-launch chunked reduction, after ``out`` or ``partials`` otherwise)."""
@@ -394,23 +399,23 @@ def _partials(device: Device, acc: str, count: int, like_numpy: bool) -> tuple[A
     return entry
 
 
-_COUNTERS: dict[Device, Any] = {}
+_COUNTERS: dict[tuple[Device, str], Any] = {}
 
 
-def _counter(device: Device, like_numpy: bool) -> Any:
+def _counter(device: Device, acc: str, like_numpy: bool) -> Any:
     """The int32 count of a one-launch chunked reduction's finished work-items: 0 between launches
-    (the last work-item's ``atomic_inc`` wraps it back). One per device, used under the lock of
-    :func:`_partials`."""
+    (the last work-item's ``atomic_inc`` wraps it back). One per (device, dtype), used under the lock
+    of :func:`_partials` for ``acc`` (Numba's cpu launches of two threads may run at once)."""
     if like_numpy:
         return np.zeros(1, np.int32)
-    count = _COUNTERS.get(device)
+    count = _COUNTERS.get((device, acc))
     if count is None:
         from .array import asarray
 
         with _SCRATCH_LOCK:
-            count = _COUNTERS.get(device)
+            count = _COUNTERS.get((device, acc))
             if count is None:
-                count = _COUNTERS[device] = asarray(np.zeros(1, np.int32), device=device)
+                count = _COUNTERS[(device, acc)] = asarray(np.zeros(1, np.int32), device=device)
     return count
 
 

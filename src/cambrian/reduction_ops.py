@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
-from .reduction import Reduction, normalize_axis
-from .reduction_source import add, maximum, minimum, multiply
-from .vectorize import is_device_array
+from .kernels import Kernel
+from .reduction import Reduction, _counter, _partials, chunk_group_size, chunking, normalize_axis
+from .reduction_source import add, arg_source, maximum, minimum, multiply
+from .vectorize import as_func, empty, flat, is_device_array, kernel_namespace, make_function
 
 
 def _sum_dtype(d: str) -> str:
@@ -76,6 +77,36 @@ def mean_of_all(x: Any, acc: str) -> Any:
         r.scaled = True
         _REDUCTIONS[("mean", acc)] = r
     return r(x)
+
+
+_ARG: dict[tuple[str, str], Kernel] = {}
+
+
+def arg_of_all(x: Any, op: str) -> Any:
+    """The flat index of the first ``op`` ("max" or "min"; the first NaN wins, as NumPy) of the
+    C-contiguous device array ``x`` on a CPU device, as a 0-d int64 array: one launch
+    (:func:`reduction_source.arg_source`) over the chunks of a whole-array reduction."""
+    from .array._search_kernels import better
+
+    d = dtypes.name(x.dtype)
+    kern = _ARG.get((op, d))
+    if kern is None:
+        ns = kernel_namespace(_r=as_func(maximum if op == "max" else minimum, 2), _b=better)
+        name = f"arg{op}_last"
+        kern = _ARG[(op, d)] = Kernel(make_function(arg_source(name, d), name, "reduction", ns))
+    device = x.device
+    n = math.prod(x.shape)
+    nchunks, chunk = chunking(n)
+    group = chunk_group_size(device, nchunks)
+    padded = -(-nchunks // group) * group
+    partials, lock = _partials(device, d, padded, False)
+    count = _counter(device, d, False)
+    out = empty((), "int64", device, False)
+    ident = np.dtype(d).type(_extreme(d, op))
+    with lock:
+        kern[(padded,), (group,)](flat(out), partials, count, flat(x), n, chunk, nchunks, ident,
+                                  int(op == "max"))
+    return out
 
 
 def chunk_partials(op: str, dtype: str) -> tuple[Any, Any]:

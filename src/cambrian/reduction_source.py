@@ -134,6 +134,27 @@ def last_chunk_source(name: str, nin: int, mapped: bool, with_index: bool, acc: 
     return "\n".join(lines) + "\n"
 
 
+def arg_source(name: str, acc: str) -> str:
+    """``name(out, partials, count, a0, n, chunk, nparts, ident, is_max)``: the index of the first
+    extreme of the 1-D ``a0`` (``_r``: ``maximum`` or ``minimum``; ``_b(v, best, is_max)``: ``v`` beats
+    ``best``, the first NaN wins) in one launch: the ``chunks`` kernel writes each chunk's extreme,
+    then the last work-item to finish takes the first chunk holding the best one and searches it."""
+    last = "cb.int32(cb.get_global_size(0) - 1)"
+    pick = ["best = partials[0]", "r = 0", "for k in range(1, nparts):",
+            "    if _b(partials[k], best, is_max):", "        best = partials[k]", "        r = k",
+            "lo = r * chunk", "hi = min(lo + chunk, n)", "bi = lo", "b = a0[lo]",
+            "for i in range(lo + 1, hi):", "    if _b(a0[i], b, is_max):", "        b = a0[i]",
+            "        bi = i", "out[0] = bi"]
+    lines = [f"def {name}(out, partials, count, a0, n, chunk, nparts, ident, is_max):",
+             "    g = cb.get_global_id(0)",
+             "    start = g * chunk",
+             "    stop = min(start + chunk, n)",
+             *chunk_loop(acc, lambda i: f"cb.{acc}(a0[{i}])"),
+             f"    if cb.atomic_inc(count, 0, {last}) == {last}:",
+             *("        " + line for line in pick)]
+    return "\n".join(lines) + "\n"
+
+
 def tree_loop(acc: str, group: int, element: Callable[[str], str],
               finish: Callable[[str], str] = lambda v: v) -> list[str]:
     """The body of a tree kernel launched with local size ``group`` (a power of two): each work-item

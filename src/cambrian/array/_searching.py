@@ -85,6 +85,11 @@ def _arg(x: Any, axis: int | None, keepdims: bool, is_max: int) -> Any:
         fn = np.argmax if is_max else np.argmin
         host = fn(x.__cambrian_array__().view, axis=axis, keepdims=keepdims)
         return from_host(np.asarray(host, np.int64).reshape(shape), x.device)
+    if axis is None and x.size >= 2 * K.CHUNK and x.device.kind == "cpu":  # in one launch
+        from ..reduction_ops import arg_of_all
+
+        r = arg_of_all(_contiguous(x), "max" if is_max else "min")
+        return r if r.shape == shape else reshape(r, shape)
     if axis is None and x.size >= 2 * K.CHUNK:  # each chunk's extreme (one vectorized pass), then the
         from ..reduction_ops import chunk_partials  # first occurrence of the best in its chunk
 
