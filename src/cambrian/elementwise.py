@@ -168,12 +168,12 @@ class Elementwise:
 
     # -- call ------------------------------------------------------------------------------------
     def __call__(self, *args: Any, out: Any = None) -> Any:
-        if out is None and self._fast:  # the steady state: a prepared entry (elementwise_fast)
-            got = _fast_key(args)
+        if self._fast:  # the steady state: a prepared entry (elementwise_fast)
+            got = _fast_key(args if out is None else (*args, out))
             if got is not None:
                 entry = self._fast.get(got[0])
                 if entry is not None and (entry.always or (entry.size < HOST_MATH_MAX) == entry.below):
-                    res = entry.run(got[1])
+                    res = entry.run(got[1], out)
                     if res is not None:
                         return res
         if len(args) != self.nin:
@@ -231,19 +231,24 @@ class Elementwise:
             return out
         if host and (device.backend == "interp" or out.size < HOST_MATH_MAX):
             self._host(args, compute, out, out.__cambrian_array__().view)
+            if out.size < _SPLIT and self.ufunc is not np.real and self.ufunc is not np.imag:
+                self._prepare(args, shape, ret, compute, ops, self.host, None, None if fresh else out)
         elif not fresh and overlaps(args, out):
             copy_into(self(*args), out=out)  # an input overlaps out in another layout: no race, as NumPy
         else:
             plan = self._kernel(args, compute, out)
-            if fresh and plan is not None:
-                self._prepare(args, shape, ret, compute, ops, None, plan.prepared)
+            if plan is not None:
+                self._prepare(args, shape, ret, compute, ops, None, plan.prepared, None if fresh else out)
         return out
 
     def _prepare(self, args: Sequence[Any], shape: tuple[int, ...], ret: str, compute: tuple[str, ...],
-                 ops: list[Any], host: Callable[..., Any] | None, prepared: Any) -> None:
-        """Remember how this call ran (a new result, C-contiguous operands of one shape) for the next
-        calls with operands of the same kind (:mod:`cambrian.elementwise_fast`)."""
-        got = _fast_key(args)
+                 ops: list[Any], host: Callable[..., Any] | None, prepared: Any, out: Any = None) -> None:
+        """Remember how this call ran (C-contiguous operands of one shape; a new result, or ``out`` of
+        that shape and exactly the result dtype) for the next calls with operands of the same kind
+        (:mod:`cambrian.elementwise_fast`)."""
+        if out is not None and (_NAMES.get(out.dtype) != ret or out.__class__ is not _ARRAY[0]):
+            return
+        got = _fast_key(args if out is None else (*args, out))
         if got is None or any(a.__class__ is ArrayArg and (a.typekey[2] != "C" or a.shape != shape)
                               for a in got[1]):
             return

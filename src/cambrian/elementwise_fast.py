@@ -79,25 +79,33 @@ class Entry:
         self.ints = tuple((i, *_limits(c)) for i, (o, c) in enumerate(zip(ops, compute, strict=True))
                           if o == ("weak", "int") and dtypes.is_integer(c))
 
-    def run(self, args: list[Any]) -> Any:
-        """The result for ``args`` (ArrayArg of array operands, Python scalars), or None. The caller
-        checks first that the path choice still holds: ``always``, or ``size < HOST_MATH_MAX`` equal
-        to ``below``."""
+    def run(self, args: list[Any], out: Any = None) -> Any:
+        """The result for ``args`` (ArrayArg of array operands, Python scalars; with ``out``, its
+        ArrayArg last), or None. The caller checks first that the path choice still holds:
+        ``always``, or ``size < HOST_MATH_MAX`` equal to ``below``."""
         for i, lo, hi in self.ints:
             if not lo <= args[i] <= hi:
                 return None
         device = self.device
-        buffer = self.alloc(device, self.nbytes)
-        out = self.new(buffer, device, self.shape, self.dtype, self.strides, self.nbytes)
+        if out is None:
+            buffer = self.alloc(device, self.nbytes)
+            out = self.new(buffer, device, self.shape, self.dtype, self.strides, self.nbytes)
+            view = (None if self.ufunc is None else
+                    np.ndarray(self.shape, self.dtype, buffer=self.host_view(device, buffer)))
+            arg = out._arg = result_arg(buffer, self.shape, self.estrides, self.name, view, self.typekey)
+        else:  # an input that shares out's memory must be out itself (same elements, same layout)
+            arg = args.pop()
+            for a in args:
+                if a.__class__ is ArrayArg and a.buffer is arg.buffer and (a.offset != arg.offset or
+                                                                          a.dtype != arg.dtype):
+                    return None
+            view = arg.view
         if self.ufunc is not None:
-            view = np.ndarray(self.shape, self.dtype, buffer=self.host_view(device, buffer))
-            out._arg = result_arg(buffer, self.shape, self.estrides, self.name, view, self.typekey)
             ins = [a if o is SCALAR else a.view if o is None else a.view.astype(o)
                    for a, o in zip(args, self.ops, strict=True)]
             with np.errstate(all="ignore"):
                 self.ufunc(*ins, out=view)
             return out
-        arg = out._arg = result_arg(buffer, self.shape, self.estrides, self.name, None, self.typekey)
         launch = [arg if len(self.shape) == 1 else arg.flat()]
         for a, o in zip(args, self.ops, strict=True):
             launch.append(a if o is None and len(a.shape) == 1 else a.flat() if o is None else o(a))
