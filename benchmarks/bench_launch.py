@@ -22,6 +22,7 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -52,10 +53,13 @@ def raw_call(device: cb.Device, a: cb.Array, b: cb.Array):
     return lambda: kernel(queue, (16,), None, *vals)
 
 
-def overhead(device: cb.Device, launches: int) -> tuple[float, float, float, float]:
+def overhead(device: cb.Device, launches: int,
+             clock: Any = time.perf_counter) -> tuple[float, float, float, float]:
     """Median seconds per launch: ``tiny[16](a, b)`` written the plain way (a new ``tiny[16]`` each call,
     device arrays), the raw backend call, the same launch with the ``tiny[16]`` launcher kept, and the
-    plain launch with NumPy arguments (copied in and out on ``opencl``; in place on ``cpu``)."""
+    plain launch with NumPy arguments (copied in and out on ``opencl``; in place on ``cpu``). ``clock``:
+    wall time, or ``time.thread_time`` (the calling thread's CPU time: what a busy machine disturbs least;
+    the driver's own threads are not counted)."""
     a = cb.zeros(16, dtype=cb.float32, device=device)
     b = cb.zeros(16, dtype=cb.float32, device=device)
     ha, hb = np.zeros(16, np.float32), np.zeros(16, np.float32)
@@ -73,10 +77,10 @@ def overhead(device: cb.Device, launches: int) -> tuple[float, float, float, flo
     batch = 250
     for _ in range(max(launches // batch, 1)):
         for fn, out in zip(fns, times, strict=True):
-            t = time.perf_counter()
+            t = clock()
             for _ in range(batch):
                 fn()
-            out.append((time.perf_counter() - t) / batch)
+            out.append((clock() - t) / batch)
             device.synchronize()
     ours, raw, kept, host = (statistics.median(t) for t in times)
     return ours, raw, kept, host
@@ -131,11 +135,12 @@ def main() -> None:
     opts = p.parse_args()
     print(f"load average {os.getloadavg()} on {os.cpu_count()} cores (a shared machine: figures are noisy)")
     for device in cb.devices(opts.devices):
-        ours, raw, kept, host = overhead(device, opts.launches)
-        print(f"{device}: kern[n](...) {ours * 1e6:.2f} us, raw backend call {raw * 1e6:.2f} us, "
-              f"Cambrian's own cost {(ours - raw) * 1e6:.2f} us per launch (median of "
-              f"{opts.launches} launches; launcher kept: {kept * 1e6:.2f} us; NumPy arguments: "
-              f"{host * 1e6:.2f} us)")
+        for label, clock in (("wall", time.perf_counter), ("thread CPU", time.thread_time)):
+            ours, raw, kept, host = overhead(device, opts.launches, clock)
+            print(f"{device} ({label} time): kern[n](...) {ours * 1e6:.2f} us, raw backend call "
+                  f"{raw * 1e6:.2f} us, Cambrian's own cost {(ours - raw) * 1e6:.2f} us per launch (median "
+                  f"of {opts.launches} launches; launcher kept: {kept * 1e6:.2f} us; NumPy arguments: "
+                  f"{host * 1e6:.2f} us)")
     if opts.no_warm_start:
         return
     for device in cb.devices(opts.devices):
