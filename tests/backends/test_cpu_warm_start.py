@@ -1,6 +1,7 @@
-"""A new process loads cached ``cpu`` kernels without Numba's registry refresh (``cpu_build._load_cached``):
-kernels with local arrays (Numba's runtime allocates them) run right from the cache, and Numba code
-compiled afterwards in the same process still sees every registry (``np.dot`` through BLAS, ``np.sum``)."""
+"""A new process loads cached ``cpu`` kernels without Numba's registry refresh
+(``cpu_build._load_cached``): kernels with local arrays or bounds checks (Numba's runtime allocates)
+run right from the cache, and Numba code compiled afterwards in the same process still sees every
+registry (``np.dot`` through BLAS, ``np.sum``)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,17 @@ SCRIPT = textwrap.dedent('''
         i = cb.get_global_id(0)
         b[i] = a[i] * 2.0
 
+    @cb.kernel(boundscheck=True)
+    def warm_checked(a, b):
+        i = cb.get_global_id(0)
+        b[i] = a[i + 1]
+
     d = cb.select_device("cpu")
+    try:
+        warm_checked[4](cb.zeros(4, device=d), cb.zeros(4, device=d)).wait()
+        error = None
+    except cb.CambrianError as exc:
+        error = type(exc).__name__
     x = cb.asarray(np.arange(256.0), device=d)
     out = cb.zeros(4, device=d)
     warm_group_sum[256, 64](x, out).wait()
@@ -44,7 +55,7 @@ SCRIPT = textwrap.dedent('''
     warm_big[50_000](y, z).wait()
     hits = 0
     for prog in get_backend("cpu")._programs._data.values():
-        for fn in (prog.serialg, prog.launch1):
+        for fn in (prog.serialg, prog.launch1, prog.serial1):
             if fn is not None:
                 hits += sum(fn.stats.cache_hits.values())
 
@@ -55,7 +66,7 @@ SCRIPT = textwrap.dedent('''
         return np.dot(m, m).sum()
 
     big = bool((cb.asnumpy(z) == np.arange(50_000.0) * 2).all())
-    print(json.dumps({"groups": cb.asnumpy(out).tolist(), "big": big, "hits": hits,
+    print(json.dumps({"groups": cb.asnumpy(out).tolist(), "big": big, "hits": hits, "error": error,
                       "user": float(user_code(np.eye(3)))}))
 ''')
 
@@ -74,6 +85,8 @@ def test_cached_kernels_load_and_numba_still_compiles(tmp_path: Path) -> None:
     want = [float(sum(range(64 * g, 64 * g + 64))) for g in range(4)]
     first = _run(tmp_path)
     assert first["hits"] == 0 and first["groups"] == want and first["big"] and first["user"] == 3.0
+    assert first["error"] == "KernelIndexError"
     second = _run(tmp_path)
-    assert second["hits"] == 2, "both kernels (serial group twin, parallel launcher) loaded from the cache"
+    assert second["hits"] == 3, "the three kernels' launchers (serial, group, parallel) load from the cache"
     assert second["groups"] == want and second["big"] and second["user"] == 3.0
+    assert second["error"] == "KernelIndexError"

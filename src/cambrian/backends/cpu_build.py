@@ -126,10 +126,12 @@ def _harden(mod: ModuleType, entry: Path) -> None:
         if nb is None or not hasattr(nb, "load_overload") or not hasattr(nb, "_cache_file"):
             continue  # not a caching Numba dispatcher
         load, save = nb.load_overload, nb.save_overload
+        quick = all(hasattr(nb, a) for a in ("_enabled", "_guard_against_spurious_io_errors", "_cache_file",
+                                             "_index_key", "_impl"))
 
-        def safe_load(sig: Any, ctx: Any, load: Any = load, nb: Any = nb) -> Any:
+        def safe_load(sig: Any, ctx: Any, load: Any = load, nb: Any = nb, quick: bool = quick) -> Any:
             try:
-                return _load_cached(nb, sig, ctx) if hasattr(nb, "_load_overload") else load(sig, ctx)
+                return _load_cached(nb, sig, ctx) if quick else load(sig, ctx)
             except Exception as exc:
                 index = Path(getattr(nb._cache_file, "_index_path", entry / "__pycache__" / "?"))
                 warnings.warn(f"corrupt Numba cache file {index} ({type(exc).__name__}: {exc}); rebuilding",
@@ -151,15 +153,31 @@ def _harden(mod: ModuleType, entry: Path) -> None:
 def _load_cached(nb: Any, sig: Any, ctx: Any) -> Any:
     """Numba's ``FunctionCache.load_overload`` without its ``target_context.refresh()``: the refresh
     imports and installs every lazy registry of Numba (NumPy, linalg with SciPy, typed containers...),
-    ~0.25 s of a new process's first launch, and loading machine code needs none of them; only the
-    runtime (NRT: kernels with local arrays allocate) is initialized. A compilation still refreshes
-    (Numba's compiler does it), so later compiles in the process see every registry."""
-    from numba.core.runtime import rtsys
-
-    rtsys.initialize(ctx)
+    ~0.25 s of a new process's first launch, and loading machine code needs none of them. Numba's
+    runtime (NRT: ~20 ms to compile) is initialized only for code that calls it (local arrays,
+    bounds-checked loads). A compilation still refreshes (Numba's compiler does it), so later
+    compiles in the process see every registry."""
+    if not nb._enabled:
+        return None
     with nb._guard_against_spurious_io_errors():
-        return nb._load_overload(sig, ctx)
+        data = nb._cache_file.load(nb._index_key(sig, ctx.codegen()))
+        if data is None:
+            return None
+        if not _nrt_free(data):
+            from numba.core.runtime import rtsys
+
+            rtsys.initialize(ctx)
+        return nb._impl.rebuild(ctx, data)
     return None  # the guard swallowed an I/O error: compile instead
+
+
+def _nrt_free(data: Any) -> bool:
+    """Whether a cached compile result's object code calls no NRT function (False when unsure)."""
+    try:
+        obj = data[0][2][0]  # (libdata = (name, "object", (object code, bitcode)), fndesc, ...)
+    except (TypeError, IndexError, KeyError):
+        return False
+    return isinstance(obj, bytes) and b"NRT_" not in obj
 
 
 def _import_file(name: str, path: Path) -> ModuleType:
