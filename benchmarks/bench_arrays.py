@@ -38,9 +38,11 @@ import cambrian as cb
 Fn = Callable[[], Any]
 
 
-def side_by_side(a: Fn, b: Fn, rounds: int, calls: int = 1, after_b: Fn | None = None) -> tuple[float, float]:
+def side_by_side(a: Fn, b: Fn, rounds: int, calls: int = 1, after_b: Fn | None = None,
+                 clock: Callable[[], float] = time.perf_counter) -> tuple[float, float]:
     """Median seconds per call of ``a`` and of ``b``, timed in alternating blocks of ``calls`` calls;
-    ``after_b`` (untimed) runs after each block of ``b`` (draining a queue)."""
+    ``after_b`` (untimed) runs after each block of ``b`` (draining a queue). ``clock``: wall time, or
+    ``time.thread_time`` (the calling thread's CPU time)."""
     ta: list[float] = []
     tb: list[float] = []
     a()
@@ -49,10 +51,10 @@ def side_by_side(a: Fn, b: Fn, rounds: int, calls: int = 1, after_b: Fn | None =
         after_b()
     for _ in range(rounds):
         for fn, out in ((a, ta), (b, tb)):
-            t0 = time.perf_counter()
+            t0 = clock()
             for _ in range(calls):
                 fn()
-            out.append((time.perf_counter() - t0) / calls)
+            out.append((clock() - t0) / calls)
             if fn is b and after_b:
                 after_b()
     return statistics.median(ta), statistics.median(tb)
@@ -105,6 +107,8 @@ def overhead(device: cb.Device, rounds: int, calls: int, n: int = 1000) -> dict[
     out["numpy"], out["to_result"] = side_by_side(lambda: a + b, to_result, rounds, calls)
     if device.impl.asynchronous:
         _, out["enqueue"] = side_by_side(lambda: a + b, lambda: x + y, rounds, calls, device.synchronize)
+        _, out["enqueue_cpu"] = side_by_side(lambda: a + b, lambda: x + y, rounds, calls, device.synchronize,
+                                             time.thread_time)
         if device.backend == "opencl":
             z = x + y
             enqueue, waited = _raw_opencl(device, x, y, z)
@@ -228,7 +232,8 @@ def print_overhead(res: dict[str, dict[str, float]]) -> None:
     print("(a) call overhead, x + y on 1,000 float64 (median per call)")
     for dev, r in res.items():
         parts = [f"NumPy a + b {_us(r['numpy'])}", f"to result {_us(r['to_result'])}"]
-        for key, label in (("enqueue", "enqueue only"), ("raw_enqueue", "raw PyOpenCL enqueue"),
+        for key, label in (("enqueue", "enqueue only"), ("enqueue_cpu", "enqueue only in thread CPU time"),
+                           ("raw_enqueue", "raw PyOpenCL enqueue"),
                            ("raw_to_result", "raw PyOpenCL to result")):
             if key in r:
                 parts.append(f"{label} {_us(r[key])}")
