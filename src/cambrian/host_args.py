@@ -165,7 +165,7 @@ def launch_with_host_arrays(launcher: _Launcher, device: Device, args: Sequence[
         if backend.host_memory and all(_in_place(a) for a in arrays):
             for i, a in zip(members, arrays, strict=True):
                 launch_args[i] = ArrayArg(None, 0, a.shape, tuple(s // a.itemsize for s in a.strides),
-                                          a.dtype.name, view=a)
+                                          dtypes.name(a.dtype), view=a)
         elif len(members) == 1:
             st, arg = _stage_one(device, members[0], arrays[0])
             launch_args[members[0]] = arg
@@ -178,6 +178,7 @@ def launch_with_host_arrays(launcher: _Launcher, device: Device, args: Sequence[
     spec = kern._spec(device, key, args)
     event = launcher._launch(device, spec, launch_args)
     if not staged:  # launched in place (host-memory devices): nothing to copy back
+        event.wait()  # (raises the launch's errors, as below)
         return event
     written = _WRITTEN.get(id(spec.module), (None, None))[1]
     if written is None:  # (the module is kept with its set: its id stays its own)
