@@ -48,7 +48,8 @@ def clenshaw(coeffs: tuple[float, ...], u: str, name: str) -> list[str]:
 HEADER = '''"""Cambrian's math functions in the kernel language (generated: scripts/gen_math_kernels.py).
 
 The OpenCL and CUDA renderers call these device functions for ``exp``, ``expm1``, ``log``, ``tanh``
-(float32 and float64), ``erf`` and ``pow``/``**`` (float64) when ``CAMBRIAN_MATH=cambrian`` (the default; see
+(float32 and float64), ``erf`` and ``pow``/``**`` (float64; float32 through float64 where the device has
+it) when ``CAMBRIAN_MATH=cambrian`` (the default; see
 :mod:`cambrian.compiler.mathlib`): straight-line code (range reduction, polynomial, selects, no calls)
 that the device compiler vectorises across work-items, with the same operations in the same order as
 the ``cpu`` device's Numba versions (:mod:`cambrian.backends.cpu_math`, which documents the algorithms),
@@ -189,6 +190,15 @@ def cambrian_pow_f64(x, y):
 FUNCS32 = '''
 
 @cb.func
+def cambrian_erf_f32(x):
+    return np.float32(cambrian_erf_f64(np.float64(x)))
+
+
+@cb.func
+def cambrian_pow_f32(x, y):
+    return np.float32(cambrian_pow_f64(np.float64(x), np.float64(y)))
+
+@cb.func
 def cambrian_exp_f32(x):
     xc = min(max(x, np.float32(-104.0)), np.float32(89.0))
     k = cb.fma(xc, INV_LN2_32, SHIFT_32) - SHIFT_32
@@ -280,7 +290,7 @@ def main() -> None:
         cheb += clenshaw(tuple(c[i] for c in m64.ERF_CHEB[::-1]), "u", f"g{i + 1}")
     body64 = expand(FUNCS64, m64, f64, "H").replace("{CLENSHAW}", "\n".join(cheb))
     body32 = expand(FUNCS32, m32, f32, "H32")
-    body64 += two_sum(expand(FUNCS_POW, m64, f64, "H"))
+    body64 += two_sum(expand(FUNCS_POW, m64, f64, "H"))  # (before FUNCS32: its erf/pow call these)
     text = HEADER + "\n" + "\n".join(consts) + "\n" + body64 + body32
     OUT.write_text(text)
     print(f"wrote {OUT}")

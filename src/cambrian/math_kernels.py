@@ -1,7 +1,8 @@
 """Cambrian's math functions in the kernel language (generated: scripts/gen_math_kernels.py).
 
 The OpenCL and CUDA renderers call these device functions for ``exp``, ``expm1``, ``log``, ``tanh``
-(float32 and float64), ``erf`` and ``pow``/``**`` (float64) when ``CAMBRIAN_MATH=cambrian`` (the default; see
+(float32 and float64), ``erf`` and ``pow``/``**`` (float64; float32 through float64 where the device has
+it) when ``CAMBRIAN_MATH=cambrian`` (the default; see
 :mod:`cambrian.compiler.mathlib`): straight-line code (range reduction, polynomial, selects, no calls)
 that the device compiler vectorises across work-items, with the same operations in the same order as
 the ``cpu`` device's Numba versions (:mod:`cambrian.backends.cpu_math`, which documents the algorithms),
@@ -334,6 +335,15 @@ def cambrian_pow_f64(x, y):
     r = r if (x == x) & (y == y) else math.nan
     return 1.0 if (y == 0.0) | (x == 1.0) else r
 
+
+@cb.func
+def cambrian_erf_f32(x):
+    return np.float32(cambrian_erf_f64(np.float64(x)))
+
+
+@cb.func
+def cambrian_pow_f32(x, y):
+    return np.float32(cambrian_pow_f64(np.float64(x), np.float64(y)))
 
 @cb.func
 def cambrian_exp_f32(x):

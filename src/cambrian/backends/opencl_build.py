@@ -116,7 +116,7 @@ class Builder:
                 f"kernel {module.kernel.py_name or module.kernel.name!r} uses float64, which device "
                 f"{device} ({device.name}) does not support", module.kernel.loc)
         try:
-            rendered = render_opencl(module)
+            rendered = render_opencl(module, device.supports_float64)
         except ValueError as exc:  # a construct the C renderer cannot express (e.g. private atomics)
             raise CompileError(f"cannot render kernel {module.kernel.py_name or module.kernel.name!r} "
                                f"as OpenCL C: {exc}") from None

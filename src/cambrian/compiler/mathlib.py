@@ -46,12 +46,13 @@ def cpu_function(name: str, dtype: str) -> str | None:
 
 
 #: (intrinsic, dtype) -> the kernel-language definition in :mod:`cambrian.math_kernels` used by the C
-#: renderers (OpenCL, CUDA). float32 ``erf`` stays native there: its cpu version computes in float64,
-#: which a device without float64 lacks.
-C_FUNCS = {(n, d) for n in CPU_FUNCS for d in _SUFFIX} - {("erf", "float32")} | {("pow", "float64")}
+#: renderers (OpenCL, CUDA).
+C_FUNCS = {(n, d) for n in CPU_FUNCS for d in _SUFFIX} | {("pow", "float64"), ("pow", "float32")}
+#: float32 functions computed in float64 (rounded once at the end): native on a device without float64
+VIA_FLOAT64 = {("erf", "float32"), ("pow", "float32")}
 
 
-def _target(n: object) -> tuple[str, str] | None:
+def _target(n: object, float64: bool = True) -> tuple[str, str] | None:
     """The (function, dtype) of a math call or float ``**`` that :func:`lower_calls` replaces, else None.
     A ``**`` by an integer-valued constant keeps the device library (which folds ``x ** 2.0`` to
     ``x * x``, as NumPy computes it)."""
@@ -64,16 +65,18 @@ def _target(n: object) -> tuple[str, str] | None:
         key = ("pow", getattr(n.type, "dtype", ""))
     else:
         return None
-    return key if key in C_FUNCS else None
+    return key if key in C_FUNCS and (float64 or key not in VIA_FLOAT64) else None
 
 
-def lower_calls(module: ir.Module) -> ir.Module:
+def lower_calls(module: ir.Module, float64: bool = True) -> ir.Module:
     """``module`` with its math intrinsic calls in :data:`C_FUNCS` replaced by calls of Cambrian's
-    kernel-language definitions (added as device functions), unless ``CAMBRIAN_MATH=native``."""
+    kernel-language definitions (added as device functions), unless ``CAMBRIAN_MATH=native``; those of
+    :data:`VIA_FLOAT64` only where the device has float64 (``float64``)."""
     if mode() != "cambrian":
         return module
     fns = (*module.funcs, module.kernel)
-    needed = sorted({t for f in fns for s in f.body for n in ir.walk(s) if (t := _target(n)) is not None})
+    needed = sorted({t for f in fns for s in f.body for n in ir.walk(s)
+                     if (t := _target(n, float64)) is not None})
     if not needed:
         return module
     from .. import math_kernels
@@ -93,7 +96,7 @@ def lower_calls(module: ir.Module) -> ir.Module:
                             "Cambrian's math functions; rename them")
 
     def swap(n: object) -> object:
-        t = _target(n)
+        t = _target(n, float64)
         if t is None:
             return n
         args = n.args if isinstance(n, ir.Call) else (n.left, n.right)  # type: ignore[attr-defined]
@@ -104,4 +107,5 @@ def lower_calls(module: ir.Module) -> ir.Module:
 
     return dataclasses.replace(module, kernel=lowered(module.kernel),
                                funcs=(*added, *(lowered(f) for f in module.funcs)),
-                               uses_float64=module.uses_float64 or ("float64" in {d for _, d in needed}))
+                               uses_float64=module.uses_float64 or any(d == "float64" or (n, d) in VIA_FLOAT64
+                                                                       for n, d in needed))

@@ -266,18 +266,20 @@ class _Emitter(ExprMixin):
         self.emit(f"{qual}{self.st(t.dtype)} {mangle(name)}[{max(size, 1)}];")
 
 
-def render_with(r: CRenderer, module: ir.Module) -> Rendered:
-    """Render ``module`` with dialect ``r`` (math calls lowered to Cambrian's own, see :mod:`.mathlib`)."""
-    return _Emitter(r, mathlib.lower_calls(module)).run()
+def render_with(r: CRenderer, module: ir.Module, float64: bool = True) -> Rendered:
+    """Render ``module`` with dialect ``r`` (math calls lowered to Cambrian's own, see :mod:`.mathlib`;
+    ``float64``: the device has float64, which some float32 functions compute in)."""
+    return _Emitter(r, mathlib.lower_calls(module, float64)).run()
 
 
 OPENCL = OpenCLRenderer()
 CUDA = CUDARenderer()
 
 
-def render_opencl(module: ir.Module) -> Rendered:
-    """OpenCL C for ``module`` with the kernel symbol and bounds-check sites."""
-    return render_with(OPENCL, module)
+def render_opencl(module: ir.Module, float64: bool = True) -> Rendered:
+    """OpenCL C for ``module`` with the kernel symbol and bounds-check sites (``float64``: the device
+    supports it)."""
+    return render_with(OPENCL, module, float64)
 
 
 def render_cuda(module: ir.Module) -> str:
