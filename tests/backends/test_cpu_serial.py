@@ -112,7 +112,7 @@ def test_small_launches_take_the_serial_twin_by_default() -> None:
 def test_heavy_kernel_lowers_its_serial_limit() -> None:
     device = cb.select_device("cpu")
     a = cb.zeros(64, device=device)
-    for _ in range(3):  # the first serial launch compiles; the next is timed in CPU time
+    for _ in range(5):  # the first serial launch compiles; the next ones are timed in CPU time
         serial_heavy[64](a, 200_000).wait()
     prog = _program(serial_heavy, device)
     assert prog.serial_items < 64, f"64 items of 200,000 iterations should exceed {SERIAL_BUDGET} s"

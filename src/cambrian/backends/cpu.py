@@ -45,6 +45,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 #: that a busy machine has descheduled (a time slice, several ms). A kernel whose serial launches take
 #: more than this much CPU time gets a lower limit (work-items per launch that fit in it).
 SERIAL_BUDGET = 30e-6
+_STRIKES = 3  # slow serial launches in a row before a kernel's limit drops
 
 
 def _cpuinfo() -> dict[str, str]:
@@ -144,24 +145,28 @@ class CPUProgram:
         self.serial1, self.serial2, self.serial3, self.serialg = (
             launcher(f"_launch{n}_serial") for n in ("1", "2", "3", "g"))
         self.serial_items = config.cpu_serial_items()  # lowered by run_serial for heavy kernels
-        self._verify = False
+        self._verify = 0  # slow serial launches in a row (run_serial)
 
     def run_serial(self, fn: Any, items: int, args: tuple[Any, ...]) -> None:
-        """Run the serial twin ``fn``; a launch slower than ``SERIAL_BUDGET`` (wall clock: cheap) has the
-        next one timed in thread CPU time (a preempted launch is not slow), which lowers
-        ``serial_items`` when it exceeds the budget too."""
+        """Run the serial twin ``fn``. A launch slower than ``SERIAL_BUDGET`` (wall clock: cheap) has the
+        next ones timed in thread CPU time (a preempted launch is not slow); ``serial_items`` drops only
+        after ``_STRIKES`` slow launches in a row (the first ones after a compile warm caches up)."""
         if self._verify:
-            self._verify = False
             t = time.thread_time()
             fn(*args)
             t = time.thread_time() - t
-            if t > SERIAL_BUDGET:
+            if t <= SERIAL_BUDGET:
+                self._verify = 0
+            elif self._verify < _STRIKES:
+                self._verify += 1
+            else:
                 self.serial_items = min(self.serial_items, int(items * SERIAL_BUDGET / t))
+                self._verify = 0
             return
         t = time.perf_counter()
         fn(*args)
         if time.perf_counter() - t > SERIAL_BUDGET:
-            self._verify = True
+            self._verify = 1
 
     def __repr__(self) -> str:
         return f"<CPUProgram {self.name} {self.key[:12]}>"
