@@ -91,7 +91,9 @@ def run_children(device: str, procs: int, launches: int, extra: dict[str, str]) 
     out = []
     for _ in range(procs):
         res = subprocess.run([sys.executable, child_file(), device, str(launches)], capture_output=True,
-                             text=True, env=_env(**extra), check=True)
+                             text=True, env=_env(**extra))
+        if res.returncode:
+            raise RuntimeError(f"the measured process failed:\n{res.stderr[-3000:]}")
         out.append(json.loads(res.stdout.strip().splitlines()[-1]))
     return out
 
