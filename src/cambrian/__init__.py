@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from . import array as _array_namespace
-from . import dtypes, random
+from . import dtypes
 from .array import *  # noqa: F403 - the array API namespace (its chapters' __all__)
 from .array import fft, linalg  # the array API extensions
 from .backends.base import Device
@@ -79,12 +81,24 @@ from .queues import Event, Queue
 from .reduction import reduction
 from .vectorize import vectorize
 
+if TYPE_CHECKING:
+    from . import random
+
 __version__ = "0.1.0"
 __array_api_version__ = "2024.12"
 
 from .array._pickle import register_dask as _register_dask
 
 _register_dask()  # dask.array imported first: Cambrian chunks join its dispatch tables now (cambrian.dask)
+
+
+def __getattr__(name: str) -> object:
+    """``cambrian.random`` is imported on first use (it is not needed to launch kernels: a faster start)."""
+    if name == "random":
+        import importlib
+
+        return importlib.import_module(".random", __name__)
+    raise AttributeError(f"module 'cambrian' has no attribute {name!r}")
 
 
 __all__ = [
