@@ -4,6 +4,8 @@
 Local size: when a launch gives none, dimension 0 uses the largest divisor of the global size that is
 <= 64 and the other dimensions 1 (as the interp backend); it only matters to kernels that ask for local
 ids, group ids or local sizes, and to kernels with barriers or local arrays, which run per work-group.
+Small launches (``config.cpu_serial_items()``) run each launcher's serial twin (``cpu_build``) on the
+calling thread; larger ones the parallel launcher on Numba's thread pool (see ``SERIAL_BUDGET``).
 Numba is imported lazily: importing this module is cheap and never fails.
 """
 
