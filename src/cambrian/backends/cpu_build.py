@@ -32,8 +32,7 @@ _DISK = DiskCache("cpu")
 _LOCK = threading.Lock()
 _IMPL_FILES = ("compiler/render_py.py", "compiler/render_py_expr.py", "compiler/render_py_group.py",
                "backends/cpu_rt.py", "backends/cpu_atomics.py", "backends/cpu_build.py",
-               "backends/cpu_math.py", "backends/cpu_math32.py", "backends/cpu_bits.py",
-               "compiler/mathlib.py")
+               "backends/cpu_math.py", "compiler/mathlib.py", "math_kernels.py")
 
 
 @cache

@@ -1,18 +1,14 @@
 """Which math functions use Cambrian's own vectorisable implementations (``CAMBRIAN_MATH``).
 
-``CAMBRIAN_MATH=cambrian`` (the default) computes ``exp``, ``expm1``, ``log``, ``tanh``, ``erf`` (and on
-OpenCL/CUDA float64 ``pow``/``**``, a double-double ``exp(y log|x|)``; the cpu device keeps NumPy's bits) with
-Cambrian's own straight-line implementations (range reduction, polynomial, selects; no calls, so
-compilers vectorise them across work-items): on the ``cpu`` device as calls of
-:mod:`cambrian.backends.cpu_math` (Numba would call the scalar C library per element), on OpenCL and
-CUDA devices as the kernel-language device functions of :mod:`cambrian.math_kernels`, which
-:func:`lower_calls` adds to a module before the C renderers spell it (PoCL's float64 ``log`` costs
-~35 ns per element: scalar calls). Both are the same operations in the same order with fused
-multiply-adds, so results are bit-identical on every such device (tested). ``CAMBRIAN_MATH=native``
-keeps each device's library (C library, SLEEF in PoCL, libdevice). float32 ``erf`` on C devices stays
-native (the cpu version computes in float64). ``interp`` always computes with NumPy/CPython (the
-oracle). Accuracy: ``docs/math_accuracy.md`` (checked by ``tests/backends/test_math_accuracy.py``);
-the bounds of ``docs/semantics.md`` hold either way.
+``CAMBRIAN_MATH=cambrian`` (the default): :func:`lower_calls` replaces the calls of ``exp``, ``expm1``,
+``log``, ``tanh``, ``erf`` and ``pow``/``**`` of float32/float64 in a module by calls of the
+kernel-language device functions of :mod:`cambrian.math_kernels` (range reduction, polynomial,
+selects: no calls, so every device compiler vectorises them), before the cpu (Numba), OpenCL and CUDA
+renderers spell it. The same operations in the same order with fused multiply-adds on every device:
+results are bit-identical on every compiled device (tested). ``CAMBRIAN_MATH=native`` keeps each
+device's library (the C library through Numba, SLEEF in PoCL, libdevice). ``interp`` always computes
+with NumPy/CPython (the oracle). Accuracy: ``docs/math_accuracy.md`` (checked by
+``tests/backends/test_math_accuracy.py``); the bounds of ``docs/semantics.md`` hold either way.
 """
 
 from __future__ import annotations
@@ -24,9 +20,10 @@ from ..errors import CambrianError
 from . import ir
 
 MODES = ("cambrian", "native")
-#: intrinsic name -> functions in ``cambrian.backends.cpu_math`` (suffix ``_f64``/``_f32``)
-CPU_FUNCS = ("exp", "expm1", "log", "tanh", "erf")
+#: unary math intrinsics with an implementation in :mod:`cambrian.math_kernels` (``cambrian_<f>_f64/f32``)
+FUNCS = ("exp", "expm1", "log", "tanh", "erf")
 _SUFFIX = {"float64": "f64", "float32": "f32"}
+#: The cpu device's spellings of ``cambrian.fma`` and the bit casts (imported by generated modules)
 CPU_MODULE = "cambrian.backends.cpu_math"
 
 
@@ -38,16 +35,8 @@ def mode() -> str:
     return value
 
 
-def cpu_function(name: str, dtype: str) -> str | None:
-    """``cm.<name>_<f64|f32>`` where the cpu backend uses Cambrian's implementation, else None."""
-    if name in CPU_FUNCS and dtype in _SUFFIX and mode() == "cambrian":
-        return f"cm.{name}_{_SUFFIX[dtype]}"
-    return None
-
-
-#: (intrinsic, dtype) -> the kernel-language definition in :mod:`cambrian.math_kernels` used by the C
-#: renderers (OpenCL, CUDA).
-C_FUNCS = {(n, d) for n in CPU_FUNCS for d in _SUFFIX} | {("pow", "float64"), ("pow", "float32")}
+#: (intrinsic, dtype) pairs that :func:`lower_calls` replaces
+C_FUNCS = {(n, d) for n in FUNCS for d in _SUFFIX} | {("pow", "float64"), ("pow", "float32")}
 #: float32 functions computed in float64 (rounded once at the end): native on a device without float64
 VIA_FLOAT64 = {("erf", "float32"), ("pow", "float32")}
 

@@ -285,4 +285,5 @@ def render(module: ir.Module, *, cache: bool = False) -> PySource:
     """Render ``module`` to Numba-Python source (``cache`` sets ``@njit(cache=...)``)."""
     from .group_passes import inline_barrier_funcs
 
+    module = mathlib.lower_calls(module)  # Cambrian's math functions (CAMBRIAN_MATH)
     return PyRenderer(inline_barrier_funcs(module, refuse_divergent=True), cache).render()

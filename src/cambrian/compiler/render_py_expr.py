@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 
 from .. import dtypes
-from . import intrinsics, ir, mathlib
+from . import intrinsics, ir
 
 NARROW_INTS = ("int8", "int16", "int32", "uint8", "uint16", "uint32")
 _ARITH = {"add": "+", "sub": "-", "mul": "*", "and": "&", "or": "|", "xor": "^", "lshift": "<<",
@@ -281,8 +281,7 @@ class ExprRenderer:
             arg = f"np.int{d[-2:]}({args[0]})" if self._dt(e.args[0]).startswith("uint") else args[0]
             return f"{_EXACT[name]}{d[-2:]}({', '.join([arg, *args[1:]])})"
         if name in _MATH:
-            fn = mathlib.cpu_function(name, self._dt(e)) or _MATH[name]  # CAMBRIAN_MATH
-            return f"{fn}({', '.join(args)})"
+            return f"{_MATH[name]}({', '.join(args)})"
         src = self._dt(e.args[0])
         if name == "abs":
             if dtypes.is_complex(src):
