@@ -6,9 +6,10 @@ product), fused into the same pass (no temporary array). The kernels are generat
 (:mod:`cambrian.reduction_source`):
 
 * whole-array on a CPU device (``device.kind == "cpu"``): ``P = min(ceil(n / 4096), 256)`` contiguous
-  chunks, one work-item each (16 accumulator lanes per chunk), then one work-item reduces the ``P``
-  partials in order: the last work-item to finish, in the same launch (an atomic count). ``P`` depends
-  on ``n`` only, so float results are identical on every CPU device.
+  chunks (16 accumulator lanes per chunk), claimed in turn by one work-item per compute unit (an
+  atomic count: a thread the OS holds back leaves its chunks to the others), then one work-item
+  reduces the ``P`` partials in order: the last one to finish, in the same launch. ``P`` depends on
+  ``n`` only, so float results are identical on every CPU device.
 * whole-array on a GPU: work-groups of 256 (fewer if the device's limit is lower) reduce a
   grid-stride loop then a local-memory tree; at most 1024 groups; one group reduces the partials.
 * ``axis=k``: one work-item per output element, in order along the axis.
@@ -229,14 +230,12 @@ class Reduction:
             first = self._kernel("chunks", len(arrays), self.map is not None, acc, scalars=scalars,
                                  scaled=self.scaled)
             return [(first[1, 1], (out, *arrays, n, chunk, ident, *fin))], contextlib.nullcontext()
-        group = chunk_group_size(device, nchunks)
-        padded = _cdiv(nchunks, group) * group  # work-items past nchunks get empty chunks
-        partials, together = _partials(device, acc, padded, like_numpy)
+        partials, together = _partials(device, acc, nchunks, like_numpy)
         count = _counter(device, acc, like_numpy)
         last = self._kernel("last", len(arrays), self.map is not None, acc, scalars=scalars,
                             scaled=self.scaled)
         args = (out, partials, count, *arrays, n, chunk, nchunks, ident, *fin)
-        return [(last[(padded,), (group,)], args)], together
+        return [(last[(workers(device, nchunks),), (1,)], args)], together
 
     def _tree(self, arrays: Sequence[Any], out: Any, n: int, acc: str, ident: Any, device: Device,
               like_numpy: bool, scalars: tuple[int, ...] = ()
@@ -366,6 +365,11 @@ def chunking(n: int) -> tuple[int, int]:
     return max(1, _cdiv(n, chunk)), chunk
 
 
+def workers(device: Device, nchunks: int) -> int:
+    """Work-items of a one-launch chunked reduction: one per compute unit (they claim chunks)."""
+    return max(1, min(nchunks, device.compute_units))
+
+
 def _first_input(passes: Sequence[tuple[Any, tuple[Any, ...]]]) -> int:
     """The position of the first input among the first launch's arguments (after ``out, partials,
     count`` in a one-launch chunked reduction, after ``out`` or ``partials`` otherwise)."""
@@ -403,11 +407,11 @@ _COUNTERS: dict[tuple[Device, str], Any] = {}
 
 
 def _counter(device: Device, acc: str, like_numpy: bool) -> Any:
-    """The int32 count of a one-launch chunked reduction's finished work-items: 0 between launches
-    (the last work-item's ``atomic_inc`` wraps it back). One per (device, dtype), used under the lock
-    of :func:`_partials` for ``acc`` (Numba's cpu launches of two threads may run at once)."""
+    """The two int32 counts of a one-launch chunked reduction (chunks claimed, work-items finished):
+    zeros between launches (the last work-item resets them). One pair per (device, dtype), used under
+    the lock of :func:`_partials` for ``acc`` (Numba's cpu launches of two threads may run at once)."""
     if like_numpy:
-        return np.zeros(1, np.int32)
+        return np.zeros(2, np.int32)
     count = _COUNTERS.get((device, acc))
     if count is None:
         from .array import asarray
@@ -415,7 +419,7 @@ def _counter(device: Device, acc: str, like_numpy: bool) -> Any:
         with _SCRATCH_LOCK:
             count = _COUNTERS.get((device, acc))
             if count is None:
-                count = _COUNTERS[(device, acc)] = asarray(np.zeros(1, np.int32), device=device)
+                count = _COUNTERS[(device, acc)] = asarray(np.zeros(2, np.int32), device=device)
     return count
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import dtypes
 from .kernels import Kernel
-from .reduction import Reduction, _counter, _partials, chunk_group_size, chunking, normalize_axis
+from .reduction import Reduction, _counter, _partials, chunking, normalize_axis, workers
 from .reduction_source import add, arg_source, maximum, minimum, multiply
 from .vectorize import as_func, empty, flat, is_device_array, kernel_namespace, make_function
 
@@ -97,15 +97,13 @@ def arg_of_all(x: Any, op: str) -> Any:
     device = x.device
     n = math.prod(x.shape)
     nchunks, chunk = chunking(n)
-    group = chunk_group_size(device, nchunks)
-    padded = -(-nchunks // group) * group
-    partials, lock = _partials(device, d, padded, False)
+    partials, lock = _partials(device, d, nchunks, False)
     count = _counter(device, d, False)
     out = empty((), "int64", device, False)
     ident = np.dtype(d).type(_extreme(d, op))
     with lock:
-        kern[(padded,), (group,)](flat(out), partials, count, flat(x), n, chunk, nchunks, ident,
-                                  int(op == "max"))
+        kern[(workers(device, nchunks),), (1,)](flat(out), partials, count, flat(x), n, chunk, nchunks,
+                                                ident, int(op == "max"))
     return out
 
 

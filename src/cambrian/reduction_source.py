@@ -106,17 +106,34 @@ def chunks_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str,
     return "\n".join(lines) + "\n"
 
 
+def claimed_chunks(acc: str, element: Callable[[str], str]) -> list[str]:
+    """The body of a one-launch chunked kernel up to its last step: work-items claim chunks in turn
+    (``count[0]``: the next unclaimed one) until none is left, writing ``partials[c]`` for each chunk
+    ``c`` they reduce. Which work-item reduces a chunk does not change the result, and a work-item
+    that the OS does not run for a while (a busy machine) leaves its share to the others: with a
+    fixed chunk per work-item, a sum of 10**7 float64 on 2 threads waited for the slower one."""
+    claim = "        c = cb.int64(cb.atomic_add(count, 0, 1))"
+    body = chunk_loop(acc, element, target="partials[c]")
+    return [claim[4:], "    while c < nparts:", "        start = c * chunk",
+            "        stop = min(start + chunk, n)", *("    " + line for line in body), claim]
+
+
+def last_step(lines: list[str]) -> list[str]:
+    """``lines`` run by the last work-item to finish its chunks (``count[1]`` counts them; it resets
+    ``count`` to zeros, as it was before the launch)."""
+    last = "cb.int32(cb.get_global_size(0) - 1)"
+    return [f"    if cb.atomic_inc(count, 1, {last}) == {last}:", "        count[0] = 0",
+            *("    " + line for line in lines)]
+
+
 def last_chunk_loop(acc: str, finish: Callable[[str], str] = lambda v: v, target: str = "out[0]"
                     ) -> list[str]:
-    """After a chunk loop has written ``partials[g]``: the last work-item to finish (counted in
-    ``count[0]``, an int32 that is 0 before the launch and 0 again after it) reduces ``partials[0 ..
-    nparts)`` as one chunk, in the order of a second ``chunks`` launch over them, into ``target``. A
-    whole-array reduction on a CPU device is then one launch instead of two (a launch after reading 80
-    MB costs 40-100 us here: caches and TLB are cold)."""
-    last = "cb.int32(cb.get_global_size(0) - 1)"
+    """After :func:`claimed_chunks`: the last work-item to finish reduces ``partials[0 .. nparts)`` as
+    one chunk, in the order of a second ``chunks`` launch over them, into ``target``. A whole-array
+    reduction on a CPU device is then one launch instead of two (a launch after reading 80 MB costs
+    40-100 us here: caches and TLB are cold)."""
     body = chunk_loop(acc, lambda i: f"cb.{acc}(partials[{i}])", finish, target)
-    return [f"    if cb.atomic_inc(count, 0, {last}) == {last}:", "        start = 0",
-            "        stop = nparts", *("    " + line for line in body)]
+    return last_step(["    start = 0", "    stop = nparts", *body])
 
 
 def last_chunk_source(name: str, nin: int, mapped: bool, with_index: bool, acc: str,
@@ -126,10 +143,7 @@ def last_chunk_source(name: str, nin: int, mapped: bool, with_index: bool, acc: 
     arrays = ", ".join(f"a{k}" for k in range(nin))
     extra, finish = scaling(acc, scaled)
     lines = [f"def {name}(out, partials, count, {arrays}, n, chunk, nparts, ident{extra}):",
-             "    g = cb.get_global_id(0)",
-             "    start = g * chunk",
-             "    stop = min(start + chunk, n)",
-             *chunk_loop(acc, lambda i: _element(nin, mapped, with_index, acc, i, None, scalars)),
+             *claimed_chunks(acc, lambda i: _element(nin, mapped, with_index, acc, i, None, scalars)),
              *last_chunk_loop(acc, finish)]
     return "\n".join(lines) + "\n"
 
@@ -139,19 +153,14 @@ def arg_source(name: str, acc: str) -> str:
     extreme of the 1-D ``a0`` (``_r``: ``maximum`` or ``minimum``; ``_b(v, best, is_max)``: ``v`` beats
     ``best``, the first NaN wins) in one launch: the ``chunks`` kernel writes each chunk's extreme,
     then the last work-item to finish takes the first chunk holding the best one and searches it."""
-    last = "cb.int32(cb.get_global_size(0) - 1)"
     pick = ["best = partials[0]", "r = 0", "for k in range(1, nparts):",
             "    if _b(partials[k], best, is_max):", "        best = partials[k]", "        r = k",
             "lo = r * chunk", "hi = min(lo + chunk, n)", "bi = lo", "b = a0[lo]",
             "for i in range(lo + 1, hi):", "    if _b(a0[i], b, is_max):", "        b = a0[i]",
             "        bi = i", "out[0] = bi"]
     lines = [f"def {name}(out, partials, count, a0, n, chunk, nparts, ident, is_max):",
-             "    g = cb.get_global_id(0)",
-             "    start = g * chunk",
-             "    stop = min(start + chunk, n)",
-             *chunk_loop(acc, lambda i: f"cb.{acc}(a0[{i}])"),
-             f"    if cb.atomic_inc(count, 0, {last}) == {last}:",
-             *("        " + line for line in pick)]
+             *claimed_chunks(acc, lambda i: f"cb.{acc}(a0[{i}])"),
+             *last_step(["    " + line for line in pick])]
     return "\n".join(lines) + "\n"
 
 
