@@ -24,6 +24,12 @@ def serial_affine(a, b, s):
 
 
 @cb.kernel
+def serial_scale(a, b, s):
+    i = cb.get_global_id(0)
+    b[i] = a[i] * s
+
+
+@cb.kernel
 def serial_grid(a, b):
     i = cb.get_global_id(0)
     j = cb.get_global_id(1)
@@ -106,6 +112,25 @@ def test_small_launches_take_the_serial_twin_by_default() -> None:
     prog = _program(serial_affine, device)
     assert prog.serial_items >= 64 and prog.serial1.signatures
     np.testing.assert_array_equal(cb.asnumpy(b), 2.0 + np.arange(64) % 7 - np.arange(64))
+
+
+@pytest.mark.usefixtures("cpu_device")
+def test_light_kernel_raises_its_serial_limit() -> None:
+    device = cb.select_device("cpu")
+    n = config.cpu_serial_items() // 2  # at least half the limit: its launch times count
+    a, b = cb.ones(n, device=device), cb.zeros(n, device=device)
+    serial_scale[n](a, b, 2.0).wait()
+    prog = _program(serial_scale, device)
+    prog.serial_items = config.cpu_serial_items()
+    for _ in range(200):  # a launch within a quarter of the budget raises the limit (wall clock)
+        serial_scale[n](a, b, 2.0).wait()
+        if prog.serial_items > config.cpu_serial_items():
+            break
+    try:
+        assert prog.serial_items > config.cpu_serial_items(), f"{n} items of a * s should take < 7.5 us"
+        np.testing.assert_array_equal(cb.asnumpy(b), np.full(n, 2.0))
+    finally:
+        prog.serial_items = config.cpu_serial_items()
 
 
 @pytest.mark.usefixtures("cpu_device")
