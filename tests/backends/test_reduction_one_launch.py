@@ -84,3 +84,22 @@ def test_arg_extremes_of_a_whole_array(device, dtype):
         x[[n // 3, n - 2]] = np.nan
         dx = asarray(x, device=device)
         assert int(cb.argmax(dx)) == int(cb.argmin(dx)) == n // 3
+
+
+@pytest.mark.parametrize("n", [100, 300_001])
+def test_scaled_tree_reduction_is_the_sum_times_the_reciprocal(device, n):
+    """GPUs' mean: the tree's last pass (one group, or the second launch) multiplies by ``1/n``."""
+    requires(device, "local_memory", "float64")
+    from cambrian.reduction import _run
+
+    n = big(device, n)
+    x = asarray(np.random.default_rng(8).standard_normal(n), device=device)
+    sums, means = Reduction(add, 0.0, dtype="float64"), Reduction(add, 0.0, dtype="float64")
+    means.scaled = True
+    got = []
+    for r in (sums, means):
+        out = asarray(np.zeros(1), device=device)
+        _run(*r._tree([x], out, n, "float64", np.float64(0), device, False))
+        got.append(asnumpy(out)[0])
+    assert got[1] == got[0] * (1.0 / n)
+    assert got[1] == pytest.approx(float(np.mean(asnumpy(x))), rel=1e-12, abs=1e-15)
