@@ -385,12 +385,13 @@ _SCRATCH_LOCK = threading.Lock()
 
 
 def _partials(device: Device, acc: str, count: int, like_numpy: bool) -> tuple[Any, AbstractContextManager]:
-    """Room for ``count`` partial results, and what keeps a reduction's two passes together.
+    """Room for ``count`` partial results, and what keeps a reduction's launches together.
 
     Device reductions share one scratch array per (device, dtype), allocated once: a new buffer per
     call cost 50-100 us on PoCL (a tenth of a sum of squares of 10**7 float64). Each device has one
-    in-order queue, so the lock, held while the two passes are launched, is all it takes for two
-    threads not to interleave their passes on it."""
+    in-order queue, so the lock, held while the passes are launched, is all it takes for two threads
+    not to interleave their passes on it (on ``cpu``, whose launches of two threads may run at once,
+    it also keeps them off one scratch array and count)."""
     if like_numpy:
         return flat(empty((count,), acc, device, True)), contextlib.nullcontext()
     entry = _SCRATCH.get((device, acc))

@@ -1,11 +1,12 @@
 """Statistical functions (array API chapter): ``sum``, ``prod``, ``min``, ``max``, ``mean``, ``var``,
 ``std``, ``cumulative_sum``, ``cumulative_prod``, with ``axis`` (int, tuple or None) and ``keepdims``.
 
-Reductions run on the array's device through :mod:`cambrian.reduction` (whole arrays: a chunked or tree
-reduction in two passes; over axes: the reduced axes moved last and merged, one work-item per result
-element). On host-memory devices with synchronous launches (``cpu``) NumPy reduces small arrays in place
-(under ``REDUCE_HOST_MAX`` elements), and on ``interp`` always. NumPy arrays passed to ``sum``/``prod``/
-``min``/``max`` keep the kernel API's behaviour (reduced on the default device, NumPy result).
+Reductions run on the array's device through :mod:`cambrian.reduction` (whole arrays: a chunked
+reduction in one launch on CPU devices, a tree in two on GPUs; over axes: the reduced axes moved last
+and merged, one work-item per result element). On host-memory devices with synchronous launches
+(``cpu``) NumPy reduces small arrays in place (under ``REDUCE_HOST_MAX`` elements), and on ``interp``
+always. NumPy arrays passed to ``sum``/``prod``/``min``/``max`` keep the kernel API's behaviour
+(reduced on the default device, NumPy result).
 """
 
 from __future__ import annotations
