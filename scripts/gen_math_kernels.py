@@ -149,61 +149,6 @@ import cambrian as cb
 FUNCS64 = '''
 
 @cb.func
-def cambrian_exp_f64(x):
-    xc = min(max(x, -746.0), 710.0)
-    k = cb.fma(xc, INV_LN2, SHIFT) - SHIFT
-    r = cb.fma(-k, LN2_LO, cb.fma(-k, LN2_HI, xc))
-    p = {H:EXP_C:r}
-    ki = np.int64(k)
-    k1 = ki >> 1
-    y = p * cb.int_as_float((k1 + 1023) << 52) * cb.int_as_float((ki - k1 + 1023) << 52)
-    return y if x == x else x
-
-
-@cb.func
-def cambrian_expm1_f64(x):
-    xc = min(max(x, -40.0), 710.0)
-    k = cb.fma(xc, INV_LN2, SHIFT) - SHIFT
-    r = cb.fma(-k, LN2_LO, cb.fma(-k, LN2_HI, xc))
-    k = min(k, 1023.0)
-    p = cb.fma(r * r, {H:EXPM1_C:r}, r)
-    s = cb.int_as_float((np.int64(k) + 1023) << 52)
-    y = cb.fma(s, p, s - 1.0)
-    y = y if xc < 709.0 else cambrian_exp_f64(xc)
-    y = y if x != 0.0 else x
-    return y if x == x else x
-
-
-@cb.func
-def cambrian_log_f64(x):
-    sub = x < 2.2250738585072014e-308
-    xs = x * 18014398509481984.0 if sub else x
-    bits = cb.float_as_int(xs)
-    e = ((bits >> 52) & 0x7FF) - 1023 - (54 if sub else 0)
-    m = cb.int_as_float((bits & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000)
-    big = m > SQRT2
-    m = m * 0.5 if big else m
-    ef = np.float64(e + (1 if big else 0))
-    f = m - 1.0
-    s = f / (2.0 + f)
-    z = s * s
-    rr = z * {H:LOG_C:z}
-    y = cb.fma(ef, LN2_HI, cb.fma(ef, LN2_LO, f - s * (f - rr)))
-    y = y if x < math.inf else x
-    y = y if x > 0.0 else (-math.inf if x == 0.0 else math.nan)
-    return y if x == x else x
-
-
-@cb.func
-def cambrian_tanh_f64(x):
-    a = min(abs(x), 22.0)
-    t = cambrian_expm1_f64(2.0 * a)
-    y = t / (t + 2.0)
-    y = -y if x < 0.0 else y
-    return y if a > 3.725290298461914e-09 else x
-
-
-@cb.func
 def cambrian_erf_f64(x):
     a = abs(x)
     x2 = x * x
@@ -275,59 +220,6 @@ def cambrian_erf_f32(x):
 @cb.func
 def cambrian_pow_f32(x, y):
     return np.float32(cambrian_pow_f64(np.float64(x), np.float64(y)))
-
-@cb.func
-def cambrian_exp_f32(x):
-    xc = min(max(x, np.float32(-104.0)), np.float32(89.0))
-    k = cb.fma(xc, INV_LN2_32, SHIFT_32) - SHIFT_32
-    r = cb.fma(-k, LN2_LO_32, cb.fma(-k, LN2_HI_32, xc))
-    p = {H32:EXP_C:r}
-    ki = np.int32(k)
-    k1 = ki >> 1
-    y = p * cb.int_as_float((k1 + 127) << 23) * cb.int_as_float((ki - k1 + 127) << 23)
-    return y if x == x else x
-
-
-@cb.func
-def cambrian_expm1_f32(x):
-    xc = min(max(x, np.float32(-18.0)), np.float32(89.0))
-    k = cb.fma(xc, INV_LN2_32, SHIFT_32) - SHIFT_32
-    r = cb.fma(-k, LN2_LO_32, cb.fma(-k, LN2_HI_32, xc))
-    p = cb.fma(r * r, {H32:EXPM1_C:r}, r)
-    s = cb.int_as_float((np.int32(min(k, np.float32(127.0))) + 127) << 23)
-    y = cb.fma(s, p, s - np.float32(1.0))
-    y = y if xc < np.float32(88.0) else cambrian_exp_f32(xc)
-    y = y if x != np.float32(0.0) else x
-    return y if x == x else x
-
-
-@cb.func
-def cambrian_log_f32(x):
-    sub = x < np.float32(1.1754943508222875e-38)
-    bits = cb.float_as_int(x * np.float32(33554432.0) if sub else x)
-    e = ((bits >> 23) & 0xFF) - 127 - (np.int32(25) if sub else np.int32(0))
-    m = cb.int_as_float((bits & 0x7FFFFF) | 0x3F800000)
-    big = m > SQRT2_32
-    m = m * np.float32(0.5) if big else m
-    ef = np.float32(e + (np.int32(1) if big else np.int32(0)))
-    f = m - np.float32(1.0)
-    s = f / (np.float32(2.0) + f)
-    z = s * s
-    rr = z * {H32:LOG_C:z}
-    y = cb.fma(ef, LN2_HI_32, cb.fma(ef, LN2_LO_32, f - s * (f - rr)))
-    y = y if x < np.float32(math.inf) else x
-    zero = np.float32(0.0)
-    y = y if x > zero else (np.float32(-math.inf) if x == zero else np.float32(math.nan))
-    return y if x == x else x
-
-
-@cb.func
-def cambrian_tanh_f32(x):
-    a = min(abs(x), np.float32(9.0))
-    t = cambrian_expm1_f32(np.float32(2.0) * a)
-    y = t / (t + np.float32(2.0))
-    y = -y if x < np.float32(0.0) else y
-    return y if a > np.float32(0.000244140625) else x
 '''
 
 
@@ -344,6 +236,95 @@ def two_sum(text: str) -> str:
         s, e, a, b = mt.group(1), mt.group(2), mt.group(3), mt.group(4)
         return f"    ts_a = {a}\n    ts_b = {b}\n    {s} = ts_a + ts_b\n    {e} = ts_b - ({s} - ts_a)"
     return re.sub(r"\{TWO_SUM:(\w+):(\w+):([^:}]+):([^}]+)\}", sub, text)
+
+
+#: exp, expm1, log and tanh, written once for both float types: {F:v} is the literal v in the type,
+#: {C:NAME} a constant of the type, {H:COEFFS:r} a polynomial, {KEY} an entry of PARAMS
+TYPED = '''
+
+@cb.func
+def cambrian_exp_{T}(x):
+    xc = min(max(x, {F:EXP_LO}), {F:EXP_HI})
+    k = cb.fma(xc, {C:INV_LN2}, {C:SHIFT}) - {C:SHIFT}
+    r = cb.fma(-k, {C:LN2_LO}, cb.fma(-k, {C:LN2_HI}, xc))
+    p = {H:EXP_C:r}
+    ki = {INT}(k)
+    k1 = ki >> 1
+    y = p * cb.int_as_float((k1 + {BIAS}) << {MBITS}) * cb.int_as_float((ki - k1 + {BIAS}) << {MBITS})
+    return y if x == x else x
+
+
+@cb.func
+def cambrian_expm1_{T}(x):
+    xc = min(max(x, {F:EXPM1_LO}), {F:EXP_HI})
+    k = cb.fma(xc, {C:INV_LN2}, {C:SHIFT}) - {C:SHIFT}
+    r = cb.fma(-k, {C:LN2_LO}, cb.fma(-k, {C:LN2_HI}, xc))
+    p = cb.fma(r * r, {H:EXPM1_C:r}, r)
+    s = cb.int_as_float(({INT}(min(k, {F:KMAX})) + {BIAS}) << {MBITS})
+    y = cb.fma(s, p, s - {F:1.0})
+    y = y if xc < {F:EXPM1_BIG} else cambrian_exp_{T}(xc)
+    y = y if x != {F:0.0} else x
+    return y if x == x else x
+
+
+@cb.func
+def cambrian_log_{T}(x):
+    sub = x < {F:TINY}
+    bits = cb.float_as_int(x * {F:SUBSCALE} if sub else x)
+    e = ((bits >> {MBITS}) & {EMASK}) - {BIAS} - ({INT}({SUBEXP}) if sub else {INT}(0))
+    m = cb.int_as_float((bits & {MMASK}) | {ONEBITS})
+    big = m > {C:SQRT2}
+    m = m * {F:0.5} if big else m
+    ef = {FLOAT}(e + ({INT}(1) if big else {INT}(0)))
+    f = m - {F:1.0}
+    s = f / ({F:2.0} + f)
+    z = s * s
+    rr = z * {H:LOG_C:z}
+    y = cb.fma(ef, {C:LN2_HI}, cb.fma(ef, {C:LN2_LO}, f - s * (f - rr)))
+    y = y if x < {F:math.inf} else x
+    zero = {F:0.0}
+    y = y if x > zero else ({F:-math.inf} if x == zero else {F:math.nan})
+    return y if x == x else x
+
+
+@cb.func
+def cambrian_tanh_{T}(x):
+    a = min(abs(x), {F:TANH_MAX})
+    t = cambrian_expm1_{T}({F:2.0} * a)
+    y = t / (t + {F:2.0})
+    y = -y if x < {F:0.0} else y
+    return y if a > {F:TANH_TINY} else x
+'''
+
+#: per float type: its constants' suffix, literal spelling, integer type and the type's numbers
+PARAMS = {
+    "f64": dict(T="f64", SUFFIX="", LIT=f64, MOD=m64, INT="np.int64", FLOAT="np.float64", BIAS="1023",
+                MBITS="52", EMASK="0x7FF", MMASK="0xFFFFFFFFFFFFF", ONEBITS="0x3FF0000000000000",
+                SUBEXP="54", EXP_LO=-746.0, EXP_HI=710.0, EXPM1_LO=-40.0, EXPM1_BIG=709.0, KMAX=1023.0,
+                TINY=2.2250738585072014e-308, SUBSCALE=2.0 ** 54, TANH_MAX=22.0, TANH_TINY=2.0 ** -28),
+    "f32": dict(T="f32", SUFFIX="_32", LIT=f32, MOD=m32, INT="np.int32", FLOAT="np.float32", BIAS="127",
+                MBITS="23", EMASK="0xFF", MMASK="0x7FFFFF", ONEBITS="0x3F800000", SUBEXP="25",
+                EXP_LO=-104.0, EXP_HI=89.0, EXPM1_LO=-18.0, EXPM1_BIG=88.0, KMAX=127.0,
+                TINY=1.1754943508222875e-38, SUBSCALE=2.0 ** 25, TANH_MAX=9.0, TANH_TINY=2.0 ** -12),
+}
+
+
+def typed(kind: str) -> str:
+    """The TYPED functions for ``kind`` ("f64" or "f32")."""
+    prm = PARAMS[kind]
+    lit = prm["LIT"]
+
+    def literal(mt: re.Match[str]) -> str:
+        v = mt.group(1)
+        value = prm[v] if v in prm else v
+        if isinstance(value, float):
+            return lit(value)  # type: ignore[operator,no-any-return]
+        return str(value) if kind == "f64" else f"np.float32({value})"
+
+    text = expand(TYPED, prm["MOD"], lit, "H")
+    text = re.sub(r"\{F:([^}]+)\}", literal, text)
+    text = re.sub(r"\{C:(\w+)\}", lambda mt: mt.group(1) + str(prm["SUFFIX"]), text)
+    return re.sub(r"\{([A-Z]+)\}", lambda mt: str(prm[mt.group(1)]), text)
 
 
 def expand(text: str, mod: object, lit: object, tag: str) -> str:
@@ -366,8 +347,8 @@ def main() -> None:
     cheb = []
     for i in range(3):
         cheb += clenshaw(tuple(c[i] for c in m64.ERF_CHEB[::-1]), "u", f"g{i + 1}")
-    body64 = expand(FUNCS64, m64, f64, "H").replace("{CLENSHAW}", "\n".join(cheb))
-    body32 = expand(FUNCS32, m32, f32, "H32")
+    body64 = typed("f64") + expand(FUNCS64, m64, f64, "H").replace("{CLENSHAW}", "\n".join(cheb))
+    body32 = typed("f32") + FUNCS32
     body64 += two_sum(expand(FUNCS_POW, m64, f64, "H"))  # (before FUNCS32: its erf/pow call these)
     text = HEADER + "\n" + "\n".join(consts) + "\n" + body64 + body32
     OUT.write_text(text)

@@ -75,9 +75,8 @@ def cambrian_expm1_f64(x):
     xc = min(max(x, -40.0), 710.0)
     k = cb.fma(xc, INV_LN2, SHIFT) - SHIFT
     r = cb.fma(-k, LN2_LO, cb.fma(-k, LN2_HI, xc))
-    k = min(k, 1023.0)
     p = cb.fma(r * r, cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(1.1470745597729725e-11, r, 1.6059043836821613e-10), r, 2.08767569878681e-09), r, 2.505210838544172e-08), r, 2.755731922398589e-07), r, 2.7557319223985893e-06), r, 2.48015873015873e-05), r, 0.0001984126984126984), r, 0.001388888888888889), r, 0.008333333333333333), r, 0.041666666666666664), r, 0.16666666666666666), r, 0.5), r)
-    s = cb.int_as_float((np.int64(k) + 1023) << 52)
+    s = cb.int_as_float((np.int64(min(k, 1023.0)) + 1023) << 52)
     y = cb.fma(s, p, s - 1.0)
     y = y if xc < 709.0 else cambrian_exp_f64(xc)
     y = y if x != 0.0 else x
@@ -87,20 +86,20 @@ def cambrian_expm1_f64(x):
 @cb.func
 def cambrian_log_f64(x):
     sub = x < 2.2250738585072014e-308
-    xs = x * 18014398509481984.0 if sub else x
-    bits = cb.float_as_int(xs)
-    e = ((bits >> 52) & 0x7FF) - 1023 - (54 if sub else 0)
+    bits = cb.float_as_int(x * 1.8014398509481984e+16 if sub else x)
+    e = ((bits >> 52) & 0x7FF) - 1023 - (np.int64(54) if sub else np.int64(0))
     m = cb.int_as_float((bits & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000)
     big = m > SQRT2
     m = m * 0.5 if big else m
-    ef = np.float64(e + (1 if big else 0))
+    ef = np.float64(e + (np.int64(1) if big else np.int64(0)))
     f = m - 1.0
     s = f / (2.0 + f)
     z = s * s
     rr = z * cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(0.08695652173913043, z, 0.09523809523809523), z, 0.10526315789473684), z, 0.11764705882352941), z, 0.13333333333333333), z, 0.15384615384615385), z, 0.18181818181818182), z, 0.2222222222222222), z, 0.2857142857142857), z, 0.4), z, 0.6666666666666666)
     y = cb.fma(ef, LN2_HI, cb.fma(ef, LN2_LO, f - s * (f - rr)))
     y = y if x < math.inf else x
-    y = y if x > 0.0 else (-math.inf if x == 0.0 else math.nan)
+    zero = 0.0
+    y = y if x > zero else (-math.inf if x == zero else math.nan)
     return y if x == x else x
 
 
@@ -359,15 +358,6 @@ def cambrian_pow_f64(x, y):
 
 
 @cb.func
-def cambrian_erf_f32(x):
-    return np.float32(cambrian_erf_f64(np.float64(x)))
-
-
-@cb.func
-def cambrian_pow_f32(x, y):
-    return np.float32(cambrian_pow_f64(np.float64(x), np.float64(y)))
-
-@cb.func
 def cambrian_exp_f32(x):
     xc = min(max(x, np.float32(-104.0)), np.float32(89.0))
     k = cb.fma(xc, INV_LN2_32, SHIFT_32) - SHIFT_32
@@ -419,3 +409,13 @@ def cambrian_tanh_f32(x):
     y = t / (t + np.float32(2.0))
     y = -y if x < np.float32(0.0) else y
     return y if a > np.float32(0.000244140625) else x
+
+
+@cb.func
+def cambrian_erf_f32(x):
+    return np.float32(cambrian_erf_f64(np.float64(x)))
+
+
+@cb.func
+def cambrian_pow_f32(x, y):
+    return np.float32(cambrian_pow_f64(np.float64(x), np.float64(y)))
