@@ -190,7 +190,7 @@ class Reduction:
             _run(passes, together)
             return result[()] if like_numpy else result
         plan = _Plan([launcher.prepare(*args) for launcher, args in passes], len(arrays), together,
-                     _first_input(passes))
+                     _first_input(passes, launch[0]))
         key = _plan_key(arrays, dtype)
         if key is not None:
             remember(self._whole, key, plan)
@@ -370,10 +370,10 @@ def workers(device: Device, nchunks: int) -> int:
     return max(1, min(nchunks, device.compute_units))
 
 
-def _first_input(passes: Sequence[tuple[Any, tuple[Any, ...]]]) -> int:
-    """The position of the first input among the first launch's arguments (after ``out, partials,
+def _first_input(passes: Sequence[tuple[Any, tuple[Any, ...]]], first: Any) -> int:
+    """The position of the input ``first`` among the first launch's arguments (after ``out, partials,
     count`` in a one-launch chunked reduction, after ``out`` or ``partials`` otherwise)."""
-    return 3 if passes[0][0].kernel.name.endswith("_last") else 1
+    return next(k for k, a in enumerate(passes[0][1]) if a is first)
 
 
 def _cdiv(a: int, b: int) -> int:
