@@ -147,7 +147,13 @@ _add(
     Intrinsic("lgamma", "math", (1, 1), _unary_float, _py(math.lgamma)),
     Intrinsic("gamma", "math", (1, 1), _unary_float, _py(math.gamma)),
 )
-_BINARY_NP = {"atan2": np.arctan2, "pow": np.power, "hypot": np.hypot, "fmod": np.fmod,
+def _power(a: object, b: object) -> object:
+    """C99 ``pow`` as NumPy's array loop computes it (NumPy's scalar ``power(-inf, 0.5)`` is a ``sqrt``:
+    nan; C, CPython's ``**`` and every device give inf)."""
+    return np.power(np.asarray([a]), np.asarray([b]))[0]
+
+
+_BINARY_NP = {"atan2": np.arctan2, "pow": _power, "hypot": np.hypot, "fmod": np.fmod,
               "copysign": np.copysign, "nextafter": np.nextafter}
 _add(*(Intrinsic(n, "math", (2, 2), _binary_float, f) for n, f in _BINARY_NP.items()))
 
