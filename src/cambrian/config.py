@@ -51,7 +51,8 @@ def cpu_slp() -> bool:
 def cpu_serial_items() -> int:
     """``CAMBRIAN_CPU_SERIAL_ITEMS=N``: ``cpu`` launches of at most N work-items (default 16384) run on the
     calling thread, larger ones on Numba's thread pool; ``0``: always the pool. Each kernel then adapts
-    its limit to the work-items that fit in ``SERIAL_BUDGET`` (``backends/cpu.py``)."""
+    its limit to the work-items that fit in ``SERIAL_BUDGET``; kernels with loops start at 0
+    (``backends/cpu.py``)."""
     text = os.environ.get("CAMBRIAN_CPU_SERIAL_ITEMS", "").strip()
     try:
         return max(int(text), 0) if text else 16384

@@ -137,12 +137,33 @@ def test_light_kernel_raises_its_serial_limit() -> None:
 def test_heavy_kernel_lowers_its_serial_limit() -> None:
     device = cb.select_device("cpu")
     a = cb.zeros(64, device=device)
+    serial_heavy[64](a, 3).wait()
+    prog = _program(serial_heavy, device)
+    assert prog.probe and prog.serial_items == 0, "a kernel with a loop starts on the pool"
+    prog.serial_items = config.cpu_serial_items()
     for _ in range(5):  # the first serial launch compiles; the next ones are timed in CPU time
         serial_heavy[64](a, 200_000).wait()
-    prog = _program(serial_heavy, device)
     assert prog.serial_items < 64, f"64 items of 200,000 iterations should exceed {SERIAL_BUDGET} s"
+    assert not prog.probe, "no more probing once a kernel proved heavy"
     total = (np.arange(200_000) % 3 * 0.5).sum()  # exact: halves below 2**52
     np.testing.assert_array_equal(cb.asnumpy(a), total + np.arange(64))
+
+
+@pytest.mark.usefixtures("cpu_device")
+def test_light_loop_kernel_moves_to_the_serial_path() -> None:
+    device = cb.select_device("cpu")
+    a = cb.zeros(64, device=device)
+    serial_heavy[64](a, 3).wait()
+    prog = _program(serial_heavy, device)
+    prog.probe, prog.serial_items, prog._verify = True, 0, 0
+    for _ in range(200):  # a pool launch within the budget opens the serial path for its size
+        serial_heavy[64](a, 3).wait()
+        if prog.serial_items >= 64:
+            break
+    assert prog.serial_items >= 64
+    serial_heavy[64](a, 3).wait()
+    assert prog.serial1.signatures
+    np.testing.assert_array_equal(cb.asnumpy(a), 1.5 + np.arange(64))
 
 
 def test_launches_from_several_threads_at_once(device) -> None:

@@ -148,8 +148,23 @@ class CPUProgram:
             launcher(n) for n in ("_launch1", "_launch2", "_launch3", "_launchg", "_launch1s"))
         self.serial1, self.serial2, self.serial3, self.serialg = (
             launcher(f"_launch{n}_serial") for n in ("1", "2", "3", "g"))
-        self.serial_items = config.cpu_serial_items()  # lowered by run_serial for heavy kernels
+        limit = config.cpu_serial_items()
+        #: a kernel with loops has an unknown cost per work-item (Cambrian's chunked reductions run a few
+        #: long ones): it starts on the pool, and a pool launch within the budget opens the serial path
+        self.probe = limit > 0 and _has_loops(src.text)
+        self.serial_items = 0 if self.probe else limit  # adapted by run_serial and run_pool
         self._verify = 0  # slow serial launches in a row (run_serial)
+
+    def run_pool(self, fn: Any, items: int, args: tuple[Any, ...]) -> None:
+        """Run the parallel launcher ``fn``; while probing, a launch within ``SERIAL_BUDGET`` (wall clock,
+        so an upper bound) lets launches of up to as many work-items run serially."""
+        if not self.probe:
+            fn(*args)
+            return
+        t = time.perf_counter()
+        fn(*args)
+        if time.perf_counter() - t < SERIAL_BUDGET and items > self.serial_items:
+            self.serial_items = min(items, _SERIAL_MAX)
 
     def run_serial(self, fn: Any, items: int, args: tuple[Any, ...]) -> None:
         """Run the serial twin ``fn``. A launch slower than ``SERIAL_BUDGET`` (wall clock: cheap) has the
@@ -162,11 +177,11 @@ class CPUProgram:
             t = time.thread_time() - t
             if t <= SERIAL_BUDGET:
                 self._verify = 0
-            elif self._verify < _STRIKES:
+            elif self._verify < _STRIKES and t < 10 * SERIAL_BUDGET:  # far over: no warm-up noise
                 self._verify += 1
             else:
                 self.serial_items = min(self.serial_items, int(items * SERIAL_BUDGET / t))
-                self._verify = 0
+                self._verify, self.probe = 0, False
             return
         t = time.perf_counter()
         fn(*args)
@@ -286,7 +301,8 @@ class CPUBackend(Backend):
                     program.run_serial(program.serial1, g0,
                                        (g0, default_local(g0) if program.needs_local else 1, *vals))
                 else:
-                    program.launch1(g0, default_local(g0) if program.needs_local else 1, *vals)
+                    program.run_pool(program.launch1, g0,
+                                     (g0, default_local(g0) if program.needs_local else 1, *vals))
             else:
                 self._run_nd(program, global_size, local_size, vals)
         except Exception as exc:
@@ -313,12 +329,12 @@ class CPUBackend(Backend):
             program.run_serial(fn, rows * gs[0], (*gs, *ls, *(() if nd == 1 else (1,)), *vals))
             return
         if nd == 1:
-            program.launch1(gs[0], ls[0], *vals)
+            program.run_pool(program.launch1, gs[0], (gs[0], ls[0], *vals))
             return
         want = 4 * self._threads
         chunks = 1 if rows >= want else max(1, min(gs[0], -(-want // max(rows, 1))))
         fn = program.launch2 if nd == 2 else program.launch3
-        fn(*gs, *ls, chunks, *vals)
+        program.run_pool(fn, rows * gs[0], (*gs, *ls, chunks, *vals))
 
     def _run_groups(self, program: CPUProgram, gs: tuple[int, ...], ls: tuple[int, ...] | None,
                     vals: list[Any]) -> None:
@@ -338,7 +354,18 @@ class CPUBackend(Backend):
         if g3[0] * g3[1] * g3[2] <= program.serial_items and program.serialg is not None:
             program.run_serial(program.serialg, g3[0] * g3[1] * g3[2], (*g3, *l3, *vals))
             return
-        program.launchg(*g3, *l3, *vals)
+        program.run_pool(program.launchg, g3[0] * g3[1] * g3[2], (*g3, *l3, *vals))
+
+
+def _has_loops(text: str) -> bool:
+    """Whether a function of the generated module other than the launchers has a loop."""
+    name = ""
+    for line in text.splitlines():
+        if line.startswith("def "):
+            name = line[4:]
+        elif name and not name.startswith("_launch") and line.lstrip().startswith(("for ", "while ")):
+            return True
+    return False
 
 
 def _element_view(a: ArrayArg) -> np.ndarray:
