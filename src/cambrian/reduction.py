@@ -61,6 +61,7 @@ CHUNK_MIN = 4096  # elements per chunk at least (CPU devices)
 MAX_CHUNKS = 256  # chunks at most (CPU devices)
 GROUP = 256  # work-group size of the tree reduction (GPUs)
 MAX_GROUPS = 1024
+SCRATCH = max(MAX_CHUNKS, MAX_GROUPS)  # partial results a device's scratch array holds
 
 
 class Reduction:
@@ -358,9 +359,10 @@ class _Plan:
                 ArrayArg(buf, 0, (1,), (1,), dt.name, view))
 
 
-def chunking(n: int) -> tuple[int, int]:
-    """``(P, chunk)``: the chunks of a whole-array reduction of ``n`` elements on a CPU device."""
-    nchunks = max(1, min(_cdiv(n, CHUNK_MIN), MAX_CHUNKS))
+def chunking(n: int, most: int = MAX_CHUNKS) -> tuple[int, int]:
+    """``(P, chunk)``: the chunks of a whole-array reduction of ``n`` elements on a CPU device (at most
+    ``most``, which :func:`_partials` has room for up to ``SCRATCH``)."""
+    nchunks = max(1, min(_cdiv(n, CHUNK_MIN), most))
     chunk = _cdiv(_cdiv(max(n, 1), nchunks), LANES) * LANES
     return max(1, _cdiv(n, chunk)), chunk
 
@@ -399,7 +401,7 @@ def _partials(device: Device, acc: str, count: int, like_numpy: bool) -> tuple[A
         with _SCRATCH_LOCK:
             entry = _SCRATCH.get((device, acc))
             if entry is None:
-                scratch = flat(empty((max(MAX_CHUNKS, MAX_GROUPS),), acc, device, False))
+                scratch = flat(empty((SCRATCH,), acc, device, False))
                 entry = _SCRATCH[(device, acc)] = (scratch, threading.Lock())
     return entry
 

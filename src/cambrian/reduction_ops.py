@@ -15,7 +15,7 @@ import numpy as np
 
 from . import dtypes
 from .kernels import Kernel
-from .reduction import Reduction, _counter, _partials, chunking, normalize_axis, workers
+from .reduction import SCRATCH, Reduction, _counter, _partials, chunking, normalize_axis, workers
 from .reduction_source import add, arg_source, maximum, minimum, multiply
 from .vectorize import as_func, empty, flat, is_device_array, kernel_namespace, make_function
 
@@ -96,7 +96,7 @@ def arg_of_all(x: Any, op: str) -> Any:
         kern = _ARG[(op, d)] = Kernel(make_function(arg_source(name, d), name, "reduction", ns))
     device = x.device
     n = math.prod(x.shape)
-    nchunks, chunk = chunking(n)
+    nchunks, chunk = chunking(n, SCRATCH)  # short chunks: the last work-item searches one alone
     partials, lock = _partials(device, d, nchunks, False)
     count = _counter(device, d, False)
     out = empty((), "int64", device, False)
