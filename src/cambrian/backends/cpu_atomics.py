@@ -15,7 +15,9 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-_ORDER = "monotonic"
+#: seq_cst: a one-launch reduction's last work-item reads the partials the others stored before their
+#: atomic count (weakly ordered CPUs need the ordering; on x86 the instructions are the same).
+_ORDER = "seq_cst"
 _INT_OPS = {"add": "add", "sub": "sub", "xchg": "xchg", "and": "and", "or": "or", "xor": "xor"}
 _SIGNED_OPS = {"min": "min", "max": "max"}
 _UNSIGNED_OPS = {"min": "umin", "max": "umax"}
