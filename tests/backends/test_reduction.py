@@ -173,9 +173,9 @@ def test_both_algorithms_on_every_device(device, algorithm):
 
 
 @pytest.mark.parametrize("group", [1, 3, 16])
-def test_chunk_work_group_size_does_not_change_the_result(device, group, monkeypatch):
-    """Chunks run in work-groups of a device-dependent size (padded with empty chunks); the order,
-    hence the float result, is the same for every size."""
+def test_chunk_workers_do_not_change_the_result(device, group, monkeypatch):
+    """Chunks are claimed by a device-dependent number of work-items (one per compute unit); the
+    order, hence the float result, is the same for every number."""
     import sys
 
     red = sys.modules["cambrian.reduction"]  # the package's `reduction` attribute is the function
@@ -183,9 +183,9 @@ def test_chunk_work_group_size_does_not_change_the_result(device, group, monkeyp
     n = big(device, 49 * CHUNK_MIN + 7)
     x = asarray(np.random.default_rng(4).standard_normal(n), device=device)
     r = Reduction(add, 0.0, square)
-    monkeypatch.setattr(red, "chunk_group_size", lambda device, nchunks: 1)
+    monkeypatch.setattr(red, "workers", lambda device, nchunks: 1)
     one = float(r(x)) if device.kind == "cpu" else None
-    monkeypatch.setattr(red, "chunk_group_size", lambda device, nchunks: group)
+    monkeypatch.setattr(red, "workers", lambda device, nchunks: group)
     out = asarray(np.zeros(1), device=device)
     red._run(*r._chunked([x], out, n, "float64", np.float64(0), device, False))
     got = float(asnumpy(out)[0])
