@@ -15,9 +15,18 @@ import numpy as np
 
 from . import dtypes
 from .kernels import Kernel
-from .reduction import SCRATCH, Reduction, _counter, _partials, chunking, normalize_axis, workers
+from .reduction import SCRATCH, Reduction, _counter, _partials, _Plan, chunking, normalize_axis, workers
 from .reduction_source import add, arg_source, maximum, minimum, multiply
-from .vectorize import as_func, empty, flat, is_device_array, kernel_namespace, make_function
+from .vectorize import (
+    as_func,
+    empty,
+    flat,
+    is_device_array,
+    kernel_namespace,
+    launch_key,
+    make_function,
+    remember,
+)
 
 
 def _sum_dtype(d: str) -> str:
@@ -80,12 +89,23 @@ def mean_of_all(x: Any, acc: str) -> Any:
 
 
 _ARG: dict[tuple[str, str], Kernel] = {}
+_ARG_PLANS: dict[tuple[Any, ...], _Plan] = {}
 
 
 def arg_of_all(x: Any, op: str) -> Any:
     """The flat index of the first ``op`` ("max" or "min"; the first NaN wins, as NumPy) of the
     C-contiguous device array ``x`` on a CPU device, as a 0-d int64 array: one launch
-    (:func:`reduction_source.arg_source`) over the chunks of a whole-array reduction."""
+    (:func:`reduction_source.arg_source`) over the chunks of a whole-array reduction, prepared once
+    per device, dtype and shape (the launch's checks cost 60 us a call)."""
+    key = (op, launch_key((x,), scalars=False))
+    plan = _ARG_PLANS.get(key)
+    if plan is None:
+        plan = _arg_plan(x, op)
+        remember(_ARG_PLANS, key, plan)
+    return plan.run([x.__cambrian_array__()])
+
+
+def _arg_plan(x: Any, op: str) -> _Plan:
     from .array._search_kernels import better
 
     d = dtypes.name(x.dtype)
@@ -99,12 +119,11 @@ def arg_of_all(x: Any, op: str) -> Any:
     nchunks, chunk = chunking(n, SCRATCH)  # short chunks: the last work-item searches one alone
     partials, lock = _partials(device, d, nchunks, False)
     count = _counter(device, d, False)
-    out = empty((), "int64", device, False)
     ident = np.dtype(d).type(_extreme(d, op))
-    with lock:
-        kern[(workers(device, nchunks),), (1,)](flat(out), partials, count, flat(x), n, chunk, nchunks,
-                                                ident, int(op == "max"))
-    return out
+    launch = kern[(workers(device, nchunks),), (1,)].prepare(
+        flat(empty((), "int64", device, False)), partials, count, flat(x), n, chunk, nchunks, ident,
+        int(op == "max"))
+    return _Plan([launch], 1, lock, 3)
 
 
 def chunk_partials(op: str, dtype: str) -> tuple[Any, Any]:
