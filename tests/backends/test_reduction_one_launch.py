@@ -103,3 +103,24 @@ def test_scaled_tree_reduction_is_the_sum_times_the_reciprocal(device, n):
         got.append(asnumpy(out)[0])
     assert got[1] == got[0] * (1.0 / n)
     assert got[1] == pytest.approx(float(np.mean(asnumpy(x))), rel=1e-12, abs=1e-15)
+
+
+def test_arg_extreme_plans_keep_no_input_alive(device):
+    import gc
+    import weakref
+
+    from cambrian import reduction_ops
+
+    n = big(device, 19 * CHUNK_MIN + 1)
+    rng = np.random.default_rng(9)
+    for shape in ((n,), (n,), (n + 5,)):  # a plan per shape; the second call runs the first's
+        x = rng.standard_normal(shape)
+        dx = asarray(x, device=device)
+        assert int(cb.argmax(dx)) == int(np.argmax(x)) and int(cb.argmin(dx)) == int(np.argmin(x))
+        ref = weakref.ref(dx)
+        del dx
+        gc.collect()
+        assert ref() is None
+    if device.kind == "cpu" and device.backend != "interp":
+        keys = [k for k in reduction_ops._ARG_PLANS if k[1][0][0] == device and k[1][0][2] in ((n,), (n + 5,))]
+        assert len(keys) == 4  # (max, min) x 2 shapes
