@@ -202,7 +202,7 @@ def test_direct_backend_strided_offset_and_bool_scalar(dev):
 def test_compile_error_carries_source_and_log(dev, monkeypatch):
     monkeypatch.setenv("CAMBRIAN_DISABLE_CACHE", "1")
     monkeypatch.setattr(opencl_build, "render_opencl",
-                        lambda m: Rendered("__kernel void k_bad(__global float* a) { a[0] = oops; }",
+                        lambda m, *rest: Rendered("__kernel void k_bad(__global float* a) { a[0] = oops; }",
                                            "k_bad"))
     with pytest.raises(CompileError) as info:
         opencl.OpenCLBackend().compile(dev, _strided_module("bad_kernel"))

@@ -171,8 +171,12 @@ class Array:
         if arg is None:
             size = self.itemsize
             hv = self.device.impl.host_view(self.device, self._buffer)
-            view = None if hv is None else np.ndarray(self.shape, self.dtype, buffer=hv, offset=self.offset,
-                                                      strides=self.strides)
+            if hv is None:
+                view = None
+            elif 0 in self.shape:  # nothing to address (an empty view's offset may lie past its buffer)
+                view = np.empty(self.shape, self.dtype)
+            else:
+                view = np.ndarray(self.shape, self.dtype, buffer=hv, offset=self.offset, strides=self.strides)
             arg = ArrayArg(self._buffer, self.offset // size, self.shape,
                            tuple(s // size for s in self.strides), self.dtype.name, view)
             self._arg = arg
