@@ -153,7 +153,8 @@ def cambrian_erf_f64(x):
     a = abs(x)
     x2 = x * x
     near = x * {H:ERF_TAYLOR:x2}
-    ac = min(max(a, 1.0), 6.0)
+    ac = 1.0 if a < 1.0 else a
+    ac = 6.0 if ac > 6.0 else ac
     r1 = ac < 2.0
     r2 = ac < 3.5
     mid = 3.0 if r1 else (5.5 if r2 else 9.5)
@@ -171,7 +172,8 @@ FUNCS_POW = '''
 @cb.func
 def cambrian_pow_f64(x, y):
     ax = abs(x)
-    a = min(max(ax, 5e-324), 1.7976931348623157e308)
+    a = 5e-324 if ax < 5e-324 else ax
+    a = 1.7976931348623157e308 if a > 1.7976931348623157e308 else a
     sub = a < 2.2250738585072014e-308
     bits = cb.float_as_int(a * (18014398509481984.0 if sub else 1.0))
     e = ((bits >> 52) & 0x7FF) - (1023 + 54 * np.int64(sub))
@@ -244,7 +246,8 @@ TYPED = '''
 
 @cb.func
 def cambrian_exp_{T}(x):
-    xc = min(max(x, {F:EXP_LO}), {F:EXP_HI})
+    xc = {F:EXP_LO} if x < {F:EXP_LO} else x  # (clamps as selects: NaN needs no care, see the end)
+    xc = {F:EXP_HI} if xc > {F:EXP_HI} else xc
     k = cb.fma(xc, {C:INV_LN2}, {C:SHIFT}) - {C:SHIFT}
     r = cb.fma(-k, {C:LN2_LO}, cb.fma(-k, {C:LN2_HI}, xc))
     p = {H:EXP_C:r}
@@ -256,11 +259,12 @@ def cambrian_exp_{T}(x):
 
 @cb.func
 def cambrian_expm1_{T}(x):
-    xc = min(max(x, {F:EXPM1_LO}), {F:EXP_HI})
+    xc = {F:EXPM1_LO} if x < {F:EXPM1_LO} else x
+    xc = {F:EXP_HI} if xc > {F:EXP_HI} else xc
     k = cb.fma(xc, {C:INV_LN2}, {C:SHIFT}) - {C:SHIFT}
     r = cb.fma(-k, {C:LN2_LO}, cb.fma(-k, {C:LN2_HI}, xc))
     p = cb.fma(r * r, {H:EXPM1_C:r}, r)
-    s = cb.int_as_float(({INT}(min(k, {F:KMAX})) + {BIAS}) << {MBITS})
+    s = cb.int_as_float(({INT}(k if k < {F:KMAX} else {F:KMAX}) + {BIAS}) << {MBITS})
     y = cb.fma(s, p, s - {F:1.0})
     y = y if xc < {F:EXPM1_BIG} else cambrian_exp_{T}(xc)
     y = y if x != {F:0.0} else x
@@ -289,11 +293,12 @@ def cambrian_log_{T}(x):
 
 @cb.func
 def cambrian_tanh_{T}(x):
-    a = min(abs(x), {F:TANH_MAX})
+    ax = abs(x)
+    a = ax if ax < {F:TANH_MAX} else {F:TANH_MAX}
     t = cambrian_expm1_{T}({F:2.0} * a)
     y = t / (t + {F:2.0})
     y = -y if x < {F:0.0} else y
-    return y if a > {F:TANH_TINY} else x
+    return y if ax > {F:TANH_TINY} else x
 '''
 
 #: per float type: its constants' suffix, literal spelling, integer type and the type's numbers

@@ -60,7 +60,8 @@ SQRT2_32 = np.float32(1.4142135381698608)
 
 @cb.func
 def cambrian_exp_f64(x):
-    xc = min(max(x, -746.0), 710.0)
+    xc = -746.0 if x < -746.0 else x  # (clamps as selects: NaN needs no care, see the end)
+    xc = 710.0 if xc > 710.0 else xc
     k = cb.fma(xc, INV_LN2, SHIFT) - SHIFT
     r = cb.fma(-k, LN2_LO, cb.fma(-k, LN2_HI, xc))
     p = cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(1.6059043836821613e-10, r, 2.08767569878681e-09), r, 2.505210838544172e-08), r, 2.755731922398589e-07), r, 2.7557319223985893e-06), r, 2.48015873015873e-05), r, 0.0001984126984126984), r, 0.001388888888888889), r, 0.008333333333333333), r, 0.041666666666666664), r, 0.16666666666666666), r, 0.5), r, 1.0), r, 1.0)
@@ -72,11 +73,12 @@ def cambrian_exp_f64(x):
 
 @cb.func
 def cambrian_expm1_f64(x):
-    xc = min(max(x, -40.0), 710.0)
+    xc = -40.0 if x < -40.0 else x
+    xc = 710.0 if xc > 710.0 else xc
     k = cb.fma(xc, INV_LN2, SHIFT) - SHIFT
     r = cb.fma(-k, LN2_LO, cb.fma(-k, LN2_HI, xc))
     p = cb.fma(r * r, cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(1.1470745597729725e-11, r, 1.6059043836821613e-10), r, 2.08767569878681e-09), r, 2.505210838544172e-08), r, 2.755731922398589e-07), r, 2.7557319223985893e-06), r, 2.48015873015873e-05), r, 0.0001984126984126984), r, 0.001388888888888889), r, 0.008333333333333333), r, 0.041666666666666664), r, 0.16666666666666666), r, 0.5), r)
-    s = cb.int_as_float((np.int64(min(k, 1023.0)) + 1023) << 52)
+    s = cb.int_as_float((np.int64(k if k < 1023.0 else 1023.0) + 1023) << 52)
     y = cb.fma(s, p, s - 1.0)
     y = y if xc < 709.0 else cambrian_exp_f64(xc)
     y = y if x != 0.0 else x
@@ -105,11 +107,12 @@ def cambrian_log_f64(x):
 
 @cb.func
 def cambrian_tanh_f64(x):
-    a = min(abs(x), 22.0)
+    ax = abs(x)
+    a = ax if ax < 22.0 else 22.0
     t = cambrian_expm1_f64(2.0 * a)
     y = t / (t + 2.0)
     y = -y if x < 0.0 else y
-    return y if a > 3.725290298461914e-09 else x
+    return y if ax > 3.725290298461914e-09 else x
 
 
 @cb.func
@@ -117,7 +120,8 @@ def cambrian_erf_f64(x):
     a = abs(x)
     x2 = x * x
     near = x * cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(-2.3784598852774293e-19, x2, 4.763348040515068e-18), x2, -9.063970842808673e-17), x2, 1.6342614095367152e-15), x2, -2.7835162072109212e-14), x2, 4.4632242632864775e-13), x2, -6.7113668551641105e-12), x2, 9.422759064650411e-11), x2, -1.2290555301717926e-09), x2, 1.4807192815879218e-08), x2, -1.6365844691234924e-07), x2, 1.6462114365889246e-06), x2, -1.492565035840625e-05), x2, 0.00012055332981789664), x2, -0.0008548327023450852), x2, 0.005223977625442188), x2, -0.026866170645131252), x2, 0.11283791670955126), x2, -0.37612638903183754), x2, 1.1283791670955126)
-    ac = min(max(a, 1.0), 6.0)
+    ac = 1.0 if a < 1.0 else a
+    ac = 6.0 if ac > 6.0 else ac
     r1 = ac < 2.0
     r2 = ac < 3.5
     mid = 3.0 if r1 else (5.5 if r2 else 9.5)
@@ -306,7 +310,8 @@ def cambrian_erf_f64(x):
 @cb.func
 def cambrian_pow_f64(x, y):
     ax = abs(x)
-    a = min(max(ax, 5e-324), 1.7976931348623157e308)
+    a = 5e-324 if ax < 5e-324 else ax
+    a = 1.7976931348623157e308 if a > 1.7976931348623157e308 else a
     sub = a < 2.2250738585072014e-308
     bits = cb.float_as_int(a * (18014398509481984.0 if sub else 1.0))
     e = ((bits >> 52) & 0x7FF) - (1023 + 54 * np.int64(sub))
@@ -359,7 +364,8 @@ def cambrian_pow_f64(x, y):
 
 @cb.func
 def cambrian_exp_f32(x):
-    xc = min(max(x, np.float32(-104.0)), np.float32(89.0))
+    xc = np.float32(-104.0) if x < np.float32(-104.0) else x  # (clamps as selects: NaN needs no care, see the end)
+    xc = np.float32(89.0) if xc > np.float32(89.0) else xc
     k = cb.fma(xc, INV_LN2_32, SHIFT_32) - SHIFT_32
     r = cb.fma(-k, LN2_LO_32, cb.fma(-k, LN2_HI_32, xc))
     p = cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(np.float32(0.00019841270113829523), r, np.float32(0.0013888889225199819)), r, np.float32(0.008333333767950535)), r, np.float32(0.0416666679084301)), r, np.float32(0.1666666716337204)), r, np.float32(0.5)), r, np.float32(1.0)), r, np.float32(1.0))
@@ -371,11 +377,12 @@ def cambrian_exp_f32(x):
 
 @cb.func
 def cambrian_expm1_f32(x):
-    xc = min(max(x, np.float32(-18.0)), np.float32(89.0))
+    xc = np.float32(-18.0) if x < np.float32(-18.0) else x
+    xc = np.float32(89.0) if xc > np.float32(89.0) else xc
     k = cb.fma(xc, INV_LN2_32, SHIFT_32) - SHIFT_32
     r = cb.fma(-k, LN2_LO_32, cb.fma(-k, LN2_HI_32, xc))
     p = cb.fma(r * r, cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(np.float32(2.7557318844628753e-06), r, np.float32(2.4801587642286904e-05)), r, np.float32(0.00019841270113829523)), r, np.float32(0.0013888889225199819)), r, np.float32(0.008333333767950535)), r, np.float32(0.0416666679084301)), r, np.float32(0.1666666716337204)), r, np.float32(0.5)), r)
-    s = cb.int_as_float((np.int32(min(k, np.float32(127.0))) + 127) << 23)
+    s = cb.int_as_float((np.int32(k if k < np.float32(127.0) else np.float32(127.0)) + 127) << 23)
     y = cb.fma(s, p, s - np.float32(1.0))
     y = y if xc < np.float32(88.0) else cambrian_exp_f32(xc)
     y = y if x != np.float32(0.0) else x
@@ -404,11 +411,12 @@ def cambrian_log_f32(x):
 
 @cb.func
 def cambrian_tanh_f32(x):
-    a = min(abs(x), np.float32(9.0))
+    ax = abs(x)
+    a = ax if ax < np.float32(9.0) else np.float32(9.0)
     t = cambrian_expm1_f32(np.float32(2.0) * a)
     y = t / (t + np.float32(2.0))
     y = -y if x < np.float32(0.0) else y
-    return y if a > np.float32(0.000244140625) else x
+    return y if ax > np.float32(0.000244140625) else x
 
 
 @cb.func
