@@ -106,15 +106,29 @@ def _axes_and_sizes(x: Array, s: Any, axes: Any, what: str, last_half: bool = Fa
 
 
 # ------------------------------------------------------------------------------------ host / CUDA
+def _scipy_fft() -> Any:
+    """``scipy.fft`` (pocketfft in single precision, threads) when SciPy is installed, else None."""
+    try:
+        import scipy.fft
+    except ImportError:
+        return None
+    return scipy.fft
+
+
 def _library(name: str, x: Array, out_shape: tuple[int, ...], out_dtype: str, **kw: Any) -> Array | None:
-    """``np.fft.<name>`` in place where NumPy may use ``x``'s memory (into the result's memory), or
-    ``cupy.fft.<name>`` on CUDA; None elsewhere (the kernel path)."""
+    """``np.fft.<name>`` in place where NumPy may use ``x``'s memory (into the result's memory;
+    ``scipy.fft`` with all cores for single precision), or ``cupy.fft.<name>`` on CUDA; None elsewhere
+    (the kernel path)."""
     cupy = _cuda_libs.cupy_for(x.device)
     if cupy is not None:
         return _cast(_cuda_libs.run(cupy, lambda xp, a: getattr(xp.fft, name)(a, **kw), x), out_dtype)
     views = _host.numpy_views(x)
     if views is None:
         return None
+    sp = _scipy_fft() if out_dtype in ("complex64", "float32") else None
+    if sp is not None:  # single precision as computed (NumPy computes in double: a conversion pass more)
+        return _host.result(np.asarray(getattr(sp, name)(views[0], **kw, workers=-1), dtype=out_dtype),
+                            x.device)
     fn = getattr(np.fft, name)
     if name not in _OUT:  # NumPy's n-D transforms with s= and hfft mishandle out=
         return _host.result(np.asarray(fn(views[0], **kw), dtype=out_dtype), x.device)
