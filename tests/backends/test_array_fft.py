@@ -168,3 +168,19 @@ def test_device_without_float64(monkeypatch, tmp_path):
     inv = cb.linalg.inv(cb.asarray(a, device=gpu))
     assert inv.dtype == np.float32 and inv.device == gpu
     np.testing.assert_allclose(cb.asnumpy(inv), np.linalg.inv(a), rtol=1e-5)
+
+
+def test_single_precision_on_host_memory_is_scipy_fft(device) -> None:
+    """On host memory, float32/complex64 transforms run ``scipy.fft`` in single precision (all cores)
+    rather than NumPy's double-precision loops plus a conversion: the same values as SciPy's."""
+    sf = pytest.importorskip("scipy.fft", reason="the single-precision host path needs SciPy")
+    x = _draw((16, 24), "float32")
+    dx = cb.asarray(x, device=device)
+    if _host.numpy_views(dx) is None:
+        pytest.skip(f"{device} has no host memory (the Cambrian kernels compute there)")
+    got = FFT.rfftn(dx, norm="ortho")
+    assert got.dtype == np.complex64
+    np.testing.assert_array_equal(cb.asnumpy(got), sf.rfftn(x, norm="ortho"))
+    back = FFT.irfftn(got, s=x.shape, norm="ortho")
+    assert back.dtype == np.float32
+    np.testing.assert_allclose(cb.asnumpy(back), x, atol=1e-5)
