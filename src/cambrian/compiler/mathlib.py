@@ -14,6 +14,7 @@ with NumPy/CPython (the oracle). Accuracy: ``docs/math_accuracy.md`` (checked by
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 
 from ..errors import CambrianError
@@ -36,7 +37,7 @@ def mode() -> str:
 
 
 #: (intrinsic, dtype) pairs that :func:`lower_calls` replaces
-C_FUNCS = {(n, d) for n in FUNCS for d in _SUFFIX} | {("pow", "float64"), ("pow", "float32")}
+LOWERED = {(n, d) for n in FUNCS for d in _SUFFIX} | {("pow", "float64"), ("pow", "float32")}
 #: float32 functions computed in float64 (rounded once at the end): native on a device without float64
 VIA_FLOAT64 = {("erf", "float32"), ("pow", "float32")}
 
@@ -54,11 +55,31 @@ def _target(n: object, float64: bool = True) -> tuple[str, str] | None:
         key = ("pow", getattr(n.type, "dtype", ""))
     else:
         return None
-    return key if key in C_FUNCS and (float64 or key not in VIA_FLOAT64) else None
+    return key if key in LOWERED and (float64 or key not in VIA_FLOAT64) else None
+
+
+Key = tuple[str, str]  # (function, dtype)
+
+
+@functools.cache
+def _definitions(needed: tuple[Key, ...]) -> tuple[dict[Key, str], tuple[ir.Function, ...]]:
+    """The device functions of ``needed`` (and their callees, first), translated once per process (the
+    translation took ~60 ms per module, paid again at every render, warm starts included), and the
+    name of each needed one."""
+    from .. import math_kernels
+    from .frontend import ModuleBuilder
+
+    builder = ModuleBuilder()
+    names = {}
+    for name, dt in needed:
+        pyfunc = getattr(math_kernels, f"cambrian_{name}_{_SUFFIX[dt]}").py_func
+        nargs = 2 if name == "pow" else 1
+        names[(name, dt)] = builder.device_function(pyfunc, (ir.Scalar(dt),) * nargs, None).name
+    return names, tuple(fn for fn, _ in builder.by_name.values())  # callees were translated first
 
 
 def lower_calls(module: ir.Module, float64: bool = True) -> ir.Module:
-    """``module`` with its math intrinsic calls in :data:`C_FUNCS` replaced by calls of Cambrian's
+    """``module`` with its math intrinsic calls in :data:`LOWERED` replaced by calls of Cambrian's
     kernel-language definitions (added as device functions), unless ``CAMBRIAN_MATH=native``; those of
     :data:`VIA_FLOAT64` only where the device has float64 (``float64``)."""
     if mode() != "cambrian":
@@ -68,18 +89,10 @@ def lower_calls(module: ir.Module, float64: bool = True) -> ir.Module:
                      if (t := _target(n, float64)) is not None})
     if not needed:
         return module
-    from .. import math_kernels
-    from .frontend import ModuleBuilder
     from .group_passes import rebuild
 
-    builder = ModuleBuilder()
-    names = {}
-    for name, dt in needed:
-        pyfunc = getattr(math_kernels, f"cambrian_{name}_{_SUFFIX[dt]}").py_func
-        nargs = 2 if name == "pow" else 1
-        names[(name, dt)] = builder.device_function(pyfunc, (ir.Scalar(dt),) * nargs, None).name
+    names, added = _definitions(tuple(needed))
     taken = {f.name for f in fns}
-    added = tuple(fn for fn, _ in builder.by_name.values())  # callees were translated first
     if taken & {f.name for f in added}:
         raise CambrianError(f"device function names {sorted(taken & {f.name for f in added})} clash with "
                             "Cambrian's math functions; rename them")
