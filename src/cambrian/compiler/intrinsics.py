@@ -147,6 +147,8 @@ _add(
     Intrinsic("lgamma", "math", (1, 1), _unary_float, _py(math.lgamma)),
     Intrinsic("gamma", "math", (1, 1), _unary_float, _py(math.gamma)),
 )
+
+
 def _power(a: object, b: object) -> object:
     """C99 ``pow`` as NumPy's array loop computes it (NumPy's scalar ``power(-inf, 0.5)`` is a ``sqrt``:
     nan; C, CPython's ``**`` and every device give inf)."""

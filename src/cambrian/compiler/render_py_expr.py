@@ -28,8 +28,8 @@ _MATH = {"sqrt": "np.sqrt", "exp": "np.exp", "log": "np.log", "log2": "np.log2",
          "erfc": "math.erfc", "lgamma": "math.lgamma", "gamma": "math.gamma", "atan2": "np.arctan2",
          "pow": "np.power", "hypot": "np.hypot", "fmod": "np.fmod", "copysign": "np.copysign",
          "nextafter": "np.nextafter", "rint": "np.rint", "ldexp": "np.ldexp",
-         "isnan": "np.isnan", "isinf": "np.isinf", "isfinite": "np.isfinite",
-         "fma": "cm.fma_<f64|f32>", "float_as_int": "cm.as_int<64|32>", "int_as_float": "cm.as_float<64|32>"}
+         "isnan": "np.isnan", "isinf": "np.isinf", "isfinite": "np.isfinite"}
+#: fma and the bit casts: the cpu_math intrinsic for the bit width (``cm.fma_f64``, ``cm.as_int32``...)
 _EXACT = {"fma": "cm.fma_f", "float_as_int": "cm.as_int", "int_as_float": "cm.as_float"}
 #: Spelling of every intrinsic that is not a plain function (``tests/unit`` checks coverage).
 #: Narrow-integer ops whose result's low bits depend only on the operands' low bits.
@@ -40,7 +40,8 @@ WRAPPING = ("add", "sub", "mul")
 SPECIAL = ("get_global_id", "get_local_id", "get_group_id", "get_global_size", "get_local_size",
            "get_num_groups", "abs", "min", "max", "fmin", "fmax", "complex", "real", "imag", "conjugate",
            "atomic_add", "atomic_sub", "atomic_min", "atomic_max", "atomic_xchg", "atomic_cas",
-           "atomic_and", "atomic_or", "atomic_xor", "atomic_inc", "atomic_dec", *intrinsics.SUB_GROUP)
+           "atomic_and", "atomic_or", "atomic_xor", "atomic_inc", "atomic_dec", *intrinsics.SUB_GROUP,
+           *_EXACT)
 
 
 def mangle(name: str, prefix: str = "v_") -> str:
