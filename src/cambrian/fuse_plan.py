@@ -131,7 +131,7 @@ def reduction_launches(c: Any, arrs: list[Any], full: tuple[int, ...], out: Any,
     """What ``_Compiled.build`` returns for a traced reduction: the launches of the namespace's
     reduction (chunks on CPU devices, a work-group tree on GPUs, one work-item per kept element along
     axes) with the fused map and the scalar arithmetic after it."""
-    from .reduction import CHUNK_MIN, MAX_CHUNKS, MAX_GROUPS, _partials, chunk_group_size, tree_group_size
+    from .reduction import MAX_GROUPS, _partials, chunk_group_size, chunking, tree_group_size
     from .reduction_ops import _OPS
     from .reduction_source import LANES
 
@@ -202,9 +202,7 @@ def reduction_launches(c: Any, arrs: list[Any], full: tuple[int, ...], out: Any,
              lambda o, a, v: [p.arg, *a, *v, *ext, *tail]),
             (kernel(od, True)[group, group], [o, p, *vals, *last],
              lambda o, a, v: [o, p.arg, *v, *last])], together
-    nchunks = max(1, min(_cdiv(n, CHUNK_MIN), MAX_CHUNKS))
-    chunk = _cdiv(_cdiv(max(n, 1), nchunks), LANES) * LANES
-    nchunks = max(1, _cdiv(n, chunk))
+    nchunks, chunk = chunking(n)  # (the namespace's chunks: the same summation order)
     tail = [np.int64(n), np.int64(chunk), ident]
     if nchunks == 1:
         return shape, ret, conv, _flat, [(kernel(od, False)[1, 1], [o, *arrays, *vals, *ext, *tail],
