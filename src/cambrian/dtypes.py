@@ -15,6 +15,8 @@ INTEGER = SIGNED + UNSIGNED
 FLOATING = ("float32", "float64")
 COMPLEX = ("complex64", "complex128")
 ALL = BOOL + INTEGER + FLOATING + COMPLEX
+#: NumPy dtype -> its name, for Cambrian's dtypes (``np.dtype.name`` costs about a microsecond: hot paths)
+NP_NAMES: dict[np.dtype, str] = {np.dtype(n): n for n in ALL}
 
 #: Python scalar kinds, in promotion order.
 WEAK_KINDS = ("bool", "int", "float", "complex")

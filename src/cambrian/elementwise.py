@@ -293,7 +293,7 @@ class Elementwise:
 
 _ARRAY: list[type] = []
 #: dtype -> name (``np.dtype.name`` costs microseconds) and Python scalar type -> weak operand.
-_NAMES: dict[Any, str] = {np.dtype(n): n for n in dtypes.ALL}
+_NAMES = dtypes.NP_NAMES
 _WEAK = {bool: ("weak", "bool"), int: ("weak", "int"), float: ("weak", "float"),
          complex: ("weak", "complex")}
 

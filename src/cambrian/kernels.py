@@ -43,8 +43,6 @@ from .launch_objects import ACCESSOR_ARG, LocalAccessor, NDRange, lower_accessor
 from .queues import Event, completed
 
 _SCALAR_TYPES: dict[type, str] = {bool: "bool", int: "int64", float: "float64", complex: "complex128"}
-#: NumPy dtype -> its name, for the supported dtypes (``np.dtype.name`` costs a microsecond)
-_NP_NAMES: dict[np.dtype, str] = {np.dtype(n): n for n in dtypes.ALL}
 _BACKEND_NAMES = ("interp", "cpu", "opencl", "cuda")
 
 
@@ -376,7 +374,8 @@ class _Launcher:
                 launch_args[i] = ACCESSOR_ARG
             elif isinstance(a, np.ndarray):
                 host_arrays.append(i)
-                key.append(("host", _NP_NAMES.get(a.dtype) or a.dtype.name, a.ndim, a.flags.c_contiguous))
+                name = dtypes.NP_NAMES.get(a.dtype) or a.dtype.name
+                key.append(("host", name, a.ndim, a.flags.c_contiguous))
             else:
                 key.append(_scalar_key(a, kern, i))
         if device is None:
