@@ -222,7 +222,7 @@ class Elementwise:
             out = array_type._empty(shape, ret, device)
             if host and out.size < HOST_MATH_MAX and out.size:
                 self._host(args, compute, out, np.ndarray(shape, out.dtype, buffer=out._buffer))
-                if out.size < _SPLIT and self.ufunc is not np.real and self.ufunc is not np.imag:
+                if self._plain_host(out.size):
                     self._prepare(args, shape, ret, compute, ops, self.host, None)
                 return out
         else:
@@ -231,7 +231,7 @@ class Elementwise:
             return out
         if host and (device.backend == "interp" or out.size < HOST_MATH_MAX):
             self._host(args, compute, out, out.__cambrian_array__().view)
-            if out.size < _SPLIT and self.ufunc is not np.real and self.ufunc is not np.imag:
+            if self._plain_host(out.size):
                 self._prepare(args, shape, ret, compute, ops, self.host, None, None if fresh else out)
         elif not fresh and overlaps(args, out):
             copy_into(self(*args), out=out)  # an input overlaps out in another layout: no race, as NumPy
@@ -255,6 +255,11 @@ class Elementwise:
         device = next(a.device for a in args if a.__class__ is _ARRAY[0])
         entry = Entry(device, shape, ret, compute, ops, host, prepared, _ARRAY[0]._new)
         remember_entry(self._fast, got[0], entry)
+
+    def _plain_host(self, size: int) -> bool:
+        """Whether :meth:`_host` runs one call of ``self.host`` with ``out=`` for ``size`` elements (no
+        thread split, not real/imag): what a prepared entry replays."""
+        return size < _SPLIT and self.ufunc is not np.real and self.ufunc is not np.imag
 
     def _host(self, args: Sequence[Any], compute: tuple[str, ...], out: Any, target: np.ndarray) -> None:
         array_type = _array_type()

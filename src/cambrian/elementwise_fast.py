@@ -32,22 +32,41 @@ _new_arg = ArrayArg.__new__
 SCALAR = object()
 
 
-def result_arg(buffer: Any, shape: tuple[int, ...], estrides: tuple[int, ...], dtype: str, view: Any,
-               typekey: tuple[str, int, str]) -> ArrayArg:
-    """The launch argument of a new C-contiguous result (what ``Array.__cambrian_array__`` builds,
-    without recomputing its layout)."""
-    arg = _new_arg(ArrayArg)
-    arg.buffer, arg.offset, arg.shape, arg.strides, arg.dtype = buffer, 0, shape, estrides, dtype
-    arg.view, arg.typekey, arg.memo = view, typekey, {}
-    return arg
+class NewResult:
+    """A new C-contiguous result of one shape and dtype, with its launch argument: everything computed
+    once (what ``Array._empty`` and ``Array.__cambrian_array__`` would work out at every call)."""
+
+    __slots__ = ("dtype", "estrides", "name", "nbytes", "shape", "size", "strides", "typekey")
+
+    def __init__(self, shape: tuple[int, ...], name: str):
+        self.shape, self.name, self.dtype = shape, name, np.dtype(name)
+        self.size = math.prod(shape)
+        self.nbytes = self.size * self.dtype.itemsize
+        self.strides = contiguous_strides(shape, self.dtype.itemsize)
+        self.estrides = tuple(s // self.dtype.itemsize for s in self.strides)
+        self.typekey = (name, len(shape), "C")
+
+    def make(self, device: Device, new: Callable[..., Any], view: bool = True) -> Any:
+        """A new array on ``device`` (``new``: ``Array._new``) with its launch argument set; with
+        ``view``, the argument has the host view where the device has host memory."""
+        impl = device.impl
+        buffer = impl.alloc(device, self.nbytes)
+        out = new(buffer, device, self.shape, self.dtype, self.strides, self.nbytes)
+        hv = impl.host_view(device, buffer) if view else None
+        arg = _new_arg(ArrayArg)  # (the fields ArrayArg.__init__ would work out again)
+        arg.buffer, arg.offset, arg.shape, arg.strides = buffer, 0, self.shape, self.estrides
+        arg.dtype, arg.typekey, arg.memo = self.name, self.typekey, {}
+        arg.view = None if hv is None else np.ndarray(self.shape, self.dtype, buffer=hv)
+        out._arg = arg
+        return out
 
 
 class Entry:
     """A prepared elementwise call (see the module docstring). ``run`` returns the result, or None
     when this call must take the full path (an int out of bounds, the path choice changed)."""
 
-    __slots__ = ("alloc", "always", "below", "device", "dtype", "estrides", "host_view", "ints",
-                 "name", "nbytes", "new", "ops", "prepared", "shape", "size", "strides", "typekey", "ufunc")
+    __slots__ = ("always", "below", "device", "ints", "new", "ops", "prepared", "result", "shape", "size",
+                 "ufunc")
 
     def __init__(self, device: Device, shape: tuple[int, ...], ret: str, compute: tuple[str, ...],
                  ops: list[Any], host: Callable[..., Any] | None, prepared: Prepared | None,
@@ -56,15 +75,8 @@ class Entry:
         NumPy function of the host path, else ``prepared``: the kernel launch."""
         impl = device.impl
         self.device, self.shape, self.new = device, shape, new
-        self.dtype = np.dtype(ret)
-        self.size = math.prod(shape)
-        self.nbytes = self.size * self.dtype.itemsize
-        self.strides = contiguous_strides(shape, self.dtype.itemsize)
-        self.estrides = tuple(s // self.dtype.itemsize for s in self.strides)
-        self.typekey = (ret, len(shape), "C")
-        self.name = ret
-        self.alloc = impl.alloc
-        self.host_view = impl.host_view
+        self.result = NewResult(shape, ret)
+        self.size = self.result.size
         host_device = impl.host_memory and not impl.asynchronous
         #: The path of this entry holds whatever ``HOST_MATH_MAX`` is (interp: always NumPy; devices
         #: without host memory: always kernels); else it holds when ``size < HOST_MATH_MAX == below``.
@@ -87,12 +99,10 @@ class Entry:
             if not lo <= args[i] <= hi:
                 return None
         device = self.device
-        if out is None:
-            buffer = self.alloc(device, self.nbytes)
-            out = self.new(buffer, device, self.shape, self.dtype, self.strides, self.nbytes)
-            view = (None if self.ufunc is None else
-                    np.ndarray(self.shape, self.dtype, buffer=self.host_view(device, buffer)))
-            arg = out._arg = result_arg(buffer, self.shape, self.estrides, self.name, view, self.typekey)
+        if out is None:  # (the kernel path needs no host view)
+            out = self.result.make(device, self.new, view=self.ufunc is not None)
+            arg = out._arg
+            view = arg.view
         else:  # an input that shares out's memory must be out itself (same elements, same layout)
             arg = args.pop()
             for a in args:

@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
-from .backends.base import ArrayArg, Device, byte_extent, contiguous_strides
+from .backends.base import ArrayArg, Device, byte_extent
 from .compiler import ir
-from .elementwise_fast import result_arg
+from .elementwise_fast import NewResult
 from .errors import CambrianError, PlacementError, user_error
 from .kernels import Func, Kernel, Prepared
 
@@ -390,21 +390,14 @@ def _flat_arg(a: Any) -> ArrayArg:
 
 class _Plan:
     """A vectorized call prepared for operands of given devices, types and shapes (no NumPy arrays):
-    the launch, how each operand becomes a launch argument, and the result's shape and dtype (with
-    what a new result needs precomputed: its strides, size and launch argument's type key)."""
+    the launch, how each operand becomes a launch argument, and the new result (shape, dtype)."""
 
-    __slots__ = ("convert", "dtype", "estrides", "nbytes", "np_dtype", "prepared", "shape", "strides",
-                 "target", "typekey")
+    __slots__ = ("convert", "prepared", "result", "target")
 
     def __init__(self, prepared: Prepared, convert: list[Callable[[Any], Any]],
                  target: Callable[[Any], ArrayArg], shape: tuple[int, ...], dtype: str):
         self.prepared, self.convert, self.target = prepared, convert, target
-        self.shape, self.dtype = shape, dtype
-        self.np_dtype = np.dtype(dtype)
-        self.nbytes = math.prod(shape) * self.np_dtype.itemsize
-        self.strides = contiguous_strides(shape, self.np_dtype.itemsize)
-        self.estrides = tuple(s // self.np_dtype.itemsize for s in self.strides)
-        self.typekey = (dtype, len(shape), "C")
+        self.result = NewResult(shape, dtype)
 
     def run(self, args: Sequence[Any], out: Any) -> Any:
         p = self.prepared
@@ -412,12 +405,7 @@ class _Plan:
         if out is None:  # a new C-contiguous result and its launch argument, made directly
             from .array import Array
 
-            impl = device.impl
-            buffer = impl.alloc(device, self.nbytes)
-            out = Array._new(buffer, device, self.shape, self.np_dtype, self.strides, self.nbytes)
-            hv = impl.host_view(device, buffer)
-            view = None if hv is None else np.ndarray(self.shape, self.np_dtype, buffer=hv)
-            out._arg = result_arg(buffer, self.shape, self.estrides, self.dtype, view, self.typekey)
+            out = self.result.make(device, Array._new)
         p.launch(device, p.queue, p.program, p.gsize, p.lsize,
                  [self.target(out), *(f(a) for f, a in zip(self.convert, args, strict=True))])
         return out
