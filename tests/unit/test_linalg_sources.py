@@ -21,8 +21,9 @@ def _sources(target: str, dtype: str) -> dict[str, str]:
     one = np.int64(1)
     return {
         "naive": M.batched_matmul.source(target, a3, a3, a3),
-        "pack": M.pack.source(target, flat, a3, one, np.zeros((), dtype)[()]),
-        "packed": M.packed_kernel(4, 16).source(target, a3, flat, flat, one, one, np.int64(8)),
+        "pack": M.pack_kernel(16).source(target, flat, flat, one, one, one, np.zeros((), dtype)[()]),
+        "packed": M.packed_kernel(4, 16, True).source(target, a3, flat, flat, one, one, np.int64(8)),
+        "packed_plain": M.packed_kernel(4, 16).source(target, a3, flat, flat, one, one, np.int64(8)),
         "local": M.local_kernel(dtype).source(target, a3, a3, a3, np.zeros((), dtype)[()]),
         "radix2": K.radix2.source(target, rows, rows, tw, one, one),
         "dft": K.dft.source(target, rows, rows, tw),
@@ -40,6 +41,7 @@ def test_tiled_kernels_use_local_memory_or_registers():
     assert "__local" in src["local"] and src["local"].count("barrier(") >= 2
     assert "__local" not in src["packed"] and "barrier(" not in src["packed"]
     assert src["packed"].count("v_c3_15") >= 3  # 4 x 16 accumulators: declared, updated, stored
+    assert src["packed"].count("fma(") >= 64 and "fma(" not in src["packed_plain"]  # fused for floats
 
 
 @pytest.mark.skipif(NVCC is None, reason="nvcc not found")

@@ -4,10 +4,13 @@ Three kernels, all in the kernel language, the last two generated as source for 
 (``make_function``, as the reductions are), so every backend compiles them:
 
 * ``naive`` (:func:`batched_matmul`): one work-item per element of the result; small products.
-* ``packed`` (CPU devices): the operands are first copied into zero-padded panels (``Ap[p, ib, k, r] =
-  A[p, ib*TM + r, k]``, ``Bp[p, jb, k, c] = B[p, k, jb*TN + c]``, one :func:`pack` kernel each), so
-  each work-item streams two contiguous panels and keeps a TM x TN block of the result in TM*TN scalar
-  accumulators: registers, which LLVM's SLP vectorizer turns into vector registers (Numba and PoCL).
+* ``packed`` (CPU devices): B is first copied into zero-padded column panels (``Bp[p, jb, k, c] =
+  B[p, k, jb*TN + c]``, one :func:`pack_kernel` launch, each work-item copying one TN-wide row), then
+  each work-item keeps a TM x TN block of the result in TM*TN scalar accumulators (registers, which
+  LLVM's SLP vectorizer turns into vector registers on Numba and PoCL), updated with ``fma`` for
+  floats, streaming TM rows of A in place and one contiguous panel of Bp. Consecutive work-items
+  take consecutive row blocks (``ib`` fastest), so a thread reuses its Bp panel from L1/L2 while the
+  rows of A stream (at 1024 and 4096 both fit; with ``jb`` fastest the panels of Bp came from L3/RAM).
 * ``local`` (GPUs): a work-group of RN x RM work-items computes a (RM*WM) x (RN*WN) tile of the result
   from TK-deep tiles of A and B staged in local memory (each work-item loads a few elements, then a
   barrier), each work-item WM x WN outputs strided by the group size (coalesced loads and stores).
@@ -25,9 +28,11 @@ from ..kernels import Kernel, kernel
 from ..vectorize import kernel_namespace, make_function
 from ._array import Array
 
-#: Register block of the ``packed`` kernel per itemsize (rows, columns): 4 x 16 float32, 4 x 8 float64
-#: (the fastest of 4-8 x 8-32 measured on Numba and PoCL, 2 cores).
-PACKED_TILES = {4: (4, 16), 8: (4, 8), 16: (4, 4), 2: (4, 16), 1: (4, 16)}
+#: Register block of the ``packed`` kernel (rows, columns): 4 rows of two 64-byte vectors for float32
+#: and float64 (the fastest of 4-8 x 8-32 measured with fma on Numba and PoCL, AVX-512); other dtypes
+#: (no fma) by itemsize.
+PACKED_TILES = {"float32": (4, 32), "float64": (4, 16)}
+OTHER_TILES = {16: (4, 4), 8: (4, 8), 4: (4, 16), 2: (4, 16), 1: (4, 16)}
 #: ``local`` kernel: work-group RN x RM, WN x WM outputs per work-item, TK-deep tiles.
 RN, RM, WN, WM, TK = 16, 16, 4, 4, 16
 #: Products with at most this many multiply-adds run the naive kernel (packing costs more).
@@ -49,39 +54,38 @@ def batched_matmul(out, a, b):  # type: ignore[no-untyped-def]
     out[p, i, j] = acc
 
 
-@kernel
-def pack(dst, src, t, zero):  # type: ignore[no-untyped-def]
-    """``dst[p, ib, k, r] = src[p, ib*t + r, k]`` (0 past the rows of ``src``); ``dst`` flat."""
-    g = get_global_id(0)
-    kk = src.shape[2]
-    r = g % t
-    q = g // t
-    k = q % kk
-    q = q // kk
-    nb = (src.shape[1] + t - 1) // t
-    ib = q % nb
-    p = q // nb
-    i = ib * t + r
-    if i < src.shape[1]:
-        dst[g] = src[p, i, k]
-    else:
-        dst[g] = zero
+def _pack_source(name: str, t: int) -> str:
+    """``dst[p, blk, k, c] = src[p, k, blk*t + c]`` (0 past the ``rows`` columns of ``src``), one
+    work-item per (p, blk, k) copying t contiguous elements; ``dst`` and ``src`` flat."""
+    cols = range(t)
+    lines = [f"def {name}(dst, src, rows, kk, nblk, zero):",
+             "    g = cb.get_global_id(0)", "    k = g % kk", "    q = g // kk", "    blk = q % nblk",
+             "    p = q // nblk", f"    j0 = blk * {t}", "    s = (p * kk + k) * rows + j0",
+             f"    d = g * {t}",
+             f"    if j0 + {t} <= rows:"]
+    lines += [f"        dst[d + {c}] = src[s + {c}]" for c in cols]
+    lines.append("    else:")
+    lines += [f"        dst[d + {c}] = src[s + {c}] if j0 + {c} < rows else zero" for c in cols]
+    return "\n".join(lines) + "\n"
 
 
-def _packed_source(name: str, tm: int, tn: int) -> str:
+def _packed_source(name: str, tm: int, tn: int, fused: bool) -> str:
     rows, cols = range(tm), range(tn)
     acc = [[f"c{r}_{c}" for c in cols] for r in rows]
-    lines = [f"def {name}(out, ap, bp, mb, nb, kk):",
+    lines = [f"def {name}(out, a, bp, mb, nb, kk):",
              "    g = cb.get_global_id(0)",
-             "    jb = g % nb", "    q = g // nb", "    ib = q % mb", "    p = q // mb",
-             f"    oa = (p * mb + ib) * kk * {tm}", f"    ob = (p * nb + jb) * kk * {tn}"]
-    lines += [f"    a{r} = ap[oa + {r}]" for r in rows] + [f"    b{c} = bp[ob + {c}]" for c in cols]
+             "    ib = g % mb", "    q = g // mb", "    jb = q % nb", "    p = q // nb",
+             "    m = out.shape[1]", "    n = out.shape[2]", f"    i0 = ib * {tm}", f"    j0 = jb * {tn}",
+             f"    ob = (p * nb + jb) * kk * {tn}"]
+    # rows past m read row m - 1 (in bounds; their results are not stored)
+    lines += [f"    ra{r} = (p * m + min(i0 + {r}, m - 1)) * kk" for r in rows]
+    lines += [f"    a{r} = a[ra{r}]" for r in rows] + [f"    b{c} = bp[ob + {c}]" for c in cols]
     lines += [f"    {acc[r][c]} = a{r} * b{c}" for r in rows for c in cols]
-    lines += ["    for k in range(1, kk):", f"        ka = oa + k * {tm}", f"        kb = ob + k * {tn}"]
-    lines += [f"        a{r} = ap[ka + {r}]" for r in rows] + [f"        b{c} = bp[kb + {c}]" for c in cols]
-    lines += [f"        {acc[r][c]} += a{r} * b{c}" for r in rows for c in cols]
-    lines += [f"    i0 = ib * {tm}", f"    j0 = jb * {tn}", "    m = out.shape[1]", "    n = out.shape[2]",
-              f"    if i0 + {tm} <= m and j0 + {tn} <= n:"]
+    lines += ["    for k in range(1, kk):", f"        kb = ob + k * {tn}"]
+    lines += [f"        a{r} = a[ra{r} + k]" for r in rows] + [f"        b{c} = bp[kb + {c}]" for c in cols]
+    lines += [f"        {acc[r][c]} = cb.fma(a{r}, b{c}, {acc[r][c]})" if fused else
+              f"        {acc[r][c]} += a{r} * b{c}" for r in rows for c in cols]
+    lines += [f"    if i0 + {tm} <= m and j0 + {tn} <= n:"]
     lines += [f"        out[p, i0 + {r}, j0 + {c}] = {acc[r][c]}" for r in rows for c in cols]
     lines.append("    else:")
     for r in rows:
@@ -126,10 +130,18 @@ def _local_source(name: str, dtype: str) -> str:
 
 
 @functools.cache
-def packed_kernel(tm: int, tn: int) -> Kernel:
-    """The ``packed`` kernel for a TM x TN register block (any dtype)."""
-    name = f"matmul_packed_{tm}x{tn}"
-    return Kernel(make_function(_packed_source(name, tm, tn), name, "matmul", kernel_namespace()))
+def pack_kernel(t: int) -> Kernel:
+    """The kernel that copies B into zero-padded panels t columns wide (any dtype)."""
+    name = f"matmul_pack_{t}"
+    return Kernel(make_function(_pack_source(name, t), name, "matmul", kernel_namespace()))
+
+
+@functools.cache
+def packed_kernel(tm: int, tn: int, fused: bool = False) -> Kernel:
+    """The ``packed`` kernel for a TM x TN register block: any dtype, or with ``fused`` (``fma``
+    updates) float32/float64."""
+    name = f"matmul_packed_{tm}x{tn}{'_fma' if fused else ''}"
+    return Kernel(make_function(_packed_source(name, tm, tn, fused), name, "matmul", kernel_namespace()))
 
 
 @functools.cache
@@ -160,13 +172,12 @@ def run(out: Array, a: Array, b: Array, variant: str | None = None) -> None:
         grid = (math.ceil(n / (RN * WN)) * RN, math.ceil(m / (RM * WM)) * RM, p)
         local_kernel(out.dtype.name)[grid, (RN, RM, 1)](out, a, b, zero)
     elif variant == "packed":
-        tm, tn = PACKED_TILES[out.dtype.itemsize]
+        fused = out.dtype.name in PACKED_TILES
+        tm, tn = PACKED_TILES[out.dtype.name] if fused else OTHER_TILES[out.dtype.itemsize]
         mb, nb = math.ceil(m / tm), math.ceil(n / tn)
-        ap = Array._empty((p * mb * k * tm,), out.dtype.name, out.device)
         bp = Array._empty((p * nb * k * tn,), out.dtype.name, out.device)
-        pack[ap.size](ap, a, tm, zero)
-        pack[bp.size](bp, b.mT, tn, zero)
-        packed_kernel(tm, tn)[p * mb * nb](out, ap, bp, mb, nb, k)
+        pack_kernel(tn)[p * nb * k](bp, b.reshape((-1,)), n, k, nb, zero)
+        packed_kernel(tm, tn, fused)[p * mb * nb](out, a.reshape((-1,)), bp, mb, nb, k)
     else:
         raise ValueError(f"matmul kernel {variant!r}: expected 'naive', 'packed' or 'local'")
 
