@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING
 
 from . import array as _array_namespace
 from . import dtypes
-from .array import *  # noqa: F403 - the array API namespace (its chapters' __all__)
-from .array import fft, linalg  # the array API extensions
 from .backends.base import Device
 from .compiler.lang import (
     atomic_add,
@@ -83,6 +81,8 @@ from .vectorize import vectorize
 
 if TYPE_CHECKING:
     from . import random
+    from .array import *  # noqa: F403 - the array API namespace, for type checkers
+    from .array import fft, linalg
 
 __version__ = "0.1.0"
 __array_api_version__ = "2024.12"
@@ -91,14 +91,28 @@ from .array._pickle import register_dask as _register_dask
 
 _register_dask()  # dask.array imported first: Cambrian chunks join its dispatch tables now (cambrian.dask)
 
+#: The array API namespace (its chapters' ``__all__``; no name of it is imported above): the chapters a
+#: kernel launch needs are bound now, the others (``sum``, ``reshape``, ``linalg``, ``fft``...) on first
+#: use, by ``__getattr__``.
+globals().update({name: getattr(_array_namespace, name) for name in _array_namespace.EAGER})
+
 
 def __getattr__(name: str) -> object:
-    """``cambrian.random`` is imported on first use (it is not needed to launch kernels: a faster start)."""
+    """Imported on first use, as not needed to launch kernels (a faster start): ``cambrian.random`` and
+    the array namespace's later chapters (``cambrian.array.LAZY``) and extensions."""
     if name == "random":
         import importlib
 
         return importlib.import_module(".random", __name__)
+    if name in _array_namespace.LAZY_NAMES:
+        value = getattr(_array_namespace, name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'cambrian' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_array_namespace.LAZY_NAMES, "random"})
 
 
 __all__ = [
