@@ -85,6 +85,7 @@ def main() -> None:
                                                                      "device", "launch")}
             parts = ", ".join(f"{k} {v:.3f}" for k, v in med.items() if k != "total")
             print(f"{device} ({t or 'this checkout'}): median {med['total']:.3f} s ({parts})")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
