@@ -30,8 +30,9 @@ place of the correctly rounded result) over `{n}` samples per range, against mpm
 samples per range).
 
 With `CAMBRIAN_MATH=cambrian` (the default) every compiled device (`cpu`, OpenCL, CUDA) computes
-{own} and `pow` with Cambrian's own vectorisable implementations, written in the kernel language
-(`src/cambrian/math_kernels.py`; float32 `erf`/`pow` are the float64 ones rounded once): the `cpu` and
+{own}, `pow` and float32 `sin`/`cos` with Cambrian's own vectorisable implementations, written in the
+kernel language (`src/cambrian/math_kernels.py`; float32 `erf`/`pow`/`sin`/`cos` compute in float64 and
+round once): the `cpu` and
 `opencl:cpu:0` columns of those functions are the same bits. The other functions, and every function
 with `CAMBRIAN_MATH=native`, are each device's library (the C library through Numba, SLEEF in PoCL);
 `numpy` is NumPy's own loops on the same samples.

@@ -65,7 +65,7 @@ def test_switch_renders_cambrian_or_native(monkeypatch):
     monkeypatch.delenv("CAMBRIAN_MATH", raising=False)
     src = render(module).text.replace("__", "_")  # (the renderer doubles underscores of names)
     assert "def f_cambrian_exp_f64" in src and "def f_cambrian_pow_f64" in src
-    assert "cambrian_sin" not in src and "** 2.0" in src  # not (yet) Cambrian's own; x * x folded
+    assert "cambrian_sin" not in src and "** 2.0" in src  # float64 sin: the C library; x * x folded
     monkeypatch.setenv("CAMBRIAN_MATH", "native")
     assert "def f_cambrian" not in render(module).text.replace("__", "_")
     monkeypatch.setenv("CAMBRIAN_MATH", "fast")

@@ -1,13 +1,13 @@
 """Which math functions use Cambrian's own vectorisable implementations (``CAMBRIAN_MATH``).
 
 ``CAMBRIAN_MATH=cambrian`` (the default): :func:`lower_calls` replaces the calls of ``exp``, ``expm1``,
-``log``, ``tanh``, ``erf`` and ``pow``/``**`` of float32/float64 in a module by calls of the
-kernel-language device functions of :mod:`cambrian.math_kernels` (range reduction, polynomial,
-selects: no calls, so every device compiler vectorises them), before the cpu (Numba), OpenCL and CUDA
-renderers spell it. The same operations in the same order with fused multiply-adds on every device:
-results are bit-identical on every compiled device (tested). ``CAMBRIAN_MATH=native`` keeps each
-device's library (the C library through Numba, SLEEF in PoCL, libdevice). ``interp`` always computes
-with NumPy/CPython (the oracle). Accuracy: ``docs/math_accuracy.md`` (checked by
+``log``, ``tanh``, ``erf`` and ``pow``/``**`` of float32/float64 (and float32 ``sin``/``cos``) in a module
+by calls of the kernel-language device functions of :mod:`cambrian.math_kernels` (range reduction,
+polynomial, selects: no calls, so every device compiler vectorises them), before the cpu (Numba), OpenCL and
+CUDA renderers spell it. The same operations in the same order with fused multiply-adds on every device:
+results are bit-identical on every compiled device (tested). ``CAMBRIAN_MATH=native`` keeps each device's
+library (the C library through Numba, SLEEF in PoCL, libdevice). ``interp`` always computes with
+NumPy/CPython (the oracle). Accuracy: ``docs/math_accuracy.md`` (checked by
 ``tests/backends/test_math_accuracy.py``); the bounds of ``docs/semantics.md`` hold either way.
 """
 
@@ -37,9 +37,10 @@ def mode() -> str:
 
 
 #: (intrinsic, dtype) pairs that :func:`lower_calls` replaces
-LOWERED = {(n, d) for n in FUNCS for d in _SUFFIX} | {("pow", "float64"), ("pow", "float32")}
+LOWERED = ({(n, d) for n in FUNCS for d in _SUFFIX} | {("pow", "float64"), ("pow", "float32")}
+           | {("sin", "float32"), ("cos", "float32")})
 #: float32 functions computed in float64 (rounded once at the end): native on a device without float64
-VIA_FLOAT64 = {("erf", "float32"), ("pow", "float32")}
+VIA_FLOAT64 = {("erf", "float32"), ("pow", "float32"), ("sin", "float32"), ("cos", "float32")}
 
 
 def _target(n: object, float64: bool = True) -> tuple[str, str] | None:
