@@ -117,7 +117,8 @@ Cambrian from the textbook methods; coefficients derived in the generator):
   ``ln2`` split in two so ``k * LN2_HI`` is exact), ``|r| <= ln2/2``, Taylor polynomial of degree 13
   (truncation < 2**-60), scaling by ``2**k`` built from exponent bits in two halves (so subnormal and
   overflowing results round once).
-* ``expm1``: the same reduction; ``2**k * expm1(r) + (2**k - 1)`` keeps small results accurate.
+* ``expm1``: the same reduction; ``2 (2**(k-1) expm1(r) + (2**(k-1) - 1/2))`` (one rounding, the last
+  doubling overflows where the result does) keeps small results accurate.
 * ``log``: ``x = 2**e * m``, ``m`` in ``[sqrt(1/2), sqrt(2))`` from the bits (subnormals scaled first);
   ``log(m) = f - s (f - R(s**2))`` with ``f = m - 1``, ``s = f / (2 + f)``, ``R`` the ``atanh``
   series; ``e ln2`` added in two parts.
@@ -342,10 +343,9 @@ def cambrian_expm1_{T}(x):
     k = cb.fma(xc, {C:INV_LN2}, {C:SHIFT}) - {C:SHIFT}
     r = cb.fma(-k, {C:LN2_LO}, cb.fma(-k, {C:LN2_HI}, xc))
     p = cb.fma(r * r, {H:EXPM1_C:r}, r)
-    s = cb.int_as_float(({INT}(k if k < {F:KMAX} else {F:KMAX}) + {BIAS}) << {MBITS})
-    y = cb.fma(s, p, s - {F:1.0})
-    y = y if xc < {F:EXPM1_BIG} else cambrian_exp_{T}(xc)
-    y = y if x != {F:0.0} else x
+    h = cb.int_as_float(({INT}(k) + ({BIAS} - 1)) << {MBITS})  # 2**(k - 1): k <= EXP_HI / ln2 = 1024 | 128
+    y = {F:2.0} * cb.fma(h, p, h - {F:0.5})  # = 2**k expm1(r) + 2**k - 1, rounded once; overflows at the end
+    y = y if abs(x) > {F:EXPM1_TINY} else x  # (x itself, -0.0 and subnormals included: halving lost them)
     return y if x == x else x
 
 
@@ -383,11 +383,11 @@ def cambrian_tanh_{T}(x):
 PARAMS = {
     "f64": dict(T="f64", SUFFIX="", LIT=f64, MOD=m64, INT="np.int64", FLOAT="np.float64", BIAS="1023",
                 MBITS="52", EMASK="0x7FF", MMASK="0xFFFFFFFFFFFFF", ONEBITS="0x3FF0000000000000",
-                SUBEXP="54", EXP_LO=-746.0, EXP_HI=710.0, EXPM1_LO=-40.0, EXPM1_BIG=709.0, KMAX=1023.0,
+                SUBEXP="54", EXP_LO=-746.0, EXP_HI=710.0, EXPM1_LO=-40.0, EXPM1_TINY=2.0 ** -54,
                 TINY=2.2250738585072014e-308, SUBSCALE=2.0 ** 54, TANH_MAX=22.0, TANH_TINY=2.0 ** -28),
     "f32": dict(T="f32", SUFFIX="_32", LIT=f32, MOD=m32, INT="np.int32", FLOAT="np.float32", BIAS="127",
                 MBITS="23", EMASK="0xFF", MMASK="0x7FFFFF", ONEBITS="0x3F800000", SUBEXP="25",
-                EXP_LO=-104.0, EXP_HI=89.0, EXPM1_LO=-18.0, EXPM1_BIG=88.0, KMAX=127.0,
+                EXP_LO=-104.0, EXP_HI=89.0, EXPM1_LO=-18.0, EXPM1_TINY=2.0 ** -25,
                 TINY=1.1754943508222875e-38, SUBSCALE=2.0 ** 25, TANH_MAX=9.0, TANH_TINY=2.0 ** -12),
 }
 

@@ -14,7 +14,8 @@ Cambrian from the textbook methods; coefficients derived in the generator):
   ``ln2`` split in two so ``k * LN2_HI`` is exact), ``|r| <= ln2/2``, Taylor polynomial of degree 13
   (truncation < 2**-60), scaling by ``2**k`` built from exponent bits in two halves (so subnormal and
   overflowing results round once).
-* ``expm1``: the same reduction; ``2**k * expm1(r) + (2**k - 1)`` keeps small results accurate.
+* ``expm1``: the same reduction; ``2 (2**(k-1) expm1(r) + (2**(k-1) - 1/2))`` (one rounding, the last
+  doubling overflows where the result does) keeps small results accurate.
 * ``log``: ``x = 2**e * m``, ``m`` in ``[sqrt(1/2), sqrt(2))`` from the bits (subnormals scaled first);
   ``log(m) = f - s (f - R(s**2))`` with ``f = m - 1``, ``s = f / (2 + f)``, ``R`` the ``atanh``
   series; ``e ln2`` added in two parts.
@@ -87,10 +88,9 @@ def cambrian_expm1_f64(x):
     k = cb.fma(xc, INV_LN2, SHIFT) - SHIFT
     r = cb.fma(-k, LN2_LO, cb.fma(-k, LN2_HI, xc))
     p = cb.fma(r * r, cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(1.1470745597729725e-11, r, 1.6059043836821613e-10), r, 2.08767569878681e-09), r, 2.505210838544172e-08), r, 2.755731922398589e-07), r, 2.7557319223985893e-06), r, 2.48015873015873e-05), r, 0.0001984126984126984), r, 0.001388888888888889), r, 0.008333333333333333), r, 0.041666666666666664), r, 0.16666666666666666), r, 0.5), r)
-    s = cb.int_as_float((np.int64(k if k < 1023.0 else 1023.0) + 1023) << 52)
-    y = cb.fma(s, p, s - 1.0)
-    y = y if xc < 709.0 else cambrian_exp_f64(xc)
-    y = y if x != 0.0 else x
+    h = cb.int_as_float((np.int64(k) + (1023 - 1)) << 52)  # 2**(k - 1): k <= EXP_HI / ln2 = 1024 | 128
+    y = 2.0 * cb.fma(h, p, h - 0.5)  # = 2**k expm1(r) + 2**k - 1, rounded once; overflows at the end
+    y = y if abs(x) > 5.551115123125783e-17 else x  # (x itself, -0.0 and subnormals included: halving lost them)
     return y if x == x else x
 
 
@@ -391,10 +391,9 @@ def cambrian_expm1_f32(x):
     k = cb.fma(xc, INV_LN2_32, SHIFT_32) - SHIFT_32
     r = cb.fma(-k, LN2_LO_32, cb.fma(-k, LN2_HI_32, xc))
     p = cb.fma(r * r, cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(np.float32(2.7557318844628753e-06), r, np.float32(2.4801587642286904e-05)), r, np.float32(0.00019841270113829523)), r, np.float32(0.0013888889225199819)), r, np.float32(0.008333333767950535)), r, np.float32(0.0416666679084301)), r, np.float32(0.1666666716337204)), r, np.float32(0.5)), r)
-    s = cb.int_as_float((np.int32(k if k < np.float32(127.0) else np.float32(127.0)) + 127) << 23)
-    y = cb.fma(s, p, s - np.float32(1.0))
-    y = y if xc < np.float32(88.0) else cambrian_exp_f32(xc)
-    y = y if x != np.float32(0.0) else x
+    h = cb.int_as_float((np.int32(k) + (127 - 1)) << 23)  # 2**(k - 1): k <= EXP_HI / ln2 = 1024 | 128
+    y = np.float32(2.0) * cb.fma(h, p, h - np.float32(0.5))  # = 2**k expm1(r) + 2**k - 1, rounded once; overflows at the end
+    y = y if abs(x) > np.float32(2.9802322387695312e-08) else x  # (x itself, -0.0 and subnormals included: halving lost them)
     return y if x == x else x
 
 
