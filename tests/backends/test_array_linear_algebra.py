@@ -76,6 +76,18 @@ def test_matmul_kernels(device, variant, dtype):
     np.testing.assert_allclose(cb.asnumpy(got), a @ b, rtol=1e-5)
 
 
+@pytest.mark.parametrize("m,k,n", [(5, 1, 20), (9, 3, 33), (64, 40, 96)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_packed_kernel_tile_edges(device, m, k, n, dtype):
+    """The packed kernel (fma, 4 x 32 / 4 x 16 blocks) where K is 1, the result is narrower than one
+    block, or M and N are whole blocks."""
+    if device.backend == "interp":
+        pytest.skip("the interpreter runs the tiled kernels too slowly for a unit test")
+    a, b = RNG.random((m, k)).astype(dtype), RNG.random((k, n)).astype(dtype)
+    got = matmul_kernel(cb.asarray(a, device=device), cb.asarray(b, device=device), variant="packed")
+    np.testing.assert_allclose(cb.asnumpy(got), a @ b, rtol=1e-5 if dtype == "float32" else 1e-12)
+
+
 def test_matmul_big_operands_use_numpy_in_place(device):
     """Operands in host memory NumPy may use (OpenCL CPU device buffers too): BLAS writes the
     result's memory; the answer is the same as the kernel's."""
