@@ -124,12 +124,12 @@ class _CompileWithSLP:
 
 def preload(fn: Any, args: tuple[Any, ...]) -> bool:
     """Load the Numba dispatcher ``fn``'s machine code for ``args`` from its disk cache before the first
-    call, which then finds it. Numba's own first call does more before it looks in its cache: ``typeof``
-    of every argument (its first ndarray imports ``numpy.ma``) and the ``numba_extensions`` entry
-    points of every installed distribution: 10-20 ms of a warm start here (both still happen at the
-    first compilation). Only for the arguments Cambrian passes (ints, NumPy scalars, arrays of NumPy
-    dtypes), typed as Numba's ``typeof`` types them; otherwise, on a miss or on any surprise, False:
-    the call does it all as before (a mistyped signature costs a lookup, never a compile)."""
+    call, which then finds it. Numba's own first call does more before it looks in its cache: it reads
+    the ``numba_extensions`` entry points of every installed distribution (5-10 ms of a warm start
+    here; they are still loaded at the first compilation). Only for the arguments Cambrian passes (ints,
+    NumPy scalars, arrays of NumPy dtypes), typed as Numba's ``typeof`` types them; otherwise, on a
+    miss or on any surprise, False: the call does it all as before (a mistyped signature costs a
+    lookup, never a compile)."""
     try:
         sig = tuple(_numba_type(a) for a in args)
         if sig in fn.overloads:
