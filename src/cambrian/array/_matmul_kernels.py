@@ -9,8 +9,8 @@ Three kernels, all in the kernel language, the last two generated as source for 
   each work-item keeps a TM x TN block of the result in TM*TN scalar accumulators (registers, which
   LLVM's SLP vectorizer turns into vector registers on Numba and PoCL), updated with ``fma`` for
   floats, streaming TM rows of A in place and one contiguous panel of Bp. Consecutive work-items
-  take consecutive row blocks (``ib`` fastest), so a thread reuses its Bp panel from L1/L2 while the
-  rows of A stream (at 1024 and 4096 both fit; with ``jb`` fastest the panels of Bp came from L3/RAM).
+  take consecutive row blocks (``ib`` fastest), so a thread reuses its Bp panel from L2 (TN*K
+  elements: 128 KiB float32 at K = 1024, 512 KiB at 4096) while the rows of A stream.
 * ``local`` (GPUs): a work-group of RN x RM work-items computes a (RM*WM) x (RN*WN) tile of the result
   from TK-deep tiles of A and B staged in local memory (each work-item loads a few elements, then a
   barrier), each work-item WM x WN outputs strided by the group size (coalesced loads and stores).
