@@ -131,7 +131,9 @@ Cambrian from the textbook methods; coefficients derived in the generator):
   (<= 2 ulp); NumPy's special cases (zeros, infinities, NaN, negative bases with integer exponents,
   ``x == 1``, ``y == 0``) by selects. ``x ** n`` for an integer-valued constant ``n`` keeps the
   device's ``pow`` (which folds ``x ** 2.0`` to ``x * x``).
-* float32 versions: the same algorithms in float32 lanes with float32 constants.
+* float32 versions: the same algorithms in float32 lanes with float32 constants; float32 ``erf`` is
+  float64's rounded once, float32 ``pow`` is float64 ``exp(y log|x|)`` without double-double (error
+  ~2**-42 before the rounding to float32) inside float64 ``pow``'s special cases.
 
 * float32 ``sin``/``cos``: computed in float64. ``|x| = m 2**e`` (``m < 2**24``) and
   ``|x| 2/pi mod 4 = m (2**e 2/pi mod 4)``: four 24-bit chunks of ``2/pi`` chosen by ``e`` (by selects;
@@ -227,10 +229,6 @@ FUNCS32 = '''
 def cambrian_erf_f32(x):
     return np.float32(cambrian_erf_f64(np.float64(x)))
 
-
-@cb.func
-def cambrian_pow_f32(x, y):
-    return np.float32(cambrian_pow_f64(np.float64(x), np.float64(y)))
 '''
 
 
@@ -303,6 +301,18 @@ def sincos32() -> str:
         body = body.replace("{H:SIN_C:z}", horner(SIN_C, "z", f64))
         text += body.replace("{H:COS_C:z}", horner(COS_C, "z", f64))
     return text
+
+def pow32() -> str:
+    """float32 ``pow``: float64's special cases around a plain float64 ``exp(y log|x|)`` (relative error
+    ~2**-42 before the rounding to float32: no double-double needed), rounded once."""
+    head, rest = FUNCS_POW.split("    f = m - 1.0\n", 1)
+    head = head.split("    sub = a <", 1)[0]
+    tail = "    r = cambrian_exp_f64(ph)\n" + rest.split("    r = cambrian_exp_f64(ph) * (1.0 + pl)\n", 1)[1]
+    text = head + "    ph = y * cambrian_log_f64(a)\n" + tail.replace("  # (and a NaN pl of a huge ph)", "")
+    text = text.replace("def cambrian_pow_f64(x, y):\n",
+                        "def cambrian_pow_f32(x32, y32):\n    x = np.float64(x32)\n    y = np.float64(y32)\n")
+    last = text.rstrip().rsplit("\n", 1)
+    return last[0] + "\n" + last[1].replace("return ", "return np.float32(") + ")\n"
 
 #: pow's log|x| in double-double (commit 95dc4be's cpu version, <= 1.8 ulp on dense samples)
 POW_LOG_C = tuple(reversed([2.0 / (2 * j + 5) for j in range(11)]))  # (2 atanh(s) - 2s - 2s^3/3) / s^5
@@ -431,8 +441,8 @@ def main() -> None:
     for i in range(3):
         cheb += clenshaw(tuple(c[i] for c in m64.ERF_CHEB[::-1]), "u", f"g{i + 1}")
     body64 = typed("f64") + expand(FUNCS64, m64, f64, "H").replace("{CLENSHAW}", "\n".join(cheb))
-    body32 = typed("f32") + FUNCS32 + sincos32()
-    body64 += two_sum(expand(FUNCS_POW, m64, f64, "H"))  # (before FUNCS32: its erf/pow call these)
+    body32 = typed("f32") + FUNCS32 + sincos32() + pow32()
+    body64 += two_sum(expand(FUNCS_POW, m64, f64, "H"))  # (before FUNCS32: its erf calls these)
     text = HEADER + "\n" + "\n".join(consts) + "\n" + body64 + body32
     OUT.write_text(text)
     print(f"wrote {OUT}")

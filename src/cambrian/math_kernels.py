@@ -28,7 +28,9 @@ Cambrian from the textbook methods; coefficients derived in the generator):
   (<= 2 ulp); NumPy's special cases (zeros, infinities, NaN, negative bases with integer exponents,
   ``x == 1``, ``y == 0``) by selects. ``x ** n`` for an integer-valued constant ``n`` keeps the
   device's ``pow`` (which folds ``x ** 2.0`` to ``x * x``).
-* float32 versions: the same algorithms in float32 lanes with float32 constants.
+* float32 versions: the same algorithms in float32 lanes with float32 constants; float32 ``erf`` is
+  float64's rounded once, float32 ``pow`` is float64 ``exp(y log|x|)`` without double-double (error
+  ~2**-42 before the rounding to float32) inside float64 ``pow``'s special cases.
 
 * float32 ``sin``/``cos``: computed in float64. ``|x| = m 2**e`` (``m < 2**24``) and
   ``|x| 2/pi mod 4 = m (2**e 2/pi mod 4)``: four 24-bit chunks of ``2/pi`` chosen by ``e`` (by selects;
@@ -432,10 +434,6 @@ def cambrian_erf_f32(x):
     return np.float32(cambrian_erf_f64(np.float64(x)))
 
 
-@cb.func
-def cambrian_pow_f32(x, y):
-    return np.float32(cambrian_pow_f64(np.float64(x), np.float64(y)))
-
 
 @cb.func
 def cambrian_sin_f32(x):
@@ -494,3 +492,25 @@ def cambrian_cos_f32(x):
     y = cs if (quad & 1) == 0 else sn
     y = -y if ((quad + 1) & 2) != 0 else y
     return np.float32(y) if eb < 255 else x - x
+
+
+@cb.func
+def cambrian_pow_f32(x32, y32):
+    x = np.float64(x32)
+    y = np.float64(y32)
+    ax = abs(x)
+    a = 5e-324 if ax < 5e-324 else ax
+    a = 1.7976931348623157e308 if a > 1.7976931348623157e308 else a
+    ph = y * cambrian_log_f64(a)
+    r = cambrian_exp_f64(ph)
+    r = r if ph < 709.8 else math.inf
+    r = r if ph > -746.0 else 0.0
+    r = r if (ax != 0.0) & (ax < math.inf) else ((0.0 if y > 0.0 else math.inf) if ax == 0.0 else
+                                                 (math.inf if y > 0.0 else 0.0))
+    r = r if abs(y) < math.inf else ((math.inf if (ax > 1.0) == (y > 0.0) else 0.0) if ax != 1.0 else 1.0)
+    yint = math.floor(y) == y
+    odd = yint & (math.floor(y * 0.5) * 2.0 != y)
+    r = -r if odd & ((x < 0.0) | ((x == 0.0) & (1.0 / x < 0.0))) else r
+    r = r if (x >= 0.0) | yint | (ax == math.inf) else math.nan
+    r = r if (x == x) & (y == y) else math.nan
+    return np.float32(1.0 if (y == 0.0) | (x == 1.0) else r)
