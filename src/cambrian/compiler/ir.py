@@ -22,6 +22,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ..errors import Loc
+from . import dataclass_code
+
+# The dataclasses' generated methods come compiled from the disk cache (same code: dataclass_code.py).
+dataclass_code.begin(__file__)
 
 # --------------------------------------------------------------------------- types
 
@@ -320,6 +324,9 @@ class Module:
         whose step is known only at run time (a zero step is an error, as in the interpreter)."""
         return self.boundscheck or any(isinstance(n, For) and not isinstance(n.step, Const)
                                        for f in (*self.funcs, self.kernel) for s in f.body for n in walk(s))
+
+
+dataclass_code.end()
 
 
 # --------------------------------------------------------------------------- utilities
