@@ -22,8 +22,7 @@ import functools
 import math
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +32,9 @@ from .elementwise_fast import Entry
 from .elementwise_fast import remember as remember_entry
 from .errors import PlacementError
 from .vectorize import Vectorized, launch_key, overlaps
+
+if TYPE_CHECKING:  # imported on the first threaded call (concurrent.futures: ~3 ms of import cambrian)
+    from concurrent.futures import ThreadPoolExecutor
 
 #: Rules of the result dtype from the promoted operand dtype ``p`` (and the device's default float).
 RULES = ("same", "float", "bool", "real", "compare")
@@ -403,6 +405,8 @@ def _threaded(ufunc: Any, ins: list[Any], target: np.ndarray) -> None:
         ufunc(*ins, out=target)
         return
     if _POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+
         _POOL = ThreadPoolExecutor(workers, thread_name_prefix="cambrian-host")
     n = target.shape[0]
     step = math.ceil(n / workers)
