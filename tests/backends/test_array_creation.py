@@ -33,13 +33,24 @@ def same(x: cb.Array, expected: np.ndarray) -> None:
     assert got.tobytes() == np.ascontiguousarray(expected).tobytes(), (got, expected)
 
 
-@pytest.fixture(params=["numpy", "kernel"])
+@pytest.fixture(params=["numpy", "driver", "kernel"])
 def path(request, device, monkeypatch):
-    """Run a test with NumPy filling host memory (devices that have it) or with the kernels."""
+    """Run a test with NumPy filling host memory (devices that have it), with the driver's buffer fill
+    (backends that have one: OpenCL; no fill kernel may run) or with the kernels."""
     if request.param == "numpy":
         probe = cb.empty(1, dtype="int8", device=device)
         if probe.__cambrian_array__().view is None:
             pytest.skip(f"device {device} has no host memory: it always runs the kernels")
+    elif request.param == "driver":
+        if getattr(device.impl, "fill", None) is None:
+            pytest.skip(f"backend {device.backend} has no driver fill")
+        launch = K.launch
+
+        def no_fill_kernel(kern, *args):
+            assert kern is not K.fill, "a fill kernel ran although the driver fills"
+            return launch(kern, *args)
+
+        monkeypatch.setattr(K, "launch", no_fill_kernel)
     else:
         monkeypatch.setattr(K, "HOST_NUMPY", False)
     return request.param

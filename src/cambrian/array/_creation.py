@@ -68,9 +68,17 @@ def _fill(out: Array, value: Any) -> Array:
         view = K.host_view(out)
         if view is not None:
             view.fill(v)
-        else:
+        elif not (K.HOST_NUMPY and _driver_fill(out, v)):
             K.launch(K.fill, out, v)
     return out
+
+
+def _driver_fill(out: Array, v: np.generic) -> bool:
+    """Fill new C-contiguous ``out`` with the driver's buffer fill where its backend has one (OpenCL:
+    no fill kernel to load); False when it has none. ``v`` has ``out``'s item size (bool: uint8)."""
+    fill = getattr(out.device.impl, "fill", None)
+    return fill is not None and v.itemsize == out.itemsize and fill(
+        out.device, out._buffer, out.offset, out.nbytes, v, out.queue) is not None
 
 
 def _fill_dtype(value: Any, device: Any) -> str:

@@ -68,6 +68,8 @@ class OpenCLBackend(Backend):
         self.builder = Builder()
         #: device -> (HostMemory, context) of devices whose small buffers are all Cambrian host memory
         self._fast_alloc: dict[Device, tuple[HostMemory, Any]] = {}
+        #: Devices whose driver has no clEnqueueFillBuffer (fills launch a kernel there).
+        self._no_fill: set[Device] = set()
 
     @property
     def cl(self) -> Any:
@@ -202,6 +204,25 @@ class OpenCLBackend(Backend):
         ev = self.cl.enqueue_copy(queue.native, buffer, host, dst_offset=byte_offset, is_blocking=False)
         _enqueued(queue, ev)
         return Event(queue, ev.wait, ev, "host-to-device copy")
+
+    def fill(self, device: Device, buffer: Any, byte_offset: int, nbytes: int, pattern: np.generic,
+             queue: Queue) -> Event | None:
+        """Repeat ``pattern``'s bytes over ``nbytes`` of ``buffer`` from ``byte_offset`` with the driver's
+        ``clEnqueueFillBuffer`` (OpenCL 1.2; in queue order like every command, so no kernel to load);
+        None when the driver cannot (the caller launches a fill kernel instead)."""
+        size = pattern.itemsize
+        if nbytes == 0:
+            return completed(queue, "fill")
+        if device in self._no_fill or size & (size - 1) or size > 128 or byte_offset % size or nbytes % size:
+            return None
+        cl = self.cl
+        try:
+            ev = cl.enqueue_fill_buffer(queue.native, buffer, np.array(pattern), byte_offset, nbytes)
+        except (cl.Error, AttributeError, TypeError, ValueError):  # OpenCL 1.1, or a driver without it
+            self._no_fill.add(device)
+            return None
+        _enqueued(queue, ev)
+        return Event(queue, ev.wait, ev, "fill")
 
     def read(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> None:
         if host.nbytes == 0:
