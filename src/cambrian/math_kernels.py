@@ -365,9 +365,10 @@ def cambrian_pow_f64(x, y):
     r = r if (ax != 0.0) & (ax < math.inf) else ((0.0 if y > 0.0 else math.inf) if ax == 0.0 else
                                                  (math.inf if y > 0.0 else 0.0))
     r = r if abs(y) < math.inf else ((math.inf if (ax > 1.0) == (y > 0.0) else 0.0) if ax != 1.0 else 1.0)
-    yint = math.floor(y) == y
-    odd = yint & (math.floor(y * 0.5) * 2.0 != y)
-    r = -r if odd & ((x < 0.0) | ((x == 0.0) & (1.0 / x < 0.0))) else r
+    t = y - 2.0 * math.floor(y * 0.5)  # y mod 2, exact (one floor: PoCL's SLP paired two into 2 lanes)
+    odd = t == 1.0
+    yint = (t == 0.0) | odd | (abs(y) == math.inf)
+    r = -r if odd & (cb.float_as_int(x) < 0) else r  # (x < 0 or x == -0.0: the sign bit)
     r = r if (x >= 0.0) | yint | (ax == math.inf) else math.nan
     r = r if (x == x) & (y == y) else math.nan
     return 1.0 if (y == 0.0) | (x == 1.0) else r
@@ -508,9 +509,10 @@ def cambrian_pow_f32(x32, y32):
     r = r if (ax != 0.0) & (ax < math.inf) else ((0.0 if y > 0.0 else math.inf) if ax == 0.0 else
                                                  (math.inf if y > 0.0 else 0.0))
     r = r if abs(y) < math.inf else ((math.inf if (ax > 1.0) == (y > 0.0) else 0.0) if ax != 1.0 else 1.0)
-    yint = math.floor(y) == y
-    odd = yint & (math.floor(y * 0.5) * 2.0 != y)
-    r = -r if odd & ((x < 0.0) | ((x == 0.0) & (1.0 / x < 0.0))) else r
+    t = y - 2.0 * math.floor(y * 0.5)  # y mod 2, exact (one floor: PoCL's SLP paired two into 2 lanes)
+    odd = t == 1.0
+    yint = (t == 0.0) | odd | (abs(y) == math.inf)
+    r = -r if odd & (cb.float_as_int(x) < 0) else r  # (x < 0 or x == -0.0: the sign bit)
     r = r if (x >= 0.0) | yint | (ax == math.inf) else math.nan
     r = r if (x == x) & (y == y) else math.nan
     return np.float32(1.0 if (y == 0.0) | (x == 1.0) else r)
