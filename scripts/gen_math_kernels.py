@@ -27,6 +27,18 @@ def _taylor(first: int, last: int) -> tuple[float, ...]:
     return tuple(1 / math.factorial(n) for n in range(last, first - 1, -1))
 
 
+def _log_poly32() -> tuple[float, ...]:
+    """Chebyshev fit (degree 9, mpmath, error 5e-9) of (log1p(f) - f) / f**2 on [sqrt(1/2) - 1,
+    sqrt(2) - 1], highest degree first."""
+    import mpmath as mp
+
+    with mp.workprec(120):
+        def g(f: object) -> object:
+            return (mp.log1p(f) - f) / f ** 2 if f != 0 else mp.mpf(-0.5)
+        poly = mp.chebyfit(g, [mp.sqrt(0.5) - 1, mp.sqrt(2) - 1], 10)
+    return tuple(float(c) for c in poly)
+
+
 def _f32(values: tuple[float, ...]) -> tuple[float, ...]:
     return tuple(float(np.float32(v)) for v in values)
 
@@ -73,8 +85,19 @@ m32 = SimpleNamespace(
     LN2_LO=float(np.float32(math.log(2) - float.fromhex("0x1.62ep-1"))),
     INV_LN2=float(np.float32(1 / math.log(2))), SHIFT=1.5 * 2.0 ** 23, SQRT2=float(np.float32(math.sqrt(2))),
     EXP_C=_f32(_taylor(0, 7)), EXPM1_C=_f32(_taylor(2, 9)),
-    LOG_C=_f32(tuple(2.0 / (2 * j + 3) for j in range(5, -1, -1))),
+    LOG_F_C=_f32(_log_poly32()),
 )
+
+
+#: log(1 + f) = lf for f = m - 1 in [sqrt(1/2) - 1, sqrt(2) - 1]: float64 through s = f / (2 + f) and the
+#: atanh series in s**2; float32 as f + f**2 P(f) (no division: ~10% faster, same max error)
+LOGCORE = {
+    "f64": """    s = f / (2.0 + f)
+    z = s * s
+    rr = z * {H:LOG_C:z}
+    lf = f - s * (f - rr)""",
+    "f32": """    lf = cb.fma(f * f, {H:LOG_F_C:f}, f)""",
+}
 
 
 def f64(v: float) -> str:
@@ -121,7 +144,8 @@ Cambrian from the textbook methods; coefficients derived in the generator):
   doubling overflows where the result does) keeps small results accurate.
 * ``log``: ``x = 2**e * m``, ``m`` in ``[sqrt(1/2), sqrt(2))`` from the bits (subnormals scaled first);
   ``log(m) = f - s (f - R(s**2))`` with ``f = m - 1``, ``s = f / (2 + f)``, ``R`` the ``atanh``
-  series; ``e ln2`` added in two parts.
+  series (float32: ``f + f**2 P(f)``, a degree-9 Chebyshev fit, no division); ``e ln2`` added in two
+  parts.
 * ``erf``: ``x P(x**2)`` (Taylor) for ``|x| <= 1``; beyond, ``1 - exp(-x**2) g(x)`` with ``g = erfc(x)
   exp(x**2)`` as Chebyshev series on three intervals up to 6 (all three evaluated by Clenshaw's
   recurrence, one selected); ``+-1`` beyond 6.
@@ -370,10 +394,8 @@ def cambrian_log_{T}(x):
     m = m * {F:0.5} if big else m
     ef = {FLOAT}(e + ({INT}(1) if big else {INT}(0)))
     f = m - {F:1.0}
-    s = f / ({F:2.0} + f)
-    z = s * s
-    rr = z * {H:LOG_C:z}
-    y = cb.fma(ef, {C:LN2_HI}, cb.fma(ef, {C:LN2_LO}, f - s * (f - rr)))
+{LOGCORE}
+    y = cb.fma(ef, {C:LN2_HI}, cb.fma(ef, {C:LN2_LO}, lf))
     y = y if x < {F:math.inf} else x
     zero = {F:0.0}
     y = y if x > zero else ({F:-math.inf} if x == zero else {F:math.nan})
@@ -415,7 +437,7 @@ def typed(kind: str) -> str:
             return lit(value)  # type: ignore[operator,no-any-return]
         return str(value) if kind == "f64" else f"np.float32({value})"
 
-    text = expand(TYPED, prm["MOD"], lit, "H")
+    text = expand(TYPED.replace("{LOGCORE}", LOGCORE[kind]), prm["MOD"], lit, "H")
     text = re.sub(r"\{F:([^}]+)\}", literal, text)
     text = re.sub(r"\{C:(\w+)\}", lambda mt: mt.group(1) + str(prm["SUFFIX"]), text)
     return re.sub(r"\{([A-Z]+)\}", lambda mt: str(prm[mt.group(1)]), text)
