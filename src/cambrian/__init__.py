@@ -1,8 +1,16 @@
 """Cambrian: one Python kernel, every device."""
 
+# ruff: noqa: E402 (the imports below run inside the dataclass code session begun first)
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from .compiler import dataclass_code as _dataclass_code
+
+# The methods of the dataclasses defined while Cambrian imports (the compiler IR's ~30 and a dozen
+# more) come compiled from the disk cache: the same code, without ~200 compilations (dataclass_code.py).
+_dataclass_session = _dataclass_code.begin(__file__)
 
 from . import array as _array_namespace
 from . import dtypes
@@ -90,6 +98,8 @@ __array_api_version__ = "2024.12"
 from .array._pickle import register_dask as _register_dask
 
 _register_dask()  # dask.array imported first: Cambrian chunks join its dispatch tables now (cambrian.dask)
+_dataclass_code.end(_dataclass_session)
+del _dataclass_code, _dataclass_session
 
 #: The array API namespace (its chapters' ``__all__``; no name of it is imported above): the chapters a
 #: kernel launch needs are bound now, the others (``sum``, ``reshape``, ``linalg``, ``fft``...) on first

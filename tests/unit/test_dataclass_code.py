@@ -1,6 +1,6 @@
-"""The IR's dataclass methods from the disk cache (compiler/dataclass_code.py) are the same functions as
-``dataclasses`` compiles itself: compared field by field across new processes (cache off, cache being
-filled, cache read, corrupt file)."""
+"""The methods of the dataclasses defined by ``import cambrian`` (the compiler IR's and the others), from
+the disk cache (compiler/dataclass_code.py), are the same functions as ``dataclasses`` compiles itself:
+compared field by field across new processes (cache off, cache being filled, cache read, corrupt file)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ PROBE = r"""
 import dataclasses, json, sys, warnings
 warnings.simplefilter("always")
 with warnings.catch_warnings(record=True) as caught:
-    from cambrian.compiler import dataclass_code, ir
+    import cambrian
+    from cambrian.compiler import ir
 out = {}
-for name, cls in sorted(vars(ir).items()):
-    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == ir.__name__):
-        continue
+classes = [(f"{m}.{name}", cls) for m in sorted(sys.modules) if m.startswith("cambrian")
+           for name, cls in sorted(vars(sys.modules[m]).items())
+           if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == m]
+for name, cls in classes:
     for meth in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
         fn = cls.__dict__.get(meth)
         if fn is None:
@@ -29,8 +31,8 @@ for name, cls in sorted(vars(ir).items()):
             c.co_flags, c.co_argcount, c.co_kwonlyargcount, c.co_posonlyargcount, c.co_qualname,
             c.co_filename, c.co_firstlineno, c.co_linetable.hex(), c.co_exceptiontable.hex(),
             fn.__defaults__, fn.__kwdefaults__, fn.__annotations__, fn.__qualname__,
-            [type(x.cell_contents).__name__ for x in fn.__closure__ or ()], fn.__globals__ is vars(ir)
-            if meth == "__init__" else None))
+            [type(x.cell_contents).__name__ for x in fn.__closure__ or ()],
+            fn.__globals__ is vars(sys.modules[cls.__module__]) if meth == "__init__" else None))
 e = ir.Const(ir.FLOAT64, 1.5)
 assert e == ir.Const(ir.FLOAT64, 1.5) and hash(e) == hash(ir.Const(ir.FLOAT64, 1.5)) != hash(ir.INT64)
 assert repr(e) == "Const(type=Scalar(dtype='float64'), loc=None, value=1.5)", repr(e)
@@ -40,7 +42,7 @@ except dataclasses.FrozenInstanceError:
     pass
 else:
     raise AssertionError("not frozen")
-print(json.dumps({"methods": out, "patched": "exec" in vars(dataclasses),
+print(json.dumps({"methods": out, "classes": len(classes), "patched": "exec" in vars(dataclasses),
                   "warnings": [str(w.message) for w in caught]}))
 """
 
@@ -59,7 +61,7 @@ def test_cached_methods_equal_compiled(tmp_path: Path) -> None:
     files = list((tmp_path / "c" / "python").rglob("dataclass_code.marshal"))
     assert len(files) == 1
     second = _probe(cache)  # reads it
-    assert len(plain["methods"]) >= 150
+    assert len(plain["methods"]) >= 150 and plain["classes"] >= 35
     for res in (first, second):
         assert res["methods"] == plain["methods"]
         assert not res["patched"] and not res["warnings"]

@@ -49,20 +49,16 @@ class _Session:
 _ACTIVE: _Session | None = None
 
 
-def begin(module_file: str) -> None:
+def begin(*key: object) -> _Session | None:
     """From now until :func:`end`, ``dataclasses`` takes its methods' code from the cache entry of
-    ``module_file`` (the calling module's source) when it has them."""
+    ``key`` (what the texts depend on, besides Python's version) when it has them. Returns the session
+    to end; None when one is active already (the outer one serves) or the disk cache is off."""
     global _ACTIVE
     if _ACTIVE is not None or "exec" in vars(dataclasses) or _DISK.root() is None:
-        return
-    try:
-        with open(module_file, "rb") as f:
-            digest = hashlib.sha256(f.read()).hexdigest()
-    except OSError:
-        return
-    key = make_key("dataclass code", sys.version, importlib.util.MAGIC_NUMBER.hex(), module_file, digest)
+        return None
+    full = make_key("dataclass code", sys.version, importlib.util.MAGIC_NUMBER.hex(), *key)
     codes: dict[str, CodeType] = {}
-    raw = _DISK.read_checked(key, _FILE)
+    raw = _DISK.read_checked(full, _FILE)
     if raw is not None:
         try:
             loaded = marshal.loads(raw)
@@ -72,17 +68,31 @@ def begin(module_file: str) -> None:
                                             for k, v in loaded.items()):
             codes = loaded
         else:
-            _DISK.discard(key, f"{_FILE} is not a table of code objects")
-    _ACTIVE = _Session(key, codes)
+            _DISK.discard(full, f"{_FILE} is not a table of code objects")
+    _ACTIVE = _Session(full, codes)
     dataclasses.exec = _ACTIVE.exec  # type: ignore[attr-defined]  # shadows the builtin in dataclasses
+    return _ACTIVE
 
 
-def end() -> None:
-    """``dataclasses`` compiles with the builtin ``exec`` again; a table that missed is stored."""
+def begin_module(module_file: str) -> _Session | None:
+    """:func:`begin` for the dataclasses of one module, keyed by its source."""
+    if _ACTIVE is not None:
+        return None
+    try:
+        with open(module_file, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+    except OSError:
+        return None
+    return begin(module_file, digest)
+
+
+def end(session: _Session | None) -> None:
+    """End ``session`` (from :func:`begin`): ``dataclasses`` compiles with the builtin ``exec`` again,
+    and a table that missed is stored with exactly the code used."""
     global _ACTIVE
-    session, _ACTIVE = _ACTIVE, None
-    if session is None:
+    if session is None or session is not _ACTIVE:
         return
+    _ACTIVE = None
     if vars(dataclasses).get("exec") == session.exec:
         del dataclasses.exec  # type: ignore[attr-defined]
     if session.used and session.used != session.codes:

@@ -24,8 +24,9 @@ from typing import Any
 from ..errors import Loc
 from . import dataclass_code
 
-# The dataclasses' generated methods come compiled from the disk cache (same code: dataclass_code.py).
-dataclass_code.begin(__file__)
+# The dataclasses' generated methods come compiled from the disk cache (same code: dataclass_code.py;
+# ``import cambrian`` holds one session for all its modules, this one serves a separate import).
+_DATACLASS_CODE = dataclass_code.begin_module(__file__)
 
 # --------------------------------------------------------------------------- types
 
@@ -326,7 +327,7 @@ class Module:
                                        for f in (*self.funcs, self.kernel) for s in f.body for n in walk(s))
 
 
-dataclass_code.end()
+dataclass_code.end(_DATACLASS_CODE)
 
 
 # --------------------------------------------------------------------------- utilities
