@@ -1,15 +1,15 @@
-"""The compiled methods of a module's dataclasses from the disk cache (``import cambrian`` without ~180
-compilations).
+"""The compiled methods of dataclasses from the disk cache (``import cambrian`` without ~200 compilations).
 
 ``@dataclass`` writes each class's ``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``
 and ``__delattr__`` as source text and runs it with ``exec``, which compiles it: for the IR's ~30 frozen
 classes (:mod:`cambrian.compiler.ir`) that was 15 ms of ``import cambrian``. Between :func:`begin` and
-:func:`end`, the ``exec`` that ``dataclasses`` calls runs code objects compiled from exactly that text
-instead (``compile(text, "<string>", "exec", dont_inherit=True)``: what ``exec`` compiles when called from
-``dataclasses``, a module without ``__future__`` imports), kept in the disk cache as one marshal file per
-Python version and module source (:meth:`~cambrian.cache.DiskCache.write_checked`). The text is the
-lookup key, so the classes are the same with or without the file; a missing, stale or corrupt file costs
-only the compilations (and is written again). Without the disk cache, ``dataclasses`` runs as usual.
+:func:`end` (``cambrian/__init__.py`` holds one session for the whole package import), the ``exec`` that
+``dataclasses`` calls runs code objects compiled from exactly that text instead (``compile(text,
+"<string>", "exec", dont_inherit=True)``: what ``exec`` compiles when called from ``dataclasses``, a
+module without ``__future__`` imports), kept in the disk cache as one marshal file per Python version,
+optimization level (``-O``) and session key (:meth:`~cambrian.cache.DiskCache.write_checked`). The text is
+the lookup key, so the classes are the same with or without the file; a missing, stale or corrupt file
+costs only the compilations (and is written again). Without the disk cache, ``dataclasses`` runs as usual.
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ def begin(*key: object) -> _Session | None:
     global _ACTIVE
     if _ACTIVE is not None or "exec" in vars(dataclasses) or _DISK.root() is None:
         return None
-    full = make_key("dataclass code", sys.version, importlib.util.MAGIC_NUMBER.hex(), *key)
+    full = make_key("dataclass code", sys.version, importlib.util.MAGIC_NUMBER.hex(), sys.flags.optimize,
+                    *key)
     codes: dict[str, CodeType] = {}
     raw = _DISK.read_checked(full, _FILE)
     if raw is not None:
