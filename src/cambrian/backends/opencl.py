@@ -68,8 +68,8 @@ class OpenCLBackend(Backend):
         self.builder = Builder()
         #: device -> (HostMemory, context) of devices whose small buffers are all Cambrian host memory
         self._fast_alloc: dict[Device, tuple[HostMemory, Any]] = {}
-        #: Devices whose driver has no clEnqueueFillBuffer (fills launch a kernel there).
-        self._no_fill: set[Device] = set()
+        #: device -> whether its driver fills buffers (clEnqueueFillBuffer, OpenCL 1.2; else fill kernels)
+        self._fills: dict[Device, bool] = {}
 
     @property
     def cl(self) -> Any:
@@ -213,13 +213,19 @@ class OpenCLBackend(Backend):
         size = pattern.itemsize
         if nbytes == 0:
             return completed(queue, "fill")
-        if device in self._no_fill or size & (size - 1) or size > 128 or byte_offset % size or nbytes % size:
+        fills = self._fills.get(device)
+        if fills is None:
+            version = device.handle.version.split()  # "OpenCL 3.0 PoCL ...": the call is OpenCL 1.2's
+            nums = version[1].split(".") if len(version) > 1 else []
+            fills = self._fills[device] = all(x.isdigit() for x in nums) and (
+                tuple(int(x) for x in nums[:2]) >= (1, 2))
+        if not fills or size & (size - 1) or size > 128 or byte_offset % size or nbytes % size:
             return None
         cl = self.cl
         try:
             ev = cl.enqueue_fill_buffer(queue.native, buffer, np.array(pattern), byte_offset, nbytes)
-        except (cl.Error, AttributeError, TypeError, ValueError):  # OpenCL 1.1, or a driver without it
-            self._no_fill.add(device)
+        except (cl.Error, AttributeError, TypeError, ValueError):  # a driver without it after all
+            self._fills[device] = False
             return None
         _enqueued(queue, ev)
         return Event(queue, ev.wait, ev, "fill")
