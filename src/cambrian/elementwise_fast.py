@@ -65,8 +65,8 @@ class Entry:
     """A prepared elementwise call (see the module docstring). ``run`` returns the result, or None
     when this call must take the full path (an int out of bounds, the path choice changed)."""
 
-    __slots__ = ("always", "below", "device", "ints", "new", "ops", "prepared", "result", "shape", "size",
-                 "ufunc")
+    __slots__ = ("always", "below", "device", "hostview", "ints", "new", "ops", "prepared", "result", "shape",
+                 "size", "ufunc")
 
     def __init__(self, device: Device, shape: tuple[int, ...], ret: str, compute: tuple[str, ...],
                  ops: list[Any], host: Callable[..., Any] | None, prepared: Prepared | None,
@@ -82,6 +82,9 @@ class Entry:
         #: without host memory: always kernels); else it holds when ``size < HOST_MATH_MAX == below``.
         self.always = device.backend == "interp" or not host_device
         self.below = host is not None
+        #: results get their host view (the host path reads operands through it; kernel results on
+        #: devices without host memory have none)
+        self.hostview = host is not None or host_device
         self.ufunc, self.prepared = host, prepared
         #: per operand: None (an array used as it is), a dtype name (an array cast to it first: host
         #: path), SCALAR (a Python scalar as it is: host path) or a NumPy scalar type (kernel path)
@@ -100,7 +103,7 @@ class Entry:
                 return None
         device = self.device
         if out is None:  # (the kernel path needs no host view)
-            out = self.result.make(device, self.new, view=self.ufunc is not None)
+            out = self.result.make(device, self.new, view=self.hostview)
             arg = out._arg
             view = arg.view
         else:  # an input that shares out's memory must be out itself (same elements, same layout)

@@ -118,3 +118,17 @@ def test_setitem_advanced(device, monkeypatch):
         view[view > 0.5] = 7.0
         b[:, 1:][b[:, 1:] > 0.5] = 7.0
         check(y, b)
+
+
+def test_where_repeated_and_chained(device):
+    """``where`` runs its generated kernel on every device but interp (on ``cpu`` too: NumPy's masked
+    copy is ~7x slower); repeated calls replay a prepared entry, and its results feed NumPy's host path
+    of the next function (they carry their host view)."""
+    rng = np.random.default_rng(3)
+    a = rng.random(3000)
+    x, m = cb.asarray(a, device=device), cb.asarray(a > 0.5, device=device)
+    for _ in range(3):  # the first call prepares, the next ones replay
+        w = cb.where(m, x, -1.0)
+        got = cb.asnumpy(cb.add(w, 2.0) * x)
+        np.testing.assert_array_equal(got, (np.where(a > 0.5, a, -1.0) + 2.0) * a)
+    assert cb.where(m, x, 0).dtype == cb.float64
