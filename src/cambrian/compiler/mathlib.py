@@ -21,7 +21,8 @@ from ..errors import CambrianError
 from . import ir
 
 MODES = ("cambrian", "native")
-#: unary math intrinsics with an implementation in :mod:`cambrian.math_kernels` (``cambrian_<f>_f64/f32``)
+#: unary math intrinsics with an implementation in :mod:`cambrian.math_kernels` (``cambrian_<f>_f64``) and
+#: :mod:`cambrian.math_kernels_f32` (``cambrian_<f>_f32``)
 FUNCS = ("exp", "expm1", "log", "tanh", "erf")
 _SUFFIX = {"float64": "f64", "float32": "f32"}
 #: The cpu device's spellings of ``cambrian.fma`` and the bit casts (imported by generated modules)
@@ -67,13 +68,14 @@ def _definitions(needed: tuple[Key, ...]) -> tuple[dict[Key, str], tuple[ir.Func
     """The device functions of ``needed`` (and their callees, first), translated once per process (the
     translation took ~60 ms per module, paid again at every render, warm starts included), and the
     name of each needed one."""
-    from .. import math_kernels
+    from .. import math_kernels, math_kernels_f32
     from .frontend import ModuleBuilder
 
     builder = ModuleBuilder()
     names = {}
     for name, dt in needed:
-        pyfunc = getattr(math_kernels, f"cambrian_{name}_{_SUFFIX[dt]}").py_func
+        module = math_kernels_f32 if dt == "float32" else math_kernels
+        pyfunc = getattr(module, f"cambrian_{name}_{_SUFFIX[dt]}").py_func
         nargs = 2 if name == "pow" else 1
         names[(name, dt)] = builder.device_function(pyfunc, (ir.Scalar(dt),) * nargs, None).name
     return names, tuple(fn for fn, _ in builder.by_name.values())  # callees were translated first
