@@ -56,6 +56,9 @@ GROUPS: dict[str, frozenset[str]] = {
 #: Host-memory devices run NumPy below this many elements, a kernel from it on (read from
 #: ``CAMBRIAN_HOST_MATH_MAX`` at import; tests set it to 0 to check the kernels of ``cpu``).
 HOST_MATH_MAX = config.host_math_max()
+#: Functions with ``kernel_on_host`` run their kernel on ``cpu`` from this many elements (below, the
+#: launch costs more than NumPy's call)
+KERNEL_ON_HOST_MIN = 1 << 14
 
 
 class _View:
@@ -107,7 +110,7 @@ class Elementwise:
     def __init__(self, name: str, fn: Callable[..., Any], ufunc: Any, *, rule: str = "same",
                  group: str = "numeric", variants: dict[str, Callable[..., Any]] | None = None,
                  doc: str = "", host: Callable[..., Any] | None = None, casting: str = "same_kind",
-                 kernel_on_host: bool = False):
+                 kernel_on_host: bool | frozenset[str] = False):
         assert rule in RULES, rule
         self.__name__ = self.__qualname__ = self.name = name
         self.py_func, self.ufunc, self.rule, self.group = fn, ufunc, rule, group
@@ -116,8 +119,10 @@ class Elementwise:
         #: What the host path calls as ``host(*operands, out=)``: the ufunc, or a function that fixes
         #: NumPy's results where they differ from the kernels (special values, integer powers).
         self.host = host or ufunc
-        #: Run the generated kernel on host-memory devices too (``cpu``) where it beats NumPy's
-        #: version (``where``: NumPy's masked copy is ~7x slower); ``interp`` always runs NumPy.
+        #: Run the generated kernel on host-memory devices too (``cpu``; True: for every dtype, or for
+        #: these compute dtypes) from KERNEL_ON_HOST_MIN elements, where it beats NumPy's loop
+        #: (``where``: NumPy's masked copy is ~7x slower; Cambrian's vectorised math functions);
+        #: ``interp`` always runs NumPy.
         self.kernel_on_host = kernel_on_host
         #: Scalar definitions per operand kind ("complex", "uint", "int", "bool", "integer" for all
         #: three, "float"); ``fn`` serves the rest.
@@ -222,8 +227,9 @@ class Elementwise:
                 shape = np.broadcast_shapes(*(b.shape for b in args if b.__class__ is array_type))
                 break
         impl = device.impl
-        host = impl.host_memory and not impl.asynchronous and (not self.kernel_on_host
-                                                                or device.backend == "interp")
+        host = impl.host_memory and not impl.asynchronous
+        if host and self.kernel_on_host and self._kernel_here(device, compute[0], shape):
+            host = False
         fresh = out is None
         if fresh:
             out = array_type._empty(shape, ret, device)
@@ -261,8 +267,15 @@ class Elementwise:
             return
         device = next(a.device for a in args if a.__class__ is _ARRAY[0])
         entry = Entry(device, shape, ret, compute, ops, host, prepared, _ARRAY[0]._new)
-        entry.always = entry.always or self.kernel_on_host  # (its path does not depend on HOST_MATH_MAX)
+        if host is None and self.kernel_on_host and self._kernel_here(device, compute[0], shape):
+            entry.always = True  # (the kernel runs whatever HOST_MATH_MAX is)
         remember_entry(self._fast, got[0], entry)
+
+    def _kernel_here(self, device: Device, compute: str, shape: tuple[int, ...]) -> bool:
+        """Whether a host-memory device runs the kernel (``kernel_on_host``) for this call."""
+        k = self.kernel_on_host
+        return (device.backend != "interp" and (k is True or compute in k)  # type: ignore[operator]
+                and math.prod(shape) >= KERNEL_ON_HOST_MIN)
 
     def _plain_host(self, size: int) -> bool:
         """Whether :meth:`_host` runs one call of ``self.host`` with ``out=`` for ``size`` elements (no

@@ -116,3 +116,31 @@ def test_definitions_inside_a_kernel(device, dtype):
         ins = sets[s]
         assert_matches(name, ins, host[o][row, :len(ins[0])], reference(name, ins),
                        f" inside a kernel on {device} ({dtype})")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_kernel_on_host_functions(device, dtype, monkeypatch):
+    """exp, expm1, log, tanh, sqrt of large arrays run Cambrian's vectorised kernels on ``cpu`` too
+    (faster there than NumPy's loops): within the documented 4 ulp of NumPy on every device, and on
+    host-memory devices the very bits of the kernel path (HOST_MATH_MAX=0 forces it)."""
+    from cambrian import elementwise
+    from cambrian.array._elementwise import KERNEL_ON_HOST
+
+    if dtype == "float64" and not device.supports_float64:
+        pytest.skip("needs float64")
+    n = elementwise.KERNEL_ON_HOST_MIN + 5
+    a = (np.random.default_rng(7).random(n) * 6 - 1).astype(dtype)
+    a[:3] = [0.0, 1.0, np.inf]
+    x = cb.asarray(np.abs(a), device=device)
+    tol = 4 * np.finfo(dtype).eps
+    for name in KERNEL_ON_HOST:
+        fn = FUNCTIONS[name]
+        got = cb.asnumpy(fn(x))
+        np.testing.assert_allclose(got, getattr(np, name)(np.abs(a)), rtol=tol, err_msg=name)
+        if device.impl.host_memory and device.backend != "interp" and dtype in KERNEL_ON_HOST[name]:
+            fn._fast.clear()
+            monkeypatch.setattr(elementwise, "HOST_MATH_MAX", 0)
+            kernel = cb.asnumpy(fn(x))
+            monkeypatch.undo()
+            fn._fast.clear()
+            assert got.tobytes() == kernel.tobytes(), name

@@ -155,8 +155,15 @@ def _reciprocal(x: np.ndarray, /, out: np.ndarray) -> None:
 HOST = {"pow": _power, "expm1": _expm1, "sign": _sign, "reciprocal": _reciprocal,
         "floor_divide": _floor_divide}
 
+_F32, _BOTH = frozenset({"float32"}), frozenset({"float32", "float64"})
+#: Functions whose kernel (Cambrian's vectorised math, src/cambrian/math_kernels*.py) beats NumPy's loops
+#: on ``cpu`` too, per compute dtype: 10**7 elements, NumPy on 2 threads against the kernel, one process
+#: (exp 2.3x float32, expm1 1.9x / 1.3x, log 1.5x float32, tanh 1.5x / 1.5x, sqrt 1.2x / 1.4x)
+KERNEL_ON_HOST = {"exp": _F32, "expm1": _BOTH, "log": _F32, "tanh": _BOTH, "sqrt": _BOTH}
+
 FUNCTIONS: dict[str, Elementwise] = {
-    name: Elementwise(name, fn, ufunc, rule=rule, group=group, variants=variants, host=HOST.get(name))
+    name: Elementwise(name, fn, ufunc, rule=rule, group=group, variants=variants, host=HOST.get(name),
+                      kernel_on_host=KERNEL_ON_HOST.get(name, False))
     for name, (fn, ufunc, rule, group, variants) in TABLE.items()
 }
 globals().update(FUNCTIONS)
