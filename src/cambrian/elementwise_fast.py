@@ -82,9 +82,9 @@ class Entry:
         #: without host memory: always kernels); else it holds when ``size < HOST_MATH_MAX == below``.
         self.always = device.backend == "interp" or not host_device
         self.below = host is not None
-        #: results get their host view (the host path reads operands through it; kernel results on
-        #: devices without host memory have none)
-        self.hostview = host is not None or host_device
+        #: results get their host view on host-memory devices (the host path of the next call reads its
+        #: operands through it; elsewhere there is none to make)
+        self.hostview = host_device
         self.ufunc, self.prepared = host, prepared
         #: per operand: None (an array used as it is), a dtype name (an array cast to it first: host
         #: path), SCALAR (a Python scalar as it is: host path) or a NumPy scalar type (kernel path)
@@ -102,7 +102,7 @@ class Entry:
             if not lo <= args[i] <= hi:
                 return None
         device = self.device
-        if out is None:  # (the kernel path needs no host view)
+        if out is None:
             out = self.result.make(device, self.new, view=self.hostview)
             arg = out._arg
             view = arg.view

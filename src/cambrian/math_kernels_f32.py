@@ -140,7 +140,7 @@ def cambrian_cos_f32(x):
     sn = cb.fma(r * z, cb.fma(cb.fma(cb.fma(cb.fma(-2.505210838544172e-08, z, 2.7557319223985893e-06), z, -0.0001984126984126984), z, 0.008333333333333333), z, -0.16666666666666666), r)
     cs = cb.fma(z, cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(2.08767569878681e-09, z, -2.755731922398589e-07), z, 2.48015873015873e-05), z, -0.001388888888888889), z, 0.041666666666666664), z, -0.5), 1.0)
     quad = np.int32(k) & 3
-    y = cs if (quad & 1) == 0 else sn
+    y = sn if ((quad + 1) & 1) == 0 else cs
     y = -y if ((quad + 1) & 2) != 0 else y
     return np.float32(y) if eb < 255 else x - x
 

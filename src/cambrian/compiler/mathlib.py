@@ -2,7 +2,8 @@
 
 ``CAMBRIAN_MATH=cambrian`` (the default): :func:`lower_calls` replaces the calls of ``exp``, ``expm1``,
 ``log``, ``tanh``, ``erf`` and ``pow``/``**`` of float32/float64 (and float32 ``sin``/``cos``) in a module
-by calls of the kernel-language device functions of :mod:`cambrian.math_kernels` (range reduction,
+by calls of the kernel-language device functions of :mod:`cambrian.math_kernels` and
+:mod:`cambrian.math_kernels_f32` (range reduction,
 polynomial, selects: no calls, so every device compiler vectorises them), before the cpu (Numba), OpenCL and
 CUDA renderers spell it. The same operations in the same order with fused multiply-adds on every device:
 results are bit-identical on every compiled device (tested). ``CAMBRIAN_MATH=native`` keeps each device's
@@ -38,8 +39,8 @@ def mode() -> str:
 
 
 #: (intrinsic, dtype) pairs that :func:`lower_calls` replaces
-LOWERED = ({(n, d) for n in FUNCS for d in _SUFFIX} | {("pow", "float64"), ("pow", "float32")}
-           | {("sin", "float32"), ("cos", "float32")})
+LOWERED = {(n, d) for n in FUNCS for d in _SUFFIX} | {("pow", "float64"), ("pow", "float32"),
+                                                     ("sin", "float32"), ("cos", "float32")}
 #: float32 functions computed in float64 (rounded once at the end): native on a device without float64
 VIA_FLOAT64 = {("erf", "float32"), ("pow", "float32"), ("sin", "float32"), ("cos", "float32")}
 
