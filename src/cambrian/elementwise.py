@@ -31,7 +31,7 @@ from .backends.base import ArrayArg, Device
 from .elementwise_fast import Entry
 from .elementwise_fast import remember as remember_entry
 from .errors import PlacementError
-from .vectorize import Vectorized, launch_key, overlaps
+from .vectorize import STREAM_MIN_BYTES, Vectorized, launch_key, overlaps
 
 if TYPE_CHECKING:  # imported on the first threaded call (concurrent.futures: ~3 ms of import cambrian)
     from concurrent.futures import ThreadPoolExecutor
@@ -110,7 +110,7 @@ class Elementwise:
     def __init__(self, name: str, fn: Callable[..., Any], ufunc: Any, *, rule: str = "same",
                  group: str = "numeric", variants: dict[str, Callable[..., Any]] | None = None,
                  doc: str = "", host: Callable[..., Any] | None = None, casting: str = "same_kind",
-                 kernel_on_host: bool | frozenset[str] = False):
+                 kernel_on_host: bool | frozenset[str] = False, stream: bool = False):
         assert rule in RULES, rule
         self.__name__ = self.__qualname__ = self.name = name
         self.py_func, self.ufunc, self.rule, self.group = fn, ufunc, rule, group
@@ -124,6 +124,10 @@ class Elementwise:
         #: (``where``: NumPy's masked copy is ~7x slower; Cambrian's vectorised math functions);
         #: ``interp`` always runs NumPy.
         self.kernel_on_host = kernel_on_host
+        #: A function that runs at memory speed (``Vectorized(stream=True)``): results of
+        #: ``STREAM_MIN_BYTES`` or more get non-temporal stores, on ``cpu`` too (beating NumPy's loops
+        #: there: they read each destination line before writing it).
+        self.stream = stream
         #: Scalar definitions per operand kind ("complex", "uint", "int", "bool", "integer" for all
         #: three, "float"); ``fn`` serves the rest.
         self.variants = variants or {}
@@ -228,7 +232,8 @@ class Elementwise:
                 break
         impl = device.impl
         host = impl.host_memory and not impl.asynchronous
-        if host and self.kernel_on_host and self._kernel_here(device, compute[0], shape):
+        if host and (self.kernel_on_host or self.stream) and self._kernel_here(device, compute[0], ret,
+                                                                                    shape):
             host = False
         fresh = out is None
         if fresh:
@@ -267,15 +272,19 @@ class Elementwise:
             return
         device = next(a.device for a in args if a.__class__ is _ARRAY[0])
         entry = Entry(device, shape, ret, compute, ops, host, prepared, _ARRAY[0]._new)
-        if host is None and self.kernel_on_host and self._kernel_here(device, compute[0], shape):
+        if host is None and self._kernel_here(device, compute[0], ret, shape):
             entry.always = True  # (the kernel runs whatever HOST_MATH_MAX is)
         remember_entry(self._fast, got[0], entry)
 
-    def _kernel_here(self, device: Device, compute: str, shape: tuple[int, ...]) -> bool:
-        """Whether a host-memory device runs the kernel (``kernel_on_host``) for this call."""
+    def _kernel_here(self, device: Device, compute: str, ret: str, shape: tuple[int, ...]) -> bool:
+        """Whether a host-memory device runs the kernel (``kernel_on_host``, ``stream``) for this call."""
+        if device.backend == "interp":
+            return False
+        n = math.prod(shape)
+        if self.stream and n * dtypes.itemsize(ret) >= STREAM_MIN_BYTES:
+            return True
         k = self.kernel_on_host
-        return (device.backend != "interp" and (k is True or compute in k)  # type: ignore[operator]
-                and math.prod(shape) >= KERNEL_ON_HOST_MIN)
+        return bool(k) and (k is True or compute in k) and n >= KERNEL_ON_HOST_MIN  # type: ignore[operator]
 
     def _plain_host(self, size: int) -> bool:
         """Whether :meth:`_host` runs one call of ``self.host`` with ``out=`` for ``size`` elements (no
@@ -303,7 +312,8 @@ class Elementwise:
         fp64 = out.device.supports_float64
         vec = self._vec.get((fn, fp64))
         if vec is None:
-            vec = self._vec[fn, fp64] = Vectorized(fn, typer=lambda ops: self.types(ops, fp64))
+            vec = self._vec[fn, fp64] = Vectorized(fn, typer=lambda ops: self.types(ops, fp64),
+                                                   stream=self.stream)
         plain = all(not isinstance(a, Array) or (a.shape == out.shape and a.c_contiguous) for a in args)
         if plain and out.c_contiguous:
             vec(*args, out=out)
@@ -450,4 +460,4 @@ def _np_copy(x: Any, out: np.ndarray) -> None:
 
 
 #: ``copy_into(src, out=view)``: ``src`` broadcast to ``view`` and cast to its dtype, on the device.
-copy_into = Elementwise("copy", same, _np_copy, rule="same", group="any", casting="unsafe")
+copy_into = Elementwise("copy", same, _np_copy, rule="same", group="any", casting="unsafe", stream=True)

@@ -15,6 +15,7 @@ from cambrian.kernels import func, kernel
 
 from ..backends import test_opencl_features as feat
 from ..backends import test_opencl_semantics as sem
+from ..backends import test_stream_stores as stream
 from .nvcc import NVCC, compile_failures
 
 
@@ -75,7 +76,10 @@ def _modules():
                                             np.zeros(4, np.int64), np.zeros(4, np.uint32))),
             ("float_atomics", feat.float_atomics.ir(f64, f32, f64, f64, f32, f64)),
             ("boundscheck", feat.shifted_copy.ir(f64, f64)),
-            ("strided", feat._strided_module("strided"))]
+            ("strided", feat._strided_module("strided")),
+            ("store_nontemporal", stream.stream_axpy.ir(f64, f64, f64)),
+            ("store_nontemporal_view", stream.stream_view.ir(np.zeros(4, np.int32),
+                                                             np.zeros(4, np.complex128)))]
     return out
 
 

@@ -161,9 +161,17 @@ _F32, _BOTH = frozenset({"float32"}), frozenset({"float32", "float64"})
 #: (exp 2.3x float32, expm1 1.9x / 1.3x, log 1.5x float32, tanh 1.5x / 1.5x, sqrt 1.2x / 1.4x)
 KERNEL_ON_HOST = {"exp": _F32, "expm1": _BOTH, "log": _F32, "tanh": _BOTH, "sqrt": _BOTH}
 
+#: Functions that run at memory speed without SIMD: results of 16 MiB or more are written with
+#: non-temporal stores, on ``cpu`` too (``Elementwise(stream=True)``; ``x + y`` on 10**7 float64 into
+#: ``out``: NumPy's loop on 2 threads 6.9 ms, the kernel 5.3 ms).
+STREAM = frozenset({"add", "subtract", "multiply", "negative", "positive", "abs", "square", "conj", "real",
+                    "imag", "maximum", "minimum", "equal", "not_equal", "less", "less_equal", "greater",
+                    "greater_equal", "logical_and", "logical_or", "logical_xor", "logical_not",
+                    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_invert", "copysign", "signbit"})
+
 FUNCTIONS: dict[str, Elementwise] = {
     name: Elementwise(name, fn, ufunc, rule=rule, group=group, variants=variants, host=HOST.get(name),
-                      kernel_on_host=KERNEL_ON_HOST.get(name, False))
+                      kernel_on_host=KERNEL_ON_HOST.get(name, False), stream=name in STREAM)
     for name, (fn, ufunc, rule, group, variants) in TABLE.items()
 }
 globals().update(FUNCTIONS)

@@ -33,7 +33,7 @@ def _np_where(c: Any, a: Any, b: Any, out: np.ndarray) -> None:
     np.copyto(out, a, casting="unsafe", where=c)
 
 
-_where = Elementwise("where", select, _np_where, rule="same", group="any", kernel_on_host=True,
+_where = Elementwise("where", select, _np_where, rule="same", group="any", kernel_on_host=True, stream=True,
                      doc="Elements of ``x1`` where ``condition`` is true, else of ``x2`` (broadcasting).")
 
 

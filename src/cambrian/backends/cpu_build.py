@@ -31,7 +31,8 @@ from ..compiler.render_py import PySource
 _DISK = DiskCache("cpu")
 _LOCK = threading.Lock()
 _IMPL_FILES = ("compiler/render_py.py", "compiler/render_py_expr.py", "compiler/render_py_group.py",
-               "backends/cpu_rt.py", "backends/cpu_atomics.py", "backends/cpu_build.py",
+               "backends/cpu_rt.py", "backends/cpu_atomics.py", "backends/cpu_stores.py",
+               "backends/cpu_build.py",
                "backends/cpu_math.py", "compiler/mathlib.py", "math_kernels.py",
                "math_kernels_f32.py")
 

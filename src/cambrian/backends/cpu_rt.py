@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from .cpu_atomics import ATOMICS, atomic_cas
+from .cpu_stores import store_nt  # noqa: F401  (generated code calls rt.store_nt)
 
 _inline = njit(inline="always", nogil=True, error_model="numpy")
 

@@ -6,6 +6,7 @@ A mixin of :class:`cambrian.compiler.frontend_stmt.FuncTranslator`.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from typing import Any
 
 from .. import dtypes
@@ -97,6 +98,8 @@ class CallMixin:
             if not stmt:
                 raise KernelSyntaxError("barrier() is a statement and has no value", loc)
             return [ir.Barrier(loc=loc)]
+        if name == "store_nontemporal":
+            return self.store_nontemporal(node, loc, stmt)
         if name in _ARRAY_FORMS:
             raise KernelSyntaxError(f"{name}() must be assigned to a variable: "
                                     f"buf = {name}(shape, dtype)", loc)
@@ -160,6 +163,21 @@ class CallMixin:
         return Val(ir.Call(base.expr.type, name="conjugate", args=(base.expr,), loc=loc), base.weak)
 
     # ------------------------------------------------------------------ atomics
+
+    def store_nontemporal(self, node: ast.Call, loc: Loc, stmt: bool) -> list[ir.Stmt]:
+        """``store_nontemporal(a, i, j, v)`` (or ``(a, (i, j), v)``): the store ``a[i, j] = v``, marked."""
+        if not stmt:
+            raise KernelSyntaxError("store_nontemporal() is a statement and has no value", loc)
+        if len(node.args) < 3:
+            raise KernelTypeError("store_nontemporal() takes the array, its indices and the value: "
+                                  "store_nontemporal(a, i, value)", loc)
+        arr = self.expr(node.args[0])
+        index = node.args[1:-1]
+        sub = index[0] if len(index) == 1 else ast.copy_location(ast.Tuple(elts=list(index), ctx=ast.Load()),
+                                                                 index[0])
+        ref, idx = self.element_ref(arr, sub, self.loc(node.args[1]))
+        store = self.store(ref, idx, self.scalar(node.args[-1], "the value of store_nontemporal()"), loc)
+        return [dataclasses.replace(store, nontemporal=True)]
 
     def atomic_call(self, name: str, node: ast.Call, loc: Loc) -> Val:
         n_values = 2 if name == "atomic_cas" else 1

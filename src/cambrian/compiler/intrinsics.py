@@ -260,7 +260,7 @@ MATH_CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e, "tau": math.tau,
                                     "nan": math.nan}
 
 #: Names that look like calls but are statements or declarations, handled by the front end.
-SPECIAL_FORMS = ("barrier", "local_array", "private_array", "range")
+SPECIAL_FORMS = ("barrier", "local_array", "private_array", "range", "store_nontemporal")
 
 
 def lookup(name: str) -> Intrinsic | None:

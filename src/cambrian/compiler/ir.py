@@ -207,11 +207,14 @@ class Assign(Stmt):
 
 @dataclass(frozen=True)
 class Store(Stmt):
-    """``array[indices] = value``; value already has the element dtype."""
+    """``array[indices] = value``; value already has the element dtype. ``nontemporal``: a hint that
+    the element is not read again soon (``store_nontemporal``): backends that can store it bypassing
+    the caches do (same result)."""
 
     array: Name | None = None
     indices: tuple[Expr, ...] = ()
     value: Expr | None = None
+    nontemporal: bool = False
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,11 @@ get_num_groups = _intrinsic("get_num_groups", _WORKITEM_DOC)
 barrier = _intrinsic("barrier", "Work-group barrier (with local and global memory fence). Kernels only.")
 local_array = _intrinsic("local_array", "local_array(shape, dtype): work-group shared array. Kernels only.")
 private_array = _intrinsic("private_array", "private_array(shape, dtype): per-work-item array.")
+store_nontemporal = _intrinsic(
+    "store_nontemporal", "store_nontemporal(array, *index, value): ``array[index] = value`` with a hint "
+    "that the element is not read again soon, so the store may bypass the caches (non-temporal stores on "
+    "CPUs through OpenCL and the cpu device; a plain store elsewhere). For streaming results larger than "
+    "the last-level cache. A statement; kernels only.")
 _ATOMIC_DOC = "{}(array, index, value): atomic read-modify-write; returns the old value. Kernels only."
 atomic_add = _intrinsic("atomic_add", _ATOMIC_DOC.format("atomic_add"))
 atomic_sub = _intrinsic("atomic_sub", _ATOMIC_DOC.format("atomic_sub"))
@@ -147,7 +152,7 @@ KERNEL_NAMES = (
     "atomic_min", "atomic_max", "atomic_xchg", "atomic_cas",
     "atomic_and", "atomic_or", "atomic_xor", "atomic_inc", "atomic_dec",
     *intrinsics.GROUP_FORMS, *intrinsics.SUB_GROUP, "popc", "clz", "ffs",
-    "fma", "float_as_int", "int_as_float",
+    "fma", "float_as_int", "int_as_float", "store_nontemporal",
 )
 
 assert all(n in intrinsics.TABLE or n in intrinsics.SPECIAL_FORMS or n in intrinsics.GROUP_FORMS

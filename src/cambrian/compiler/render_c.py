@@ -186,7 +186,14 @@ class _Emitter(ExprMixin):
         value = self.ex(s.value)
         if s.array.type.dtype == "bool":  # type: ignore[union-attr]
             value = f"({self.r.ctype('uint8')})({value})"
-        self.emit(f"{self.element(s.array, s.indices, s.loc)} = {value};")
+        element = self.element(s.array, s.indices, s.loc)
+        t = s.array.type
+        if (s.nontemporal and self.r.dialect == "opencl" and t.space == "global"  # type: ignore[union-attr]
+                and not dtypes.is_complex(t.dtype)):  # type: ignore[union-attr]
+            self.need("store_nt")
+            self.emit(f"CB_STORE_NT({element}, {value});")
+        else:
+            self.emit(f"{element} = {value};")
 
     def s_If(self, s: ir.If) -> None:
         self.emit(f"if ({_bare(self.ex(s.cond))}) {{")

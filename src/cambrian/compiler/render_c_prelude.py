@@ -301,6 +301,16 @@ def _bounds_check(r: CRenderer, dt: str, space: str) -> tuple[str, list[Dep]]:
     return code, []
 
 
+def _store_nt(r: CRenderer, dt: str, space: str) -> tuple[str, list[Dep]]:
+    """``CB_STORE_NT(element, value)``: clang's non-temporal store where the compiler has it (PoCL,
+    and the clang-based OpenCL compilers of Intel and AMD), a plain store elsewhere."""
+    return "\n".join(("#if defined(__clang__) && defined(__has_builtin)",
+                      "#if __has_builtin(__builtin_nontemporal_store)",
+                      "#define CB_STORE_NT(p, v) __builtin_nontemporal_store((v), &(p))",
+                      "#endif", "#endif", "#ifndef CB_STORE_NT",
+                      "#define CB_STORE_NT(p, v) ((p) = (v))", "#endif")), []
+
+
 #: kind -> generator. ``render_c`` asks for ``(kind, dtype, space)`` and gets ``helper_name(...)``.
 GENERATORS: dict[str, Gen] = {
     "fdiv": _fdiv, "mod": _mod, "shl": _shift(True), "shr": _shift(False), "pow": _int_pow,
@@ -313,7 +323,7 @@ GENERATORS: dict[str, Gen] = {
     "atomic_add": _atomic_cas_loop("add"), "atomic_sub": _atomic_cas_loop("sub"),
     "atomic_min": _atomic_cas_loop("min"), "atomic_max": _atomic_cas_loop("max"),
     "atomic_inc": _atomic_wrap(True), "atomic_dec": _atomic_wrap(False),
-    "chk": _bounds_check, "nan": _nan_guard,
+    "chk": _bounds_check, "nan": _nan_guard, "store_nt": _store_nt,
 }
 
 
@@ -325,7 +335,7 @@ class Helpers:
         self.code: dict[str, str] = {}
 
     def need(self, kind: str, dtype: str = "", space: str = "") -> str:
-        name = "cb_chk" if kind == "chk" else helper_name(kind, dtype, space)
+        name = {"chk": "cb_chk", "store_nt": "CB_STORE_NT"}.get(kind) or helper_name(kind, dtype, space)
         if kind == "ctype":
             name = f"typedef:{dtype}"
         if name not in self.code:

@@ -115,6 +115,8 @@ class PyRenderer(ExprRenderer):
         val = self.operand(s.value, ctx) if not self.boundscheck else self.expr(s.value, ctx)
         if self.boundscheck:
             self.emit(indent, f"rt.bc_store({arr}, ({idx},), {val}, _err, {self.site(s)})")
+        elif s.nontemporal and not dtypes.is_complex(s.array.type.dtype):  # type: ignore[union-attr]
+            self.emit(indent, f"rt.store_nt({arr}, ({idx},), {val})")
         else:
             self.emit(indent, f"{arr}[{idx}] = {val}")
 
