@@ -2,7 +2,10 @@
 ``@cb.vectorize`` of ``math.<f>`` into an existing array against ``np.<f>(x, out=)``, in one process,
 alternating the two (machine noise hits both), medians; prints the ratio NumPy time / Cambrian time
 (>= 1.5 is the issue's goal) and, for reference, Cambrian with ``CAMBRIAN_MATH=native`` (the C library
-called per element) where that mode is given.
+called per element) where that mode is given. The "array" column is the namespace's function on the
+device's arrays (``cb.exp(x, out=)``, ``cb.pow(x, 1.7, out=)``): the path the array library picks on that
+device (Cambrian's kernel, or NumPy's loops split over the threads on host memory where those are
+faster; see the README); ``erf`` is not in the array API standard.
 
     python benchmarks/bench_math.py [n] [repeats] [--native] [--only exp,log] [--device opencl:cpu:0]
 """
@@ -94,10 +97,15 @@ def main() -> None:
                 nat(dx, out=nat_out)  # compiled under this setting
                 fns["native"] = lambda nat=nat, dx=dx, o=nat_out: nat(dx, out=o).synchronize()
                 os.environ["CAMBRIAN_MATH"] = "cambrian"
+            array_fn = getattr(cb, name, None) if name != "pow" else (lambda a, out: cb.pow(a, 1.7, out=out))
+            if array_fn is not None:
+                arr_out = cb.asarray(np.empty_like(x), device=args.device)
+                fns["array"] = lambda f=array_fn, dx=dx, o=arr_out: f(dx, out=o).synchronize()
             t = alternate(fns, args.repeats)
             got = cb.asnumpy(out)
             err = float(np.max(np.abs(got - ref_out) / np.maximum(np.abs(ref_out), np.finfo(dtype).tiny)))
             extra = f"  native {t['numpy'] / t['native']:.2f}x" if "native" in t else ""
+            extra += f"  array {t['numpy'] / t['array']:.2f}x" if "array" in t else ""
             print(f"{name:6s} {dtype}: numpy {t['numpy'] * 1e3:8.2f} ms  "
                   f"cambrian {t['cambrian'] * 1e3:8.2f} ms  ratio {t['numpy'] / t['cambrian']:.2f}x"
                   f"{extra}  max rel diff {err:.1e}")
