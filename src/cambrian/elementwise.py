@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -30,11 +29,11 @@ from . import config, dtypes
 from .backends.base import ArrayArg, Device
 from .elementwise_fast import Entry
 from .elementwise_fast import remember as remember_entry
+from .elementwise_host import SPLIT as _SPLIT
+from .elementwise_host import is_pocl_cpu as _is_pocl_cpu
+from .elementwise_host import threaded as _threaded
 from .errors import PlacementError
 from .vectorize import STREAM_MIN_BYTES, Vectorized, launch_key, overlaps
-
-if TYPE_CHECKING:  # imported on the first threaded call (concurrent.futures: ~3 ms of import cambrian)
-    from concurrent.futures import ThreadPoolExecutor
 
 #: Rules of the result dtype from the promoted operand dtype ``p`` (and the device's default float).
 RULES = ("same", "float", "bool", "real", "compare")
@@ -459,47 +458,6 @@ def _same_kind(src: str, dst: str) -> bool:
 
 #: ``numpy_on_pocl`` functions run NumPy on PoCL's host memory from this many elements.
 NUMPY_ON_POCL_MIN = 1 << 14
-_POCL: dict[Device, bool] = {}
-
-
-def _is_pocl_cpu(device: Device) -> bool:
-    """PoCL's CPU device (where ``numpy_on_pocl`` was measured)."""
-    got = _POCL.get(device)
-    if got is None:
-        got = _POCL[device] = (device.backend == "opencl" and device.kind == "cpu"
-                               and "Portable Computing Language" in (device.platform or ""))
-    return got
-
-
-#: Host-path arrays of at least this many elements are split over threads.
-_SPLIT = 1 << 16
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _threaded(ufunc: Any, ins: list[Any], target: np.ndarray) -> None:
-    """``ufunc(*ins, out=target)`` in chunks of the first axis, one per thread (NumPy releases the GIL)."""
-    global _POOL
-    workers = min(os.cpu_count() or 1, 8)
-    if workers == 1:
-        ufunc(*ins, out=target)
-        return
-    if _POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _POOL = ThreadPoolExecutor(workers, thread_name_prefix="cambrian-host")
-    n = target.shape[0]
-    step = math.ceil(n / workers)
-    full = [np.broadcast_to(a, target.shape) if isinstance(a, np.ndarray) else a for a in ins]
-
-    def part(lo: int) -> None:
-        sl = slice(lo, lo + step)
-        with np.errstate(all="ignore"):
-            ufunc(*(a[sl] if isinstance(a, np.ndarray) else a for a in full), out=target[sl])
-
-    for f in [_POOL.submit(part, lo) for lo in range(0, n, step)]:
-        f.result()
-
-
 def same(x):  # type: ignore[no-untyped-def]
     """The element itself (the scalar definition of ``copy_into``)."""
     return x

@@ -64,27 +64,39 @@ def count_nonzero(x: Any, /, *, axis: int | tuple[int, ...] | None = None, keepd
     return total(FUNCTIONS["not_equal"](x, 0), axis=axis, keepdims=keepdims, dtype="int64")
 
 
-def _arg(x: Any, axis: int | None, keepdims: bool, is_max: int) -> Any:
-    from . import _search_kernels as K
-    from ._array import Array
-    from ._creation import from_host
-    from ._manipulation import _contiguous, reshape
-    from ._statistical import _as_rows, _host, _kept_shape, axes_of
+_STATISTICAL: list[Any] = []
 
+
+def _statistical() -> Any:
+    """The ``_statistical`` module (imported on first use, then kept: small calls stay cheap)."""
+    if not _STATISTICAL:
+        from . import _statistical as module
+
+        _STATISTICAL.append(module)
+    return _STATISTICAL[0]
+
+
+def _arg(x: Any, axis: int | None, keepdims: bool, is_max: int) -> Any:
+    S = _statistical()
     what = "argmax" if is_max else "argmin"
-    if not isinstance(x, Array):
+    if not isinstance(x, S.Array):
         raise TypeError(f"{what}: x must be a cambrian.Array, got {type(x).__name__}")
-    if dtypes.is_complex(x.dtype.name):
+    if dtypes.is_complex(dtypes.NP_NAMES[x.dtype]):
         raise TypeError(f"{what} of complex numbers is not defined")
-    axes = axes_of(x, axis, what) if axis is not None else tuple(range(x.ndim))
-    if any(x.shape[a] == 0 for a in axes) or x.size == 0:
+    axes = S.axes_of(x, axis, what) if axis is not None else tuple(range(x.ndim))
+    if x.size == 0:
         raise ValueError(f"{what} of an empty sequence")
-    shape = _kept_shape(x, axes, keepdims)
-    if _host(x, x.size):
+    shape = S._kept_shape(x, axes, keepdims)
+    if S._host(x, x.size, S.EXTREMES_SCALE):
         x.queue.synchronize()
         fn = np.argmax if is_max else np.argmin
-        host = fn(x.__cambrian_array__().view, axis=axis, keepdims=keepdims)
-        return from_host(np.asarray(host, np.int64).reshape(shape), x.device)
+        host = fn((x._arg or x.__cambrian_array__()).view, axis=axis, keepdims=keepdims)
+        return S._host_result(host, "int64", shape, x.device)
+    from . import _search_kernels as K
+    from ._array import Array
+    from ._manipulation import _contiguous, reshape
+    from ._statistical import _as_rows
+
     if axis is None and x.size >= 2 * K.CHUNK and x.device.kind == "cpu":  # in one launch
         from ..reduction_ops import arg_of_all
 

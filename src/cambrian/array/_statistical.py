@@ -4,8 +4,8 @@
 Reductions run on the array's device through :mod:`cambrian.reduction` (whole arrays: a chunked
 reduction in one launch on CPU devices, a tree in two on GPUs; over axes: the reduced axes moved last
 and merged, one work-item per result element). On host-memory devices with synchronous launches
-(``cpu``) NumPy reduces small arrays in place (under ``REDUCE_HOST_MAX`` elements), and on ``interp``
-always. NumPy arrays passed to ``sum``/``prod``/``min``/``max`` keep the kernel API's behaviour
+(``cpu``) NumPy reduces small arrays in place (under ``REDUCE_HOST_MAX`` elements; ``min``/``max`` and
+``argmin``/``argmax`` up to memory-bound sizes, ``EXTREMES_SCALE``), and on ``interp`` always. NumPy arrays passed to ``sum``/``prod``/``min``/``max`` keep the kernel API's behaviour
 (reduced on the default device, NumPy result).
 """
 
@@ -28,9 +28,14 @@ from ._manipulation import _contiguous, copy_into, permute_dims, reshape
 
 __all__ = ["cumulative_prod", "cumulative_sum", "max", "mean", "min", "prod", "std", "sum", "var"]
 
-#: Host-path bound of reductions on ``cpu`` (NumPy below, Cambrian's parallel reduction from here).
-REDUCE_HOST_MAX = 1 << 16
-_NP = {"sum": np.sum, "prod": np.prod, "min": np.min, "max": np.max}
+#: Host-path bound of reductions on ``cpu`` (NumPy below, Cambrian's parallel reduction from here;
+#: measured crossover of ``sum``: 2^17 elements, 31 us either way).
+REDUCE_HOST_MAX = 1 << 17
+#: ``min``/``max``/``argmin``/``argmax`` keep NumPy up to REDUCE_HOST_MAX * EXTREMES_SCALE elements: its
+#: SIMD loops beat the kernels on one core up to memory-bound sizes (2^21 float64: max 227 us against 377,
+#: argmax 267 against 407; 10^7: equal).
+EXTREMES_SCALE = 1 << 10
+_NP = {"sum": np.add.reduce, "prod": np.multiply.reduce, "min": np.minimum.reduce, "max": np.maximum.reduce}
 
 
 def axes_of(x: Array, axis: int | Sequence[int] | None, what: str) -> tuple[int, ...]:
@@ -50,10 +55,10 @@ def axes_of(x: Array, axis: int | Sequence[int] | None, what: str) -> tuple[int,
     return tuple(sorted(a for a in out if a < x.ndim))
 
 
-def _host(x: Array, size: int) -> bool:
+def _host(x: Array, size: int, scale: int = 1) -> bool:
     impl = x.device.impl
     return impl.host_memory and not impl.asynchronous and (x.device.backend == "interp"
-                                                            or size < REDUCE_HOST_MAX)
+                                                            or size < REDUCE_HOST_MAX * scale)
 
 
 def _kept_shape(x: Array, axes: tuple[int, ...], keepdims: bool) -> tuple[int, ...]:
@@ -75,9 +80,22 @@ def _as_rows(x: Array, axes: tuple[int, ...], dtype: str | None = None) -> Array
     return reshape(_contiguous(y), (rows, cols))
 
 
-def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
-    from .. import reduction_ops  # built on the array package
+def _reduction_ops() -> Any:
+    """:mod:`cambrian.reduction_ops` (built on the array package: imported on first use, then kept; an
+    import statement per call costs a microsecond)."""
+    global reduction_ops
+    if reduction_ops is None:
+        from .. import reduction_ops as module
 
+        reduction_ops = module
+    return reduction_ops
+
+
+reduction_ops: Any = None
+
+
+def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
+    reduction_ops = _reduction_ops()
     if hasattr(x, "__cambrian_trace__"):  # a traced value of @cb.fuse: record, compute nothing
         return x.__cambrian_trace__(op, (x,), {"axis": axis, "keepdims": keepdims, "dtype": dtype})
     if isinstance(x, np.ndarray) and not keepdims:
@@ -85,7 +103,7 @@ def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
     if not isinstance(x, Array):
         raise TypeError(f"{op}: x must be a cambrian.Array, got {type(x).__name__}")
     axes = axes_of(x, axis, op)
-    d = x.dtype.name
+    d = dtypes.NP_NAMES[x.dtype]
     if op in ("min", "max"):
         if dtypes.is_complex(d):
             raise TypeError(f"{op} of complex numbers is not defined")
@@ -95,12 +113,15 @@ def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
     else:
         acc = dtypes.name(dtype) if dtype is not None else reduction_ops._sum_dtype(d)
     shape = _kept_shape(x, axes, keepdims)
-    if _host(x, x.size):
+    if _host(x, x.size, EXTREMES_SCALE if op in ("min", "max") else 1):
         x.queue.synchronize()
-        with np.errstate(all="ignore"):
-            kwargs = {"dtype": acc} if op in ("sum", "prod") else {}
-            host = _NP[op](x.__cambrian_array__().view, axis=axes, keepdims=keepdims, **kwargs)
-        return from_host(np.asarray(host, dtype=acc).reshape(shape), x.device)
+        arg = x._arg or x.__cambrian_array__()
+        if op in ("sum", "prod"):
+            with np.errstate(all="ignore"):
+                host = _NP[op](arg.view, axis=axes, keepdims=keepdims, dtype=acc)
+        else:
+            host = _NP[op](arg.view, axis=axes, keepdims=keepdims)
+        return _host_result(host, acc, shape, x.device)
     if not axes:
         return _cast(x, acc)
     if len(axes) == x.ndim:
@@ -110,6 +131,15 @@ def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
     else:
         r = reduction_ops._builtin(op, _as_rows(x, axes), 1, acc)
     return r if r.shape == shape else reshape(r, shape)  # (nothing to do after a whole-array pass)
+
+
+def _host_result(host: Any, dtype: str, shape: tuple[int, ...], device: Any) -> Array:
+    """A new array on a host-memory device holding NumPy's result ``host`` (written through a plain
+    NumPy view of the new buffer: a small reduction's result costs ~1 us, not a general upload's 5)."""
+    out = Array._empty(shape, dtype, device)
+    if out.size:
+        np.ndarray(shape, out.dtype, buffer=device.impl.host_view(device, out._buffer))[...] = host
+    return out
 
 
 def _cast(x: Array, dtype: str) -> Array:
@@ -143,7 +173,7 @@ def max(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: boo
 
 
 def _float_of(x: Array, what: str) -> str:
-    d = x.dtype.name
+    d = dtypes.NP_NAMES[x.dtype]
     if dtypes.is_float(d) or dtypes.is_complex(d):
         return d
     if d == "bool" or dtypes.is_integer(d):  # NumPy's behaviour; the standard leaves it open
@@ -169,6 +199,13 @@ def mean(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bo
         r = reduction_ops.mean_of_all(_contiguous(x), ft)
         return reshape(r, _kept_shape(x, axes, True)) if keepdims else r
     n = _count(x, axes)
+    if _host(x, x.size):  # NumPy's sum times 1/n, as _divide computes it (one result to make)
+        x.queue.synchronize()
+        with np.errstate(all="ignore"):
+            total = np.add.reduce((x._arg or x.__cambrian_array__()).view, axis=axes, keepdims=keepdims,
+                                  dtype=ft)
+            host = np.multiply(total, 1.0 / n if n else math.nan)
+        return _host_result(host, ft, _kept_shape(x, axes, keepdims), x.device)
     total = _reduce("sum", x, axis, keepdims, ft)
     return _divide(total, n)
 
