@@ -19,8 +19,9 @@ M = A > 0.5
 
 
 def _each_path(device, monkeypatch):
-    """Yield once per path of ``device`` (cpu: NumPy on its memory, then the kernels)."""
-    settings = [None, 0] if device.backend == "cpu" else [None]
+    """Yield once per path of ``device`` (cpu and PoCL's CPU device: NumPy on their memory, then the
+    kernels)."""
+    settings = [None, 0] if device.backend == "cpu" or elementwise._is_pocl_cpu(device) else [None]
     for s in settings:
         if s is not None:
             monkeypatch.setattr(elementwise, "HOST_MATH_MAX", s)

@@ -41,9 +41,10 @@ CASES = {
 
 
 def _paths(device) -> list[tuple[int, int]]:
-    """(HOST_MATH_MAX, REDUCE_HOST_MAX) settings that run each path of ``device``."""
+    """(HOST_MATH_MAX, REDUCE_HOST_MAX) settings that run each path of ``device`` (cpu and PoCL's CPU
+    device: NumPy on their memory, then the kernels)."""
     here = (elementwise.HOST_MATH_MAX, _statistical.REDUCE_HOST_MAX)
-    return [here, (0, 0)] if device.backend == "cpu" else [here]
+    return [here, (0, 0)] if device.backend == "cpu" or elementwise._is_pocl_cpu(device) else [here]
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -87,10 +87,10 @@ def _arg(x: Any, axis: int | None, keepdims: bool, is_max: int) -> Any:
     if x.size == 0:
         raise ValueError(f"{what} of an empty sequence")
     shape = S._kept_shape(x, axes, keepdims)
-    if S._host(x, x.size, S.EXTREMES_SCALE):
+    if S._numpy_here(x, x.size, S.EXTREMES_SCALE):
         x.queue.synchronize()
         fn = np.argmax if is_max else np.argmin
-        host = fn((x._arg or x.__cambrian_array__()).view, axis=axis, keepdims=keepdims)
+        host = fn(S._np_view(x), axis=axis, keepdims=keepdims)
         return S._host_result(host, "int64", shape, x.device)
     from . import _search_kernels as K
     from ._array import Array

@@ -4,8 +4,10 @@
 Reductions run on the array's device through :mod:`cambrian.reduction` (whole arrays: a chunked
 reduction in one launch on CPU devices, a tree in two on GPUs; over axes: the reduced axes moved last
 and merged, one work-item per result element). On host-memory devices with synchronous launches
-(``cpu``) NumPy reduces small arrays in place (under ``REDUCE_HOST_MAX`` elements; ``min``/``max`` and
-``argmin``/``argmax`` up to memory-bound sizes, ``EXTREMES_SCALE``), and on ``interp`` always. NumPy arrays passed to ``sum``/``prod``/``min``/``max`` keep the kernel API's behaviour
+(``cpu``), and on PoCL's CPU device (its buffers are host memory), NumPy reduces small arrays in place
+(under ``REDUCE_HOST_MAX`` elements; ``min``/``max`` and ``argmin``/``argmax`` up to memory-bound sizes,
+``EXTREMES_SCALE``), and on ``interp`` always. NumPy arrays passed to ``sum``/``prod``/``min``/``max``
+keep the kernel API's behaviour
 (reduced on the default device, NumPy result).
 """
 
@@ -21,9 +23,12 @@ import numpy as np
 
 from .. import dtypes
 from ..compiler.lang import get_global_id
+from ..elementwise_host import is_pocl_cpu
 from ..kernels import kernel
 from ._array import Array
 from ._creation import from_host
+from ._host import host_memory
+from ._host import view as host_view
 from ._manipulation import _contiguous, copy_into, permute_dims, reshape
 
 __all__ = ["cumulative_prod", "cumulative_sum", "max", "mean", "min", "prod", "std", "sum", "var"]
@@ -59,6 +64,21 @@ def _host(x: Array, size: int, scale: int = 1) -> bool:
     impl = x.device.impl
     return impl.host_memory and not impl.asynchronous and (x.device.backend == "interp"
                                                             or size < REDUCE_HOST_MAX * scale)
+
+
+def _numpy_here(x: Array, size: int, scale: int = 1) -> bool:
+    """Whether NumPy reduces ``x`` in place: :func:`_host`, or ``x`` in the host memory of PoCL's CPU device
+    under the same bounds (after the queue's pending work; PoCL's reduction kernels are no faster there:
+    0.90-0.94x NumPy at 10^7, and a small one costs a launch and a wake-up)."""
+    if _host(x, size, scale):
+        return True
+    return size < REDUCE_HOST_MAX * scale and is_pocl_cpu(x.device) and host_memory(x)
+
+
+def _np_view(x: Array) -> np.ndarray:
+    """A NumPy view of ``x`` on a host-memory device (:func:`_numpy_here`)."""
+    arg = x._arg or x.__cambrian_array__()
+    return arg.view if arg.view is not None else host_view(x)
 
 
 def _kept_shape(x: Array, axes: tuple[int, ...], keepdims: bool) -> tuple[int, ...]:
@@ -113,14 +133,13 @@ def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
     else:
         acc = dtypes.name(dtype) if dtype is not None else reduction_ops._sum_dtype(d)
     shape = _kept_shape(x, axes, keepdims)
-    if _host(x, x.size, EXTREMES_SCALE if op in ("min", "max") else 1):
+    if _numpy_here(x, x.size, EXTREMES_SCALE if op in ("min", "max") else 1):
         x.queue.synchronize()
-        arg = x._arg or x.__cambrian_array__()
         if op in ("sum", "prod"):
             with np.errstate(all="ignore"):
-                host = _NP[op](arg.view, axis=axes, keepdims=keepdims, dtype=acc)
+                host = _NP[op](_np_view(x), axis=axes, keepdims=keepdims, dtype=acc)
         else:
-            host = _NP[op](arg.view, axis=axes, keepdims=keepdims)
+            host = _NP[op](_np_view(x), axis=axes, keepdims=keepdims)
         return _host_result(host, acc, shape, x.device)
     if not axes:
         return _cast(x, acc)
@@ -138,7 +157,11 @@ def _host_result(host: Any, dtype: str, shape: tuple[int, ...], device: Any) -> 
     NumPy view of the new buffer: a small reduction's result costs ~1 us, not a general upload's 5)."""
     out = Array._empty(shape, dtype, device)
     if out.size:
-        np.ndarray(shape, out.dtype, buffer=device.impl.host_view(device, out._buffer))[...] = host
+        raw = device.impl.host_view(device, out._buffer)
+        if raw is None:  # an OpenCL CPU device's Cambrian-owned host memory
+            host_view(out)[...] = host
+        else:
+            np.ndarray(shape, out.dtype, buffer=raw)[...] = host
     return out
 
 
@@ -193,17 +216,16 @@ def mean(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bo
         raise TypeError(f"mean: x must be a cambrian.Array, got {type(x).__name__}")
     ft = _float_of(x, "mean")
     axes = axes_of(x, axis, "mean")
-    if len(axes) == x.ndim and x.ndim and dtypes.is_float(ft) and not _host(x, x.size):
+    if len(axes) == x.ndim and x.ndim and dtypes.is_float(ft) and not _numpy_here(x, x.size):
         from .. import reduction_ops  # the whole array: the sum and the division in one launch
 
         r = reduction_ops.mean_of_all(_contiguous(x), ft)
         return reshape(r, _kept_shape(x, axes, True)) if keepdims else r
     n = _count(x, axes)
-    if _host(x, x.size):  # NumPy's sum times 1/n, as _divide computes it (one result to make)
+    if _numpy_here(x, x.size):  # NumPy's sum times 1/n, as _divide computes it (one result to make)
         x.queue.synchronize()
         with np.errstate(all="ignore"):
-            total = np.add.reduce((x._arg or x.__cambrian_array__()).view, axis=axes, keepdims=keepdims,
-                                  dtype=ft)
+            total = np.add.reduce(_np_view(x), axis=axes, keepdims=keepdims, dtype=ft)
             host = np.multiply(total, 1.0 / n if n else math.nan)
         return _host_result(host, ft, _kept_shape(x, axes, keepdims), x.device)
     total = _reduce("sum", x, axis, keepdims, ft)
