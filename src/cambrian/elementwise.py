@@ -33,7 +33,7 @@ from .elementwise_host import SPLIT as _SPLIT
 from .elementwise_host import is_pocl_cpu as _is_pocl_cpu
 from .elementwise_host import threaded as _threaded
 from .errors import PlacementError
-from .vectorize import STREAM_MIN_BYTES, Vectorized, launch_key, overlaps
+from .vectorize import Vectorized, launch_key, overlaps, streams
 
 #: Rules of the result dtype from the promoted operand dtype ``p`` (and the device's default float).
 RULES = ("same", "float", "bool", "real", "compare")
@@ -58,6 +58,8 @@ HOST_MATH_MAX = config.host_math_max()
 #: Functions with ``kernel_on_host`` run their kernel on ``cpu`` from this many elements (below, the
 #: launch costs more than NumPy's call)
 KERNEL_ON_HOST_MIN = 1 << 14
+#: ``numpy_on_pocl`` functions run NumPy on PoCL's host memory from this many elements.
+NUMPY_ON_POCL_MIN = 1 << 14
 
 
 class _View:
@@ -290,7 +292,7 @@ class Elementwise:
         if device.backend == "interp":
             return False
         n = math.prod(shape)
-        if self.stream and n * dtypes.itemsize(ret) >= STREAM_MIN_BYTES:
+        if self.stream and streams(n, ret):
             return True
         k = self.kernel_on_host
         return bool(k) and (k is True or compute in k) and n >= KERNEL_ON_HOST_MIN  # type: ignore[operator]
@@ -308,14 +310,15 @@ class Elementwise:
         from .array import _host as host_memory
 
         array_type = _array_type()
+        if not all(host_memory.host_memory(a) for a in args if a.__class__ is array_type):
+            return None
         if out is None:
             out = array_type._empty(shape, ret, device)
         else:
             _check_out(out, shape, ret, device, self.name, self.casting)
             if overlaps(args, out):
                 return None
-        arrays = [a for a in args if a.__class__ is array_type]
-        if not all(host_memory.host_memory(a) for a in (*arrays, out)):
+        if not host_memory.host_memory(out):  # (small buffers may be the driver's)
             return None
         out.queue.synchronize()
         self._host(args, compute, out, host_memory.view(out), host_memory.view)
@@ -456,8 +459,6 @@ def _same_kind(src: str, dst: str) -> bool:
     return bool(np.can_cast(src, dst, "same_kind"))
 
 
-#: ``numpy_on_pocl`` functions run NumPy on PoCL's host memory from this many elements.
-NUMPY_ON_POCL_MIN = 1 << 14
 def same(x):  # type: ignore[no-untyped-def]
     """The element itself (the scalar definition of ``copy_into``)."""
     return x

@@ -228,8 +228,7 @@ class Vectorized:
                  typer: Callable[[list[str | tuple[str, str]]], tuple[str, tuple[str, ...]]] | None = None,
                  identity: Any = None, stream: bool = False):
         self.func = as_func(py_func)
-        #: A function cheap enough to run at memory speed without SIMD: results of ``STREAM_MIN_BYTES``
-        #: or more get non-temporal stores (LLVM does not vectorise those, so costlier functions lose).
+        #: Cheap enough to stream: large results get non-temporal stores (``STREAM_MIN_BYTES``)
         self.stream = stream
         #: The value of an empty :meth:`reduce` (NumPy's ``ufunc.identity``); None: no identity.
         self.identity = identity
@@ -317,7 +316,7 @@ class Vectorized:
         plain = all(tuple(a.shape) == shape and is_c_contiguous(a) for a in arrays) and is_c_contiguous(out)
         kinds = tuple(_operand_kind(a, shape, plain) for a in args)
         out_dtype = dtypes.name(out.dtype)
-        stream = self.stream and n * np.dtype(out_dtype).itemsize >= STREAM_MIN_BYTES
+        stream = self.stream and streams(n, out_dtype)
         kern = self._kernel(len(shape) if not plain else 1, kinds, argtypes, out_dtype, stream)
         launch = [flat(a) if k[0] == "a" and (plain or k[1] == 0) else a
                   for a, k in zip(args, kinds, strict=True)]
@@ -428,14 +427,16 @@ def _operand_kind(a: Any, shape: tuple[int, ...], plain: bool) -> tuple[Any, ...
     return ("a", nd, zero)
 
 
-#: Results of at least this many bytes are written with non-temporal stores (``store_nontemporal``): the
-#: operands and the result no longer fit a last-level cache, and streaming the result past the caches
-#: saves the read of each destination line (measured here, 32 MiB L3: ``out = x + y`` then a kernel
-#: reading ``out``, 2 threads: 0.73x at 8 MiB, 1.04x at 16 MiB, 1.12-1.14x from 32 MiB). Only for
-#: ``Vectorized(stream=True)`` (cheap functions: LLVM vectorises no non-temporal store whose alignment
-#: is one element, so ``exp`` would run scalar, 3-5x slower), with a kernel of their own (a branch on the
-#: size in one kernel stops LLVM vectorising bodies too large to unswitch).
+#: ``Vectorized(stream=True)`` results of this many bytes or more get a kernel with non-temporal stores,
+#: past the caches (out = x + y then a kernel reading out, 2 threads, 32 MiB L3: 0.73x at 8 MiB, 1.04x at
+#: 16, 1.12-1.14x from 32). Cheap functions only: LLVM vectorises no such store aligned to one element
+#: (exp: 3-5x slower); a size branch in one kernel would stop it vectorising bodies too large to unswitch.
 STREAM_MIN_BYTES = 16 << 20
+
+
+def streams(n: int, dtype: str) -> bool:
+    """Whether a result of ``n`` elements of ``dtype`` is large enough for non-temporal stores."""
+    return n * np.dtype(dtype).itemsize >= STREAM_MIN_BYTES
 
 
 def elementwise_source(name: str, ndim: int, kinds: Sequence[tuple[Any, ...]], argtypes: Sequence[str],

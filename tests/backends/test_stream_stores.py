@@ -116,8 +116,7 @@ def small_stream(monkeypatch):
     from cambrian.array._searching import _where
 
     fns = [FUNCTIONS[n] for n in ("add", "multiply", "maximum", "less")] + [_where, elementwise.copy_into]
-    monkeypatch.setattr(vectorize, "STREAM_MIN_BYTES", 64)
-    monkeypatch.setattr(elementwise, "STREAM_MIN_BYTES", 64)
+    monkeypatch.setattr(vectorize, "STREAM_MIN_BYTES", 64)  # (read by vectorize.streams, for both)
     for fn in fns:
         monkeypatch.setattr(fn, "_fast", {})
         monkeypatch.setattr(fn, "_vec", {})

@@ -1,10 +1,11 @@
 """Non-temporal stores in Numba code (``store_nontemporal`` of the kernel language).
 
-``store_nt(array, index_tuple, value)`` stores one element with LLVM's ``!nontemporal`` hint: the loop
-vectoriser keeps it on the vector stores, and x86 then writes whole lines past the caches (no
-read-for-ownership of the destination: a streaming ``out = f(x, y)`` over arrays larger than the last-level
-cache moves a quarter to a third fewer bytes). Integer, float and bool elements; the renderer spells a
-plain store for others.
+``store_nt(array, index_tuple, value)`` stores one element with LLVM's ``!nontemporal`` hint: x86 then
+writes past the caches (no read-for-ownership of the destination: a streaming ``out = f(x, y)`` over
+arrays larger than the last-level cache moves a quarter to a third fewer bytes). LLVM's loop vectoriser
+refuses a non-temporal store aligned to one element, so a loop with one runs scalar: worth it for cheap
+bodies only (``Vectorized(stream=True)``). Integer, float and bool elements; the renderer spells a plain
+store for others.
 
 Imported only by generated kernel modules (after Numba is known to be present).
 """
