@@ -30,6 +30,7 @@ from .backends.base import ArrayArg, Device
 from .elementwise_fast import Entry
 from .elementwise_fast import remember as remember_entry
 from .elementwise_host import SPLIT as _SPLIT
+from .elementwise_host import host_device as _host_device
 from .elementwise_host import is_pocl_cpu as _is_pocl_cpu
 from .elementwise_host import threaded as _threaded
 from .errors import PlacementError
@@ -55,11 +56,12 @@ GROUPS: dict[str, frozenset[str]] = {
 #: Host-memory devices run NumPy below this many elements, a kernel from it on (read from
 #: ``CAMBRIAN_HOST_MATH_MAX`` at import; tests set it to 0 to check the kernels of ``cpu``).
 HOST_MATH_MAX = config.host_math_max()
-#: Functions with ``kernel_on_host`` run their kernel on ``cpu`` from this many elements (below, the
-#: launch costs more than NumPy's call)
-KERNEL_ON_HOST_MIN = 1 << 14
-#: ``numpy_on_pocl`` functions run NumPy on PoCL's host memory from this many elements.
-NUMPY_ON_POCL_MIN = 1 << 14
+#: Functions with ``kernel_on_host`` run their kernel on ``cpu`` from this many elements (below, waking
+#: the device's threads costs more than NumPy's loop on the calling thread: 40,000 float64 ``x + y``
+#: 62 us against 35; at 131,072 the kernel took 119 us, NumPy's loop split over the threads 279)
+KERNEL_ON_HOST_MIN = 1 << 16
+#: PoCL's CPU device runs the ``cpu`` device's path on its buffers' host memory from this many elements.
+CPU_PATH_ON_POCL_MIN = 1 << 14
 
 
 class _View:
@@ -112,7 +114,7 @@ class Elementwise:
                  group: str = "numeric", variants: dict[str, Callable[..., Any]] | None = None,
                  doc: str = "", host: Callable[..., Any] | None = None, casting: str = "same_kind",
                  kernel_on_host: bool | frozenset[str] = False, stream: bool = False,
-                 numpy_on_pocl: frozenset[str] = frozenset()):
+                 cpu_path_on_pocl: bool = True):
         assert rule in RULES, rule
         self.__name__ = self.__qualname__ = self.name = name
         self.py_func, self.ufunc, self.rule, self.group = fn, ufunc, rule, group
@@ -130,10 +132,11 @@ class Elementwise:
         #: ``STREAM_MIN_BYTES`` or more get non-temporal stores, on ``cpu`` too (beating NumPy's loops
         #: there: they read each destination line before writing it).
         self.stream = stream
-        #: Compute dtypes for which NumPy's loop, split over the threads, runs on the host memory of PoCL's
-        #: CPU device (every buffer there is Cambrian-owned host memory) from NUMPY_ON_POCL_MIN elements:
-        #: PoCL's library calls are scalar (``atan`` 30x slower than NumPy's loop, ``sin`` 1.8x).
-        self.numpy_on_pocl = numpy_on_pocl
+        #: On PoCL's CPU device (every buffer there is Cambrian-owned host memory), calls of
+        #: CPU_PATH_ON_POCL_MIN elements or more run what ``cpu`` runs, on that memory: Cambrian's kernels
+        #: compiled by Numba (8-lane float64 vectors where PoCL's have 4, non-temporal stores) or NumPy's
+        #: loops (where PoCL's library calls are scalar: ``atan`` 30x slower). False: PoCL's own kernel.
+        self.cpu_path_on_pocl = cpu_path_on_pocl
         #: Scalar definitions per operand kind ("complex", "uint", "int", "bool", "integer" for all
         #: three, "float"); ``fn`` serves the rest.
         self.variants = variants or {}
@@ -242,9 +245,9 @@ class Elementwise:
                                                                                     shape):
             host = False
         fresh = out is None
-        if (not host and self.numpy_on_pocl and compute[0] in self.numpy_on_pocl and _is_pocl_cpu(device)
-                and math.prod(shape) >= NUMPY_ON_POCL_MIN):
-            done = self._numpy_on_buffers(args, compute, out, shape, ret, device)
+        if (not host and self.cpu_path_on_pocl and _is_pocl_cpu(device) and device.supports_float64
+                and math.prod(shape) >= CPU_PATH_ON_POCL_MIN):
+            done = self._cpu_path(args, compute, out, shape, ret, device)
             if done is not None:
                 return done
         if fresh:
@@ -302,15 +305,19 @@ class Elementwise:
         thread split, not real/imag): what a prepared entry replays."""
         return size < _SPLIT and self.ufunc is not np.real and self.ufunc is not np.imag
 
-    def _numpy_on_buffers(self, args: Sequence[Any], compute: tuple[str, ...], out: Any,
-                          shape: tuple[int, ...], ret: str, device: Device) -> Any:
-        """NumPy's loop on the host memory of an OpenCL CPU device's buffers, after the queue's pending
-        work (``numpy_on_pocl``); None (nothing done) when a buffer is not such memory or ``out``
-        overlaps an input (the kernel path handles both)."""
+    def _cpu_path(self, args: Sequence[Any], compute: tuple[str, ...], out: Any, shape: tuple[int, ...],
+                  ret: str, device: Device) -> Any:
+        """This call as ``cpu`` runs it, on the host memory of an OpenCL CPU device's buffers, after the
+        queue's pending work (``cpu_path_on_pocl``; ``interp``'s NumPy where ``cpu`` is absent and NumPy
+        wins); None (nothing done) when a buffer is not such memory, ``out`` overlaps an input or no
+        host device serves the call: PoCL's kernel runs."""
         from .array import _host as host_memory
+        from .array._convert import wrap_host
 
         array_type = _array_type()
-        if not all(host_memory.host_memory(a) for a in args if a.__class__ is array_type):
+        k = self.kernel_on_host
+        target = _host_device(bool(k) and (k is True or compute[0] in k))  # type: ignore[operator]
+        if target is None or not all(host_memory.host_memory(a) for a in args if a.__class__ is array_type):
             return None
         if out is None:
             out = array_type._empty(shape, ret, device)
@@ -320,20 +327,19 @@ class Elementwise:
                 return None
         if not host_memory.host_memory(out):  # (small buffers may be the driver's)
             return None
+        ops = [wrap_host(host_memory.view(a), target) if a.__class__ is array_type else a for a in args]
+        res = wrap_host(host_memory.view(out), target)
+        if res is None or any(o is None for o in ops):
+            return None
         out.queue.synchronize()
-        self._host(args, compute, out, host_memory.view(out), host_memory.view)
+        self(*ops, out=res)
         return out
 
-    def _host(self, args: Sequence[Any], compute: tuple[str, ...], out: Any, target: np.ndarray,
-              view: Callable[[Any], np.ndarray] | None = None) -> None:
+    def _host(self, args: Sequence[Any], compute: tuple[str, ...], out: Any, target: np.ndarray) -> None:
         array_type = _array_type()
-        if view is None:
-            ins = [(a.__cambrian_array__().view if _NAMES[a.dtype] == c else
-                    a.__cambrian_array__().view.astype(c)) if a.__class__ is array_type else a
-                   for a, c in zip(args, compute, strict=True)]
-        else:
-            ins = [(view(a) if _NAMES[a.dtype] == c else view(a).astype(c)) if a.__class__ is array_type
-                   else a for a, c in zip(args, compute, strict=True)]
+        ins = [(a.__cambrian_array__().view if _NAMES[a.dtype] == c else
+                a.__cambrian_array__().view.astype(c)) if a.__class__ is array_type else a
+               for a, c in zip(args, compute, strict=True)]
         with np.errstate(all="ignore"):
             if self.ufunc is np.real or self.ufunc is np.imag:  # functions without a ufunc's out=
                 target[...] = self.ufunc(ins[0])

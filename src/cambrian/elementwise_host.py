@@ -1,5 +1,5 @@
-"""NumPy's loops on device memory for :mod:`cambrian.elementwise`'s host path: the split over threads, and
-which OpenCL devices are PoCL's CPU device (where ``numpy_on_pocl`` was measured)."""
+"""Host-side helpers of :mod:`cambrian.elementwise`: NumPy's loops split over threads, which OpenCL devices
+are PoCL's CPU device (where ``cpu_path_on_pocl`` was measured), and the host device that serves them."""
 
 from __future__ import annotations
 
@@ -15,15 +15,32 @@ if TYPE_CHECKING:  # imported on the first threaded call (concurrent.futures: ~3
     from concurrent.futures import ThreadPoolExecutor
 
 _POCL: dict[Device, bool] = {}
+_HOSTS: list[Device | None] = []
 
 
 def is_pocl_cpu(device: Device) -> bool:
-    """PoCL's CPU device (where ``numpy_on_pocl`` was measured)."""
+    """PoCL's CPU device (where ``cpu_path_on_pocl`` was measured)."""
     got = _POCL.get(device)
     if got is None:
         got = _POCL[device] = (device.backend == "opencl" and device.kind == "cpu"
                                and "Portable Computing Language" in (device.platform or ""))
     return got
+
+
+def host_device(kernel: bool) -> Device | None:
+    """The device whose path runs a call on PoCL's host memory: ``cpu``; where it is absent, ``interp``
+    (NumPy's loops) unless the call's ``cpu`` path is a kernel (``kernel``: then PoCL's kernel runs)."""
+    if not _HOSTS:
+        from .devices import select_device
+        from .errors import DeviceError
+
+        for name in ("cpu", "interp"):
+            try:
+                _HOSTS.append(select_device(name))
+            except DeviceError:
+                _HOSTS.append(None)
+    cpu, interp = _HOSTS
+    return cpu if cpu is not None else None if kernel else interp
 
 
 #: Host-path arrays of at least this many elements are split over threads.

@@ -120,7 +120,7 @@ def test_definitions_inside_a_kernel(device, dtype):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_kernel_on_host_functions(device, dtype, monkeypatch):
-    """exp, expm1, log, tanh, sqrt of large arrays run Cambrian's vectorised kernels on ``cpu`` too
+    """Large arrays of the ``KERNEL_ON_HOST`` functions run Cambrian's vectorised kernels on ``cpu`` too
     (faster there than NumPy's loops): within the documented 4 ulp of NumPy on every device, and on
     host-memory devices the very bits of the kernel path (HOST_MATH_MAX=0 forces it)."""
     from cambrian import elementwise
@@ -133,10 +133,12 @@ def test_kernel_on_host_functions(device, dtype, monkeypatch):
     a[:3] = [0.0, 1.0, np.inf]
     x = cb.asarray(np.abs(a), device=device)
     tol = 4 * np.finfo(dtype).eps
-    for name in KERNEL_ON_HOST:
+    for name in ("exp", "expm1", "log", "tanh", "sqrt", "sin", "cos", "floor", "square", "reciprocal"):
         fn = FUNCTIONS[name]
         got = cb.asnumpy(fn(x))
-        np.testing.assert_allclose(got, getattr(np, name)(np.abs(a)), rtol=tol, err_msg=name)
+        with np.errstate(all="ignore"):
+            want = getattr(np, name)(np.abs(a))
+        np.testing.assert_allclose(got, want, rtol=tol, err_msg=name)
         if device.impl.host_memory and device.backend != "interp" and dtype in KERNEL_ON_HOST[name]:
             fn._fast.clear()
             monkeypatch.setattr(elementwise, "HOST_MATH_MAX", 0)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes
 from ..elementwise import Elementwise
 from . import _scalar as s
 from . import _scalar_complex as c
@@ -156,11 +157,20 @@ HOST = {"pow": _power, "expm1": _expm1, "sign": _sign, "reciprocal": _reciprocal
         "floor_divide": _floor_divide}
 
 _F32, _BOTH = frozenset({"float32"}), frozenset({"float32", "float64"})
-#: Functions whose kernel (Cambrian's vectorised math, src/cambrian/math_kernels*.py) beats NumPy's loops
-#: on ``cpu`` too, per compute dtype: 10**7 elements, NumPy on 2 threads against the kernel, one process
-#: (exp 2.3x float32, expm1 1.9x / 1.3x, log 1.5x float32, tanh 1.5x / 1.5x, sqrt 1.2x / 1.4x; float64
-#: exp: 4.6-4.8 ms every run, where NumPy's split took 4.9-8.5 ms: the second core of this VM wakes slowly)
-KERNEL_ON_HOST = {"exp": _BOTH, "expm1": _BOTH, "log": _F32, "tanh": _BOTH, "sqrt": _BOTH}
+_C = frozenset({"complex64", "complex128"})
+#: Functions whose NumPy loops beat Cambrian's kernels on ``cpu``, per compute dtype: NumPy has SIMD
+#: loops where the kernels call the library's scalar functions (float64 ``atan`` of 10**6 elements 4.4 ms
+#: against 1.1; float32 ``sin`` 1.5 ms against 0.66). Measured on 131,072, 10**6 and 10**7 elements,
+#: the kernel on 2 threads against NumPy's loop split over them, alternately in one process.
+NUMPY_ON_HOST = {**{name: _BOTH for name in ("atan", "atan2", "atanh", "cosh", "log2", "logaddexp", "sinh")},
+                 **{name: _BOTH | _C for name in ("acos", "asin", "asinh", "log1p", "log10", "pow", "tan")},
+                 "acosh": _F32 | _C, "cos": _F32, "sin": _F32, "log": frozenset({"float64"}), "sqrt": _C}
+#: Every other function runs its kernel on ``cpu`` from KERNEL_ON_HOST_MIN elements, per compute dtype:
+#: the same or faster everywhere measured (131,072 float64: ``x + y`` 119 us against NumPy's split 279,
+#: ``isnan`` 43 against 167, ``floor`` 60 against 175; float32 ``floor_divide`` of 10**7: 32 ms against
+#: 112; float64 ``exp`` of 10**7: 4.6-4.8 ms in every run, NumPy's split 4.9-8.5: this VM's second core
+#: wakes slowly).
+KERNEL_ON_HOST = {name: frozenset(dtypes.ALL) - NUMPY_ON_HOST.get(name, frozenset()) for name in TABLE}
 
 #: Functions that run at memory speed without SIMD: results of 16 MiB or more are written with
 #: non-temporal stores, on ``cpu`` too (``Elementwise(stream=True)``; ``x + y`` on 10**7 float64 into
@@ -170,20 +180,14 @@ STREAM = frozenset({"add", "subtract", "multiply", "negative", "positive", "abs"
                     "greater_equal", "logical_and", "logical_or", "logical_xor", "logical_not",
                     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_invert", "copysign", "signbit"})
 
-#: Functions whose NumPy loop, split over the threads, beats PoCL's kernel on PoCL's CPU device (its
-#: buffers are host memory): from 16384 elements NumPy works on them there (``numpy_on_pocl``). Measured
-#: per compute dtype, 4*10**6 elements, kernel time / NumPy time: atan 29x / 45x, log10 16x / 26x,
-#: round 16x / 21x, pow 5.6x / 8.1x, sin 1.8x / 3.0x, floor_divide 1.9x / 2.3x, expm1 1.7x and log
-#: 1.1-1.8x (float64); exp, float32 log, sqrt, tanh and the cheap functions stay kernels (0.5-1.1x).
-NUMPY_ON_POCL = {name: _BOTH for name in (
-    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cos", "cosh", "floor_divide", "hypot",
-    "log1p", "log2", "log10", "logaddexp", "pow", "remainder", "round", "sin", "sinh", "tan")} | {
-    "expm1": frozenset({"float64"}), "log": frozenset({"float64"}), "ceil": frozenset({"float32"})}
+#: Functions that keep PoCL's own kernel on PoCL's CPU device at every size (``cpu_path_on_pocl``):
+#: its ``nextafter`` was 4x faster than the kernel on ``cpu`` and than NumPy's loop.
+POCL_OWN = frozenset({"nextafter"})
 
 FUNCTIONS: dict[str, Elementwise] = {
     name: Elementwise(name, fn, ufunc, rule=rule, group=group, variants=variants, host=HOST.get(name),
-                      kernel_on_host=KERNEL_ON_HOST.get(name, False), stream=name in STREAM,
-                      numpy_on_pocl=NUMPY_ON_POCL.get(name, frozenset()))
+                      kernel_on_host=KERNEL_ON_HOST[name], stream=name in STREAM,
+                      cpu_path_on_pocl=name not in POCL_OWN)
     for name, (fn, ufunc, rule, group, variants) in TABLE.items()
 }
 globals().update(FUNCTIONS)
