@@ -87,6 +87,7 @@ def disk_cache_enabled() -> bool:
 def host_math_max() -> int:
     """``CAMBRIAN_HOST_MATH_MAX=N``: on host-memory devices with synchronous launches (``cpu``), array
     functions of fewer than N elements run NumPy on the device's memory, larger ones a generated
-    kernel. Default: NumPy at every size (faster here: SIMD math); 0: always the kernel."""
+    kernel. Default: no bound (each function's measured choice: ``KERNEL_ON_HOST_MIN`` and
+    ``NUMPY_ON_HOST``); 0: always the device's own kernel (PoCL's CPU device included; tests)."""
     text = os.environ.get("CAMBRIAN_HOST_MATH_MAX", "").strip()
     return int(text) if text else 1 << 62

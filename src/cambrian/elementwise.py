@@ -135,7 +135,8 @@ class Elementwise:
         #: On PoCL's CPU device (every buffer there is Cambrian-owned host memory), calls of
         #: CPU_PATH_ON_POCL_MIN elements or more run what ``cpu`` runs, on that memory: Cambrian's kernels
         #: compiled by Numba (8-lane float64 vectors where PoCL's have 4, non-temporal stores) or NumPy's
-        #: loops (where PoCL's library calls are scalar: ``atan`` 30x slower). False: PoCL's own kernel.
+        #: loops (where PoCL's library calls are scalar: ``atan`` 30x slower). False (or HOST_MATH_MAX
+        #: = 0: the device's kernels everywhere): PoCL's own kernel.
         self.cpu_path_on_pocl = cpu_path_on_pocl
         #: Scalar definitions per operand kind ("complex", "uint", "int", "bool", "integer" for all
         #: three, "float"); ``fn`` serves the rest.
@@ -245,8 +246,8 @@ class Elementwise:
                                                                                     shape):
             host = False
         fresh = out is None
-        if (not host and self.cpu_path_on_pocl and _is_pocl_cpu(device) and device.supports_float64
-                and math.prod(shape) >= CPU_PATH_ON_POCL_MIN):
+        if (not host and self.cpu_path_on_pocl and HOST_MATH_MAX and _is_pocl_cpu(device)
+                and device.supports_float64 and math.prod(shape) >= CPU_PATH_ON_POCL_MIN):
             done = self._cpu_path(args, compute, out, shape, ret, device)
             if done is not None:
                 return done

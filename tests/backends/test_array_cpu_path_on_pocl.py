@@ -83,3 +83,32 @@ def test_cpu_path_on_pocl_overlapping_out(device, spy):
     same = cb.asarray(a, device=device)
     cb.atan(same, out=same)  # the same elements in the same layout: in place
     np.testing.assert_allclose(cb.asnumpy(same), np.arctan(a), rtol=4e-7, atol=4e-7)
+
+
+@pytest.mark.parametrize("op", ["sum", "prod", "min", "max", "mean", "argmax", "argmin"])
+def test_large_reductions_cpu_path_on_pocl(device, op, monkeypatch):
+    """Reductions above the NumPy bound run ``cpu``'s path on PoCL's host memory (after the queue's
+    pending work), their results a new array on PoCL's device; the same values on every device."""
+    from cambrian.array import _statistical as S
+
+    monkeypatch.setattr(S, "REDUCE_HOST_MAX", 256)
+    monkeypatch.setattr(S, "EXTREMES_SCALE", 1)
+    used: list[object] = []
+
+    def spy(fn, x):
+        got = cpu_path(fn, x)
+        used.append(got)
+        return got
+
+    cpu_path = S.cpu_path
+    monkeypatch.setattr(S, "cpu_path", spy)
+    a = np.random.default_rng(3).random((60, 70)) + 0.5
+    x = identity(cb.asarray(a, device=device))  # pending work first
+    for axis in (None, 0, 1):
+        used.clear()
+        got = getattr(cb, op)(x, axis=axis)
+        assert got.device == device
+        np.testing.assert_allclose(cb.asnumpy(got), getattr(np, op)(a, axis=axis), rtol=1e-12,
+                                   err_msg=f"{op} axis={axis} on {device}")
+        if elementwise._is_pocl_cpu(device):
+            assert any(u is not None for u in used), f"{op}: PoCL's own kernel ran"

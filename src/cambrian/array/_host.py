@@ -118,6 +118,23 @@ def round_trip(fn: Callable[..., Any], *args: Any) -> Any:
     return tuple(back(o) for o in out) if isinstance(out, tuple) else back(out)
 
 
+def cpu_path(fn: Callable[[Array], Array], x: Array) -> Array | None:
+    """``fn`` run on ``x`` seen as a ``cpu`` array, where ``x`` is in the host memory of PoCL's CPU device
+    (after the queue's pending work: ``cpu``'s kernels and NumPy use both of its cores better); its
+    result copied to a new array on ``x``'s device. None (nothing done) elsewhere, or without ``cpu``."""
+    from ..elementwise_host import host_device, is_pocl_cpu
+    from ._convert import wrap_host
+
+    if not (is_pocl_cpu(x.device) and host_memory(x)) or (cpu := host_device(True)) is None:
+        return None
+    x.queue.synchronize()
+    seen = wrap_host(view(x), cpu)
+    if seen is None:
+        return None
+    got = view(fn(seen))
+    return into(Array._empty(got.shape, dtypes.NP_NAMES[got.dtype], x.device), got)
+
+
 def libraries(device: Device) -> str:
     """Which library serves ``cambrian.linalg``/``cambrian.fft``/``matmul`` on ``device`` (for
     ``cambrian info`` and the README)."""

@@ -27,7 +27,7 @@ from ..elementwise_host import is_pocl_cpu
 from ..kernels import kernel
 from ._array import Array
 from ._creation import from_host
-from ._host import host_memory
+from ._host import cpu_path, host_memory
 from ._host import view as host_view
 from ._manipulation import _contiguous, copy_into, permute_dims, reshape
 
@@ -73,6 +73,13 @@ def _numpy_here(x: Array, size: int, scale: int = 1) -> bool:
     if _host(x, size, scale):
         return True
     return size < REDUCE_HOST_MAX * scale and is_pocl_cpu(x.device) and host_memory(x)
+
+
+def _on_cpu(fn: Callable[[Array], Array], x: Array) -> Array | None:
+    """``cpu``'s path for ``x`` in PoCL's host memory (:func:`cambrian.array._host.cpu_path`: its
+    kernels and NumPy beat PoCL's reduction kernels there); None when REDUCE_HOST_MAX is 0 (the
+    device's own kernels everywhere: the tests)."""
+    return cpu_path(fn, x) if REDUCE_HOST_MAX else None
 
 
 def _np_view(x: Array) -> np.ndarray:
@@ -141,6 +148,9 @@ def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
         else:
             host = _NP[op](_np_view(x), axis=axes, keepdims=keepdims)
         return _host_result(host, acc, shape, x.device)
+    got = _on_cpu(lambda seen: _reduce(op, seen, axis, keepdims, dtype), x)
+    if got is not None:
+        return got
     if not axes:
         return _cast(x, acc)
     if len(axes) == x.ndim:
@@ -217,6 +227,9 @@ def mean(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bo
     ft = _float_of(x, "mean")
     axes = axes_of(x, axis, "mean")
     if len(axes) == x.ndim and x.ndim and dtypes.is_float(ft) and not _numpy_here(x, x.size):
+        got = _on_cpu(lambda seen: mean(seen, axis=axis, keepdims=keepdims), x)
+        if got is not None:
+            return got
         from .. import reduction_ops  # the whole array: the sum and the division in one launch
 
         r = reduction_ops.mean_of_all(_contiguous(x), ft)

@@ -200,6 +200,11 @@ class OpenCLBackend(Backend):
     def write(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> Event:
         if host.nbytes == 0:
             return completed(queue, "write")
+        mem = getattr(buffer, "hostbuf", None) if getattr(buffer, "cambrian_host", None) else None
+        if mem is not None:  # Cambrian-owned host memory: a memcpy once earlier commands are done
+            queue.synchronize()
+            mem[byte_offset:byte_offset + host.nbytes] = host.reshape(-1).view(np.uint8)
+            return completed(queue, "write")
         # non-blocking: pyopencl's NannyEvent keeps ``host`` alive until the copy is done
         ev = self.cl.enqueue_copy(queue.native, buffer, host, dst_offset=byte_offset, is_blocking=False)
         _enqueued(queue, ev)
@@ -232,6 +237,11 @@ class OpenCLBackend(Backend):
 
     def read(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> None:
         if host.nbytes == 0:
+            return
+        mem = getattr(buffer, "hostbuf", None) if getattr(buffer, "cambrian_host", None) else None
+        if mem is not None:  # Cambrian-owned host memory (opencl_host): a memcpy after the queue's work
+            queue.synchronize()  # (PoCL's read command costs ~75 us: a wake-up of its worker thread)
+            host.reshape(-1).view(np.uint8)[...] = mem[byte_offset:byte_offset + host.nbytes]
             return
         try:
             self.cl.enqueue_copy(queue.native, host, buffer, src_offset=byte_offset, is_blocking=True)
