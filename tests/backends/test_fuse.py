@@ -24,7 +24,7 @@ N = 37  # small: the interp device interprets the kernels
 
 def _host_math(device) -> bool:
     """Op-by-op runs NumPy on host memory here (transcendentals and float sums may differ by ulps): cpu,
-    interp, and PoCL's CPU device (small reductions and NUMPY_ON_POCL functions)."""
+    interp, and PoCL's CPU device (small reductions, and large arrays take cpu's path)."""
     from cambrian.elementwise_host import is_pocl_cpu
 
     return device.backend in ("cpu", "interp") or is_pocl_cpu(device)
