@@ -205,3 +205,25 @@ def test_kernels_on_the_interpreter(device, monkeypatch):
     _check(device, a, -1, False)
     _check(device, a, 0, True)
     _check_unique(device, a)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int32"])
+def test_split_sort_of_large_vectors(device, dtype, monkeypatch):
+    """1-D sorts from SORT_SPLIT_MIN elements sort a part per host thread and merge them (on PoCL's CPU
+    device on its buffers' memory): NumPy's order, NaNs last, -0.0 before 0.0 where it came first."""
+    if dtype == "float64" and not device.supports_float64:
+        pytest.skip("no float64 on this device")
+    monkeypatch.setattr(_sorting, "SORT_SPLIT_MIN", 1000)
+    rng = np.random.default_rng(11)
+    a = (rng.integers(-50, 50, 5003) if dtype == "int32" else rng.standard_normal(5003)).astype(dtype)
+    if dtype != "int32":
+        a[::97] = np.nan
+        a[3::89] = -0.0
+        a[5::89] = 0.0
+    x = cb.asarray(a, device=device)
+    got = cb.asnumpy(cb.sort(x))
+    want = np.sort(a, kind="stable")
+    np.testing.assert_array_equal(got, want)
+    assert np.array_equal(np.signbit(got), np.signbit(want)), "the order of -0.0 and 0.0 is not stable"
+    np.testing.assert_array_equal(cb.asnumpy(cb.sort(x, descending=True)), np.flip(np.sort(np.flip(a),
+                                                                                             kind="stable")))

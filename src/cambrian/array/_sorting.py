@@ -10,7 +10,8 @@ Where it runs:
 
 * devices whose memory is host memory with synchronous launches (``cpu``, ``interp``): NumPy's stable
   sort works on the device's memory in place (a vendor library on the device it belongs to), while
-  ``SORT_HOST`` is true;
+  ``SORT_HOST`` is true; a 1-D ``sort`` of ``SORT_SPLIT_MIN`` elements or more sorts one part per host
+  thread and merges them; PoCL's CPU device takes that path on its buffers' host memory;
 * every other device (OpenCL, CUDA): a merge sort written as Cambrian kernels over the rows of the
   sorted axis (moved last, contiguous): one launch sorts blocks of ``_BLOCK`` elements by insertion,
   then one launch per merge pass doubles the sorted runs; each work-item of a pass writes ``tile``
@@ -20,14 +21,17 @@ Where it runs:
 
 from __future__ import annotations
 
+import functools
 import operator
 
 import numpy as np
 
 from ..compiler.lang import get_global_id
+from ..elementwise_host import threaded
 from ..kernels import func, kernel
 from ._array import Array
 from ._convert import from_host
+from ._host import cpu_path
 from ._manipulation import _copy, permute_dims, reshape
 from ._statistical import _as_rows
 
@@ -37,6 +41,15 @@ __all__ = ["argsort", "sort"]
 #: tests switch it off to run the kernels there.
 SORT_HOST = True
 _BLOCK = 32  # elements each work-item sorts by insertion in the first launch
+#: 1-D sorts of this many elements or more on host memory sort one part per host thread, then merge
+#: them (10**7 float64: 419-513 ms against np.sort's 672-832, measured alternately; the merge ~85 ms)
+SORT_SPLIT_MIN = 1 << 20
+
+
+def _sort_part(x: np.ndarray, out: np.ndarray, kind: str | None) -> None:
+    """``out`` = ``x`` sorted (one part of a split sort)."""
+    out[...] = x
+    out.sort(kind=kind)
 
 
 @func
@@ -231,10 +244,18 @@ def _sort(x: Array, axis: int, descending: bool, stable: bool, arg: bool, what: 
         ov = out.__cambrian_array__().view
         if arg or descending:
             np.copyto(ov, _np_sort(view, a, descending, arg, stable))
+        elif x.ndim == 1 and x.size >= SORT_SPLIT_MIN:  # parts on the host threads, then one merge
+            kind = "stable" if _visible(view, stable, False) else None
+            threaded(functools.partial(_sort_part, kind=kind), [view], ov)
+            ov.sort(kind="stable")  # (a merge: the stable sort finds the sorted runs)
         else:  # in place in the result's memory
             np.copyto(ov, view)
             ov.sort(axis=a, kind="stable" if _visible(view, stable, False) else None)
         return out
+    if not arg and x.ndim == 1 and x.size >= SORT_SPLIT_MIN:  # PoCL's CPU device: cpu's path
+        got = cpu_path(lambda seen: _sort(seen, axis, descending, stable, arg, what), x)
+        if got is not None:
+            return got
     keys, perm = sort_rows(_as_rows(x, (a,)), descending, arg)
     res = perm if arg else keys
     assert res is not None
