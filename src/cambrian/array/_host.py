@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import dtypes
 from ..backends.base import Device
+from ..backends.opencl_host import host_bytes
 from ._array import Array
 
 #: NumPy on host memory where the memory allows it (False: device paths everywhere; for tests).
@@ -33,8 +34,8 @@ def _buffer_view(x: Array) -> np.ndarray | None:
     """The uint8 host memory under ``x``'s buffer, or None when it is not host memory."""
     impl = x.device.impl
     raw = impl.host_view(x.device, x._buffer)
-    if raw is None and x.device.backend == "opencl" and getattr(x._buffer, "cambrian_host", None) is not None:
-        raw = x._buffer.hostbuf  # Cambrian-owned host memory of an OpenCL CPU device (opencl_host.py)
+    if raw is None and x.device.backend == "opencl":
+        raw = host_bytes(x._buffer)  # Cambrian-owned host memory of an OpenCL CPU device
     return raw
 
 

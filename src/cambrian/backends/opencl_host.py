@@ -101,6 +101,12 @@ class HostMemory:
         return len(self._waiting)
 
 
+def host_bytes(buffer: Any) -> np.ndarray | None:
+    """The uint8 host memory under ``buffer`` when it is Cambrian-owned (a buffer of a HostMemory),
+    else None (a driver-allocated buffer, or any other object)."""
+    return buffer.hostbuf if getattr(buffer, "cambrian_host", None) is not None else None
+
+
 @functools.cache
 def _buffer_type(cl: Any) -> type:
     """``cl.Buffer`` whose Python object hands its host memory to its HostMemory when it dies."""
