@@ -312,28 +312,23 @@ class Elementwise:
         queue's pending work (``cpu_path_on_pocl``; ``interp``'s NumPy where ``cpu`` is absent and NumPy
         wins); None (nothing done) when a buffer is not such memory, ``out`` overlaps an input or no
         host device serves the call: PoCL's kernel runs."""
-        from .array import _host as host_memory
-        from .array._convert import wrap_host
+        from .array._host import seen_on
 
-        array_type = _array_type()
         k = self.kernel_on_host
         target = _host_device(bool(k) and (k is True or compute[0] in k))  # type: ignore[operator]
-        if target is None or not all(host_memory.host_memory(a) for a in args if a.__class__ is array_type):
+        if target is None or (ops := seen_on(target, list(args))) is None:
             return None
         if out is None:
-            out = array_type._empty(shape, ret, device)
+            out = _array_type()._empty(shape, ret, device)
         else:
             _check_out(out, shape, ret, device, self.name, self.casting)
             if overlaps(args, out):
                 return None
-        if not host_memory.host_memory(out):  # (small buffers may be the driver's)
-            return None
-        ops = [wrap_host(host_memory.view(a), target) if a.__class__ is array_type else a for a in args]
-        res = wrap_host(host_memory.view(out), target)
-        if res is None or any(o is None for o in ops):
+        res = seen_on(target, [out])  # (None: small buffers may be the driver's)
+        if res is None:
             return None
         out.queue.synchronize()
-        self(*ops, out=res)
+        self(*ops, out=res[0])
         return out
 
     def _host(self, args: Sequence[Any], compute: tuple[str, ...], out: Any, target: np.ndarray) -> None:

@@ -55,18 +55,14 @@ def _cpus() -> list[int]:
     return list(range(os.cpu_count() or 1))
 
 
-def threaded(ufunc: Any, ins: list[Any], target: np.ndarray) -> None:
-    """``ufunc(*ins, out=target)`` in chunks of the first axis, one per thread (NumPy releases the GIL).
-    Each thread of the pool keeps to one CPU: left free, the scheduler often woke both on the CPU of
-    the calling thread, and a split of float64 ``log`` of 10**7 then took the one-thread time (8.7 ms
-    against 5.2) in 10-17 of 60 calls here; pinned, 3-6 of 60."""
+def _pool() -> tuple[ThreadPoolExecutor | None, int]:
+    """The host threads' pool (None on one CPU) and its size. Each thread keeps to one CPU: left free,
+    the scheduler often woke both on the CPU of the calling thread, and a split of float64 ``log`` of
+    10**7 then took the one-thread time (8.7 ms against 5.2) in 10-17 of 60 calls here; pinned, 3-6 of 60."""
     global _POOL
     cpus = _cpus()
     workers = min(len(cpus), 8)
-    if workers == 1:
-        ufunc(*ins, out=target)
-        return
-    if _POOL is None:
+    if workers > 1 and _POOL is None:
         import itertools
         from concurrent.futures import ThreadPoolExecutor
 
@@ -74,6 +70,29 @@ def threaded(ufunc: Any, ins: list[Any], target: np.ndarray) -> None:
         pin = (lambda: os.sched_setaffinity(0, {cpus[next(order) % workers]})) \
             if hasattr(os, "sched_setaffinity") else None
         _POOL = ThreadPoolExecutor(workers, thread_name_prefix="cambrian-host", initializer=pin)
+    return (_POOL if workers > 1 else None), workers
+
+
+def in_parts(fn: Any, flat: np.ndarray, per_thread: int = 2) -> list[tuple[int, Any]]:
+    """``(offset, fn(part))`` for contiguous parts of the 1-D ``flat``, in order, ``per_thread`` parts per
+    host thread run on the pool (a thread the OS holds back leaves its later parts to the others)."""
+    pool, workers = _pool()
+    count = 1 if pool is None else min(workers * per_thread, flat.shape[0]) or 1
+    step = max(-(-flat.shape[0] // count), 1)
+    offsets = range(0, max(flat.shape[0], 1), step)
+    if pool is None:
+        return [(lo, fn(flat[lo:lo + step])) for lo in offsets]
+    futures = [(lo, pool.submit(fn, flat[lo:lo + step])) for lo in offsets]
+    return [(lo, f.result()) for lo, f in futures]
+
+
+def threaded(ufunc: Any, ins: list[Any], target: np.ndarray) -> None:
+    """``ufunc(*ins, out=target)`` in chunks of the first axis, one per thread of the pinned pool
+    (:func:`_pool`; NumPy releases the GIL)."""
+    pool, workers = _pool()
+    if pool is None:
+        ufunc(*ins, out=target)
+        return
     n = target.shape[0]
     step = math.ceil(n / workers)
     full = [np.broadcast_to(a, target.shape) if isinstance(a, np.ndarray) else a for a in ins]
@@ -83,5 +102,5 @@ def threaded(ufunc: Any, ins: list[Any], target: np.ndarray) -> None:
         with np.errstate(all="ignore"):
             ufunc(*(a[sl] if isinstance(a, np.ndarray) else a for a in full), out=target[sl])
 
-    for f in [_POOL.submit(part, lo) for lo in range(0, n, step)]:
+    for f in [pool.submit(part, lo) for lo in range(0, n, step)]:
         f.result()

@@ -115,3 +115,35 @@ def test_empty_arrays_of_any_layout(device):
     e = cb.astype(cb.zeros((0, 0), dtype=cb.bool, device=device), cb.uint8)
     assert int(cb.sum(e)) == 0 and cb.sum(e, axis=1).shape == (0,)
     assert e.mT.c_contiguous  # an empty array is contiguous in any layout
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int32", "bool"])
+def test_split_extremes_of_large_arrays(device, dtype, monkeypatch):
+    """Whole-array min/max/argmin/argmax from EXTREMES_SPLIT_MIN elements on host memory take NumPy's
+    loops on parts on the host threads: NumPy's answers (NaN wins, the first index of a tie across
+    parts), and the split runs wherever NumPy works on the memory."""
+    if dtype == "float64" and not device.supports_float64:
+        pytest.skip("no float64 on this device")
+    monkeypatch.setattr(_statistical, "EXTREMES_SPLIT_MIN", 1000)
+    calls = []
+    real = _statistical.in_parts
+    monkeypatch.setattr(_statistical, "in_parts", lambda *a, **k: calls.append(1) or real(*a, **k))
+    rng = np.random.default_rng(5)
+    a = (rng.integers(-50, 50, 5004) if dtype != "bool" else rng.integers(0, 2, 5004)).astype(dtype)
+    a[4000] = a[17] = a.max() + (0 if dtype == "bool" else 1)  # the same extreme in two parts
+    a[4500] = a[30] = a.min() - (0 if dtype == "bool" else 1)
+    layouts = [a]
+    if dtype.startswith("float"):
+        layouts += [np.where(np.arange(a.size) == 3001, np.nan, a).astype(dtype),  # NaN in a late part
+                    np.where(np.arange(a.size) % 1700 == 9, np.nan, a).astype(dtype)]
+    for host in layouts:
+        for shape in ((host.size,), (12, host.size // 12)):
+            x = cb.asarray(host.reshape(shape), device=device)
+            for name in ("max", "min", "argmax", "argmin"):
+                for keep in (False, True):
+                    got = cb.asnumpy(getattr(cb, name)(x, keepdims=keep))
+                    want = getattr(np, name)(host.reshape(shape), keepdims=keep)
+                    assert got.shape == want.shape and got.dtype == want.dtype, (name, keep, shape)
+                    np.testing.assert_array_equal(got, want, err_msg=f"{name} keepdims={keep} {shape}")
+    x = cb.asarray(a, device=device)
+    assert bool(calls) == _statistical._numpy_here(x, x.size, _statistical.EXTREMES_SCALE)

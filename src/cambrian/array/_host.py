@@ -119,20 +119,35 @@ def round_trip(fn: Callable[..., Any], *args: Any) -> Any:
     return tuple(back(o) for o in out) if isinstance(out, tuple) else back(out)
 
 
+def seen_on(device: Device, items: list[Any]) -> list[Any] | None:
+    """``items`` with each Array's host memory wrapped as an array on the host-memory ``device`` (nothing
+    copied; no waiting) and other items unchanged; None when an Array's memory cannot be wrapped."""
+    from ._convert import wrap_host
+
+    out = []
+    for a in items:
+        if isinstance(a, Array):
+            if not host_memory(a) or (a := wrap_host(view(a), device)) is None:
+                return None
+        out.append(a)
+    return out
+
+
 def cpu_path(fn: Callable[[Array], Array], x: Array) -> Array | None:
     """``fn`` run on ``x`` seen as a ``cpu`` array, where ``x`` is in the host memory of PoCL's CPU device
     (after the queue's pending work: ``cpu``'s kernels and NumPy use both of its cores better); its
     result copied to a new array on ``x``'s device. None (nothing done) elsewhere, or without ``cpu``."""
+    if x.device.backend != "opencl":  # (the common case first: no imports, no lookups)
+        return None
     from ..elementwise_host import host_device, is_pocl_cpu
-    from ._convert import wrap_host
 
     if not (is_pocl_cpu(x.device) and host_memory(x)) or (cpu := host_device(True)) is None:
         return None
     x.queue.synchronize()
-    seen = wrap_host(view(x), cpu)
+    seen = seen_on(cpu, [x])
     if seen is None:
         return None
-    got = view(fn(seen))
+    got = view(fn(seen[0]))
     return into(Array._empty(got.shape, dtypes.NP_NAMES[got.dtype], x.device), got)
 
 

@@ -90,7 +90,8 @@ def _arg(x: Any, axis: int | None, keepdims: bool, is_max: int) -> Any:
     if S._numpy_here(x, x.size, S.EXTREMES_SCALE):
         x.queue.synchronize()
         fn = np.argmax if is_max else np.argmin
-        host = fn(S._np_view(x), axis=axis, keepdims=keepdims)
+        host = S.np_whole(fn, S._np_view(x), True) if axis is None else fn(S._np_view(x), axis=axis,
+                                                                            keepdims=keepdims)
         return S._host_result(host, "int64", shape, x.device)
     got = S._on_cpu(lambda seen: _arg(seen, axis, keepdims, is_max), x)
     if got is not None:

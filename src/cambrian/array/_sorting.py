@@ -252,7 +252,7 @@ def _sort(x: Array, axis: int, descending: bool, stable: bool, arg: bool, what: 
             np.copyto(ov, view)
             ov.sort(axis=a, kind="stable" if _visible(view, stable, False) else None)
         return out
-    if not arg and x.ndim == 1 and x.size >= SORT_SPLIT_MIN:  # PoCL's CPU device: cpu's path
+    if SORT_HOST and not arg and x.ndim == 1 and x.size >= SORT_SPLIT_MIN:  # PoCL's CPU device: cpu's path
         got = cpu_path(lambda seen: _sort(seen, axis, descending, stable, arg, what), x)
         if got is not None:
             return got
