@@ -5,7 +5,9 @@ alternating the two (machine noise hits both), medians; prints the ratio NumPy t
 called per element) where that mode is given. The "array" column is the namespace's function on the
 device's arrays (``cb.exp(x, out=)``, ``cb.pow(x, 1.7, out=)``): the path the array library picks on that
 device (Cambrian's kernel, or NumPy's loops split over the threads on host memory where those are
-faster; see the README); ``erf`` is not in the array API standard.
+faster; see the README); ``erf`` is not in the array API standard. The "bound" column is the ratio a
+kernel that only copies ``x`` into ``out`` (``@cb.vectorize`` of ``x``, timed in the same rounds) reaches:
+the memory's limit for any function of that dtype written this way; a function near it is memory-bound.
 
     python benchmarks/bench_math.py [n] [repeats] [--native] [--only exp,log] [--device opencl:cpu:0]
 """
@@ -30,7 +32,7 @@ FUNCS: dict[str, tuple[Callable[..., object], tuple[float, float]]] = {
 SCALAR = {
     "exp": "math.exp(x)", "expm1": "math.expm1(x)", "log": "math.log(x)", "sin": "math.sin(x)",
     "cos": "math.cos(x)", "tanh": "math.tanh(x)", "sqrt": "math.sqrt(x)", "erf": "math.erf(x)",
-    "pow": "x ** 1.7",
+    "pow": "x ** 1.7", "copy": "x",
 }
 
 
@@ -97,6 +99,8 @@ def main() -> None:
                 nat(dx, out=nat_out)  # compiled under this setting
                 fns["native"] = lambda nat=nat, dx=dx, o=nat_out: nat(dx, out=o).synchronize()
                 os.environ["CAMBRIAN_MATH"] = "cambrian"
+            ident, copy_out = make("copy"), cb.asarray(np.empty_like(x), device=args.device)
+            fns["copy"] = lambda f=ident, dx=dx, o=copy_out: f(dx, out=o).synchronize()
             array_fn = getattr(cb, name, None) if name != "pow" else (lambda a, out: cb.pow(a, 1.7, out=out))
             if array_fn is not None:
                 arr_out = cb.asarray(np.empty_like(x), device=args.device)
@@ -106,6 +110,7 @@ def main() -> None:
             err = float(np.max(np.abs(got - ref_out) / np.maximum(np.abs(ref_out), np.finfo(dtype).tiny)))
             extra = f"  native {t['numpy'] / t['native']:.2f}x" if "native" in t else ""
             extra += f"  array {t['numpy'] / t['array']:.2f}x" if "array" in t else ""
+            extra += f"  bound {t['numpy'] / t['copy']:.2f}x"
             print(f"{name:6s} {dtype}: numpy {t['numpy'] * 1e3:8.2f} ms  "
                   f"cambrian {t['cambrian'] * 1e3:8.2f} ms  ratio {t['numpy'] / t['cambrian']:.2f}x"
                   f"{extra}  max rel diff {err:.1e}")
