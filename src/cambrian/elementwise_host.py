@@ -48,6 +48,16 @@ SPLIT = 1 << 16
 _POOL: ThreadPoolExecutor | None = None
 
 
+def _forget_pool() -> None:
+    """In a forked child: the parent's pool threads do not exist there (its tasks would wait forever)."""
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _cpus() -> list[int]:
     """The CPUs this process may run on."""
     if hasattr(os, "sched_getaffinity"):

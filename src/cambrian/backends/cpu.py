@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 import threading
 import time
+import warnings
 from functools import lru_cache
 from typing import Any
 
@@ -51,6 +53,31 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 SERIAL_BUDGET = 30e-6
 _STRIKES = 3  # slow serial launches in a row before a kernel's limit drops
 _SERIAL_MAX = 1 << 20
+#: Whether this process ran a launch on Numba's pool, and whether it is a child forked after one: GNU
+#: OpenMP is not fork-safe, and Numba's pool terminates such a child at its first parallel launch (a
+#: ``multiprocessing`` pool with the "fork" start method then waits forever for the lost task). There
+#: every launch runs its serial twin on the calling thread instead (one warning says so).
+_POOL_STARTED = False
+_FORKED = False
+_WARNED_FORK: list[bool] = []
+
+
+def _after_fork_in_child() -> None:
+    global _FORKED
+    _FORKED = _FORKED or _POOL_STARTED
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _user_level() -> int:
+    """``stacklevel`` of the first frame outside the cambrian package (for a warning raised in it)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(root):
+        level, frame = level + 1, frame.f_back
+    return level
 
 
 def _cpuinfo() -> dict[str, str]:
@@ -207,6 +234,10 @@ class CPUProgram:
     def run_pool(self, fn: Any, items: int, args: tuple[Any, ...]) -> None:
         """Run the parallel launcher ``fn``; while probing, a launch within ``SERIAL_BUDGET`` (wall clock,
         so an upper bound) lets launches of up to as many work-items run serially."""
+        global _POOL_STARTED
+        if _FORKED:
+            fn = self._forked_twin(fn)
+        _POOL_STARTED = True
         if not self.probe:
             fn(*args)
             return
@@ -214,6 +245,23 @@ class CPUProgram:
         fn(*args)
         if time.perf_counter() - t < SERIAL_BUDGET and items > self.serial_items:
             self.serial_items = min(items, _SERIAL_MAX)
+
+    def _forked_twin(self, fn: Any) -> Any:
+        """The serial twin of the parallel launcher ``fn`` (in a child forked after a pool launch)."""
+        pairs = ((self.launch1, self.serial1), (self.launch2, self.serial2), (self.launch3, self.serial3),
+                 (self.launchg, self.serialg))
+        twin = next((s for p, s in pairs if p is fn), None)
+        if twin is None:
+            raise LaunchError(f"kernel {self.name!r} has no serial launcher, and this process was forked "
+                              "from one that ran Numba's OpenMP pool (not fork-safe): use the 'spawn' start "
+                              "method")
+        if not _WARNED_FORK:
+            _WARNED_FORK.append(True)
+            warnings.warn("cambrian cpu: this process was forked after parallel launches; GNU OpenMP is "
+                          "not fork-safe, so launches here run on one thread (use the 'spawn' or "
+                          "'forkserver' start method for parallel launches in child processes)",
+                          RuntimeWarning, stacklevel=_user_level())
+        return twin
 
     def run_serial(self, fn: Any, items: int, args: tuple[Any, ...]) -> None:
         """Run the serial twin ``fn``. A launch slower than ``SERIAL_BUDGET`` (wall clock: cheap) has the

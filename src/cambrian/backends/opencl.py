@@ -8,6 +8,7 @@ at the next wait on the queue.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -198,6 +199,7 @@ class OpenCLBackend(Backend):
             raise DeviceError(f"cannot allocate {nbytes} bytes on {device}: {exc}") from None
 
     def write(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> Event:
+        _alive()
         if host.nbytes == 0:
             return completed(queue, "write")
         mem = host_bytes(buffer)
@@ -215,6 +217,7 @@ class OpenCLBackend(Backend):
         """Repeat ``pattern``'s bytes over ``nbytes`` of ``buffer`` from ``byte_offset`` with the driver's
         ``clEnqueueFillBuffer`` (OpenCL 1.2; in queue order like every command, so no kernel to load);
         None when the driver cannot (the caller launches a fill kernel instead)."""
+        _alive()
         size = pattern.itemsize
         if nbytes == 0:
             return completed(queue, "fill")
@@ -236,6 +239,7 @@ class OpenCLBackend(Backend):
         return Event(queue, ev.wait, ev, "fill")
 
     def read(self, device: Device, buffer: Any, byte_offset: int, host: np.ndarray, queue: Queue) -> None:
+        _alive()
         if host.nbytes == 0:
             return
         mem = host_bytes(buffer)
@@ -250,6 +254,7 @@ class OpenCLBackend(Backend):
 
     def copy(self, device: Device, dst: Any, dst_offset: int, src: Any, src_offset: int, nbytes: int,
              queue: Queue) -> Event:
+        _alive()
         if nbytes == 0:
             return completed(queue, "copy")
         ev = self.cl.enqueue_copy(queue.native, dst, src, byte_count=nbytes, src_offset=src_offset,
@@ -267,6 +272,7 @@ class OpenCLBackend(Backend):
 
     def launch(self, device: Device, queue: Queue, program: OpenCLProgram, global_size: tuple[int, ...],
                local_size: tuple[int, ...] | None, args: list[Any]) -> Event:
+        _alive()
         plan = program.plan
         if len(args) != len(plan):
             raise LaunchError(f"kernel {program.py_name!r} takes {len(plan)} arguments, got {len(args)}")
@@ -333,14 +339,34 @@ def _enqueued(queue: Queue, event: Any) -> None:
 
 def _finisher(clq: Any, host: HostMemory | None) -> Any:
     """The queue's finish: wait for the device, then free the host memory that waited for it."""
-    if host is None:
-        return clq.finish
 
     def finish() -> None:
+        _alive()
         clq.finish()
-        host.collect()
+        if host is not None:
+            host.collect()
 
     return finish
 
 
+#: True in a process forked from one that had loaded OpenCL: the drivers' threads stayed in the parent,
+#: so a command there would wait forever (PoCL); every command raises DeviceError instead.
+_FORKED = False
+
+
+def _after_fork_in_child() -> None:
+    global _FORKED
+    _FORKED = _FORKED or BACKEND._cl is not None
+
+
+def _alive() -> None:
+    """DeviceError in a child forked after OpenCL was loaded (see ``_FORKED``)."""
+    if _FORKED:
+        raise DeviceError("OpenCL cannot be used in a process forked from one that used it (the driver's "
+                          "threads stay in the parent: the command would wait forever); start child "
+                          "processes with the 'spawn' or 'forkserver' method, or use the cpu device there")
+
+
 BACKEND = OpenCLBackend()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
