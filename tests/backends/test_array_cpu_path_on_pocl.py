@@ -112,3 +112,28 @@ def test_large_reductions_cpu_path_on_pocl(device, op, monkeypatch):
                                    err_msg=f"{op} axis={axis} on {device}")
         if elementwise._is_pocl_cpu(device):
             assert any(u is not None for u in used), f"{op}: PoCL's own kernel ran"
+
+
+def test_cpu_path_keeps_no_array_alive(device, monkeypatch):
+    """The wrapper ``cpu``'s path keeps on an array (``_seen``) dies with the array: no reference cycle
+    holds its memory after the last reference goes (refcounting alone frees it)."""
+    import gc
+    import weakref
+
+    from cambrian.array import _statistical as S
+
+    monkeypatch.setattr(S, "REDUCE_HOST_MAX", 256)
+    monkeypatch.setattr(elementwise, "CPU_PATH_ON_POCL_MIN", 1024)
+    x = identity(cb.asarray(np.arange(5000.0), device=device))
+    y = cb.asarray(np.ones(5000), device=device)
+    assert float(cb.sum(x)) == float(np.arange(5000.0).sum())
+    np.testing.assert_array_equal(cb.asnumpy(cb.add(x, y, out=cb.empty_like(x))), np.arange(5000.0) + 1)
+    if elementwise._is_pocl_cpu(device):
+        assert getattr(x, "_seen", None) is not None and getattr(y, "_seen", None) is not None
+    refs = [weakref.ref(x), weakref.ref(y)]
+    gc.disable()
+    try:
+        del x, y
+        assert all(r() is None for r in refs), "an array outlived its last reference"
+    finally:
+        gc.enable()

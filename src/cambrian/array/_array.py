@@ -18,6 +18,8 @@ from ..devices import resolve_device
 from ..errors import UnsupportedFeatureError
 from ..queues import Queue
 
+_NAMES = dtypes.NP_NAMES  # dtype -> name (a dict lookup; NumPy's ``dtype.name`` runs Python code)
+
 _DTYPES = {n: np.dtype(n) for n in dtypes.ALL}
 _FP64 = (np.dtype("float64"), np.dtype("complex128"))
 
@@ -39,8 +41,10 @@ class Array:
     waits for pending work on the device's queue.
     """
 
-    __slots__ = ("__weakref__", "_arg", "_buffer", "_capacity", "device", "dtype", "offset", "shape",
-                 "strides")
+    #: ``_seen``: set only by :func:`cambrian.array._host.seen_on` (this array's memory as another device's
+    #: array), read with a default
+    __slots__ = ("__weakref__", "_arg", "_buffer", "_capacity", "_seen", "device", "dtype", "offset",
+                 "shape", "strides")
 
     def __init__(self, buffer: Any, device: Device, shape: tuple[int, ...], dtype: str | np.dtype,
                  strides: tuple[int, ...] | None = None, offset: int = 0, capacity: int | None = None):
@@ -177,8 +181,9 @@ class Array:
                 view = np.empty(self.shape, self.dtype)
             else:
                 view = np.ndarray(self.shape, self.dtype, buffer=hv, offset=self.offset, strides=self.strides)
+            name = _NAMES.get(self.dtype) or self.dtype.name
             arg = ArrayArg(self._buffer, self.offset // size, self.shape,
-                           tuple(s // size for s in self.strides), self.dtype.name, view)
+                           tuple(s // size for s in self.strides), name, view)
             self._arg = arg
         return arg
 
