@@ -3,6 +3,7 @@ are PoCL's CPU device (where ``cpu_path_on_pocl`` was measured), and the host de
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from typing import TYPE_CHECKING, Any
@@ -77,8 +78,11 @@ def _pool() -> tuple[ThreadPoolExecutor | None, int]:
         from concurrent.futures import ThreadPoolExecutor
 
         order = itertools.count()
-        pin = (lambda: os.sched_setaffinity(0, {cpus[next(order) % workers]})) \
-            if hasattr(os, "sched_setaffinity") else None
+
+        def pin() -> None:  # (a CPU taken away since, e.g. by a container's limits: the thread stays free)
+            with contextlib.suppress(AttributeError, OSError):
+                os.sched_setaffinity(0, {cpus[next(order) % workers]})
+
         _POOL = ThreadPoolExecutor(workers, thread_name_prefix="cambrian-host", initializer=pin)
     return (_POOL if workers > 1 else None), workers
 

@@ -147,3 +147,24 @@ def test_split_extremes_of_large_arrays(device, dtype, monkeypatch):
                     np.testing.assert_array_equal(got, want, err_msg=f"{name} keepdims={keep} {shape}")
     x = cb.asarray(a, device=device)
     assert bool(calls) == _statistical._numpy_here(x, x.size, _statistical.EXTREMES_SCALE)
+
+
+def test_host_threads_when_pinning_fails(device, monkeypatch):
+    """The host threads pin themselves to CPUs; where that fails (a CPU taken away by a container's
+    limits) they run unpinned: the split results stay NumPy's, no broken pool."""
+    import os
+
+    from cambrian import elementwise_host
+
+    def refuse(*args):  # type: ignore[no-untyped-def]
+        raise OSError(22, "Invalid argument")
+
+    monkeypatch.setattr(os, "sched_setaffinity", refuse, raising=False)
+    monkeypatch.setattr(elementwise_host, "_POOL", None)  # a new pool, whose threads meet the refusal
+    monkeypatch.setattr(_statistical, "EXTREMES_SPLIT_MIN", 1000)
+    a = np.random.default_rng(9).standard_normal(5000).astype("float32")
+    x = cb.asarray(a, device=device)
+    assert float(cb.max(x)) == float(a.max()) and int(cb.argmin(x)) == int(a.argmin())
+    pool = elementwise_host._POOL
+    if pool is not None:
+        pool.shutdown()
