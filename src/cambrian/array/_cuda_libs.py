@@ -28,6 +28,9 @@ def cupy_for(device: Device) -> Any | None:
         import cupy
     except Exception:  # CUDA without CuPy: the kernel paths
         return None
+    from ..backends.cuda import check_not_forked
+
+    check_not_forked()  # (CuPy's own calls would meet the driver's error first)
     return cupy
 
 

@@ -9,6 +9,7 @@ kept for ``cambrian devices --verbose``).
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ import numpy as np
 
 from .. import cache, config
 from ..compiler import ir
-from ..errors import CompileError, KernelRuntimeError
+from ..errors import CompileError, DeviceError, KernelRuntimeError
 from ..queues import Event, Queue, completed
 from . import cuda_launch as cl
 from . import cuda_nvrtc
@@ -60,6 +61,7 @@ class _State:
     def device(self) -> Any:
         """A fresh ``cupy.cuda.Device`` context manager (CuPy's keeps a per-object stack, so one shared
         object must not be entered from several threads)."""
+        check_not_forked()
         return self.cupy.cuda.Device(self.ordinal)
 
     @property
@@ -407,4 +409,24 @@ def renderer_guards(source: str) -> bool:
     return "cb_gs0" in source
 
 
+#: True in a process forked from one that had set up a CUDA device: every use of one raises DeviceError
+#: (see ``_State.device``) instead of the driver's undefined behaviour.
+_FORKED = False
+
+
+def _after_fork_in_child() -> None:
+    global _FORKED
+    _FORKED = _FORKED or bool(BACKEND._states)
+
+
+def check_not_forked() -> None:
+    """DeviceError in a child forked after a CUDA device was set up (``_FORKED``)."""
+    if _FORKED:
+        raise DeviceError("CUDA cannot be used in a process forked from one that used it (CUDA does "
+                          "not support fork() after initialisation); start child processes with the "
+                          "'spawn' or 'forkserver' method, or use the cpu device there")
+
+
 BACKEND = CUDABackend()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
