@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,6 +18,7 @@ if TYPE_CHECKING:  # imported on the first threaded call (concurrent.futures: ~3
 
 _POCL: dict[Device, bool] = {}
 _HOSTS: list[Device | None] = []
+_HOSTS_LOCK = threading.Lock()
 
 
 def is_pocl_cpu(device: Device) -> bool:
@@ -35,11 +37,15 @@ def host_device(kernel: bool) -> Device | None:
         from .devices import select_device
         from .errors import DeviceError
 
+        found: list[Device | None] = []
         for name in ("cpu", "interp"):
             try:
-                _HOSTS.append(select_device(name))
+                found.append(select_device(name))
             except DeviceError:
-                _HOSTS.append(None)
+                found.append(None)
+        with _HOSTS_LOCK:  # (threads may get here together: one list of two)
+            if not _HOSTS:
+                _HOSTS.extend(found)
     cpu, interp = _HOSTS
     return cpu if cpu is not None else None if kernel else interp
 

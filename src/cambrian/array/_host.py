@@ -41,7 +41,11 @@ def _buffer_view(x: Array) -> np.ndarray | None:
 
 def host_memory(x: Array) -> bool:
     """True when NumPy may work on ``x``'s memory in place (see the module docstring)."""
-    return IN_PLACE and (x.size == 0 or _buffer_view(x) is not None)
+    if not IN_PLACE:
+        return False
+    if x.size == 0 or getattr(x._buffer, "cambrian_host", None) is not None:  # (no view made to ask)
+        return True
+    return x.device.impl.host_view(x.device, x._buffer) is not None
 
 
 def view(x: Array) -> np.ndarray:

@@ -32,6 +32,13 @@ def size_class(nbytes: int) -> int:
     return -(-nbytes // step) * step
 
 
+class Block(np.ndarray):
+    """The type of pooled host memory (here and in ``opencl_host``). NumPy collapses a new view's base
+    chain to the first array of another type than the view's or owning its memory; blocks of their own
+    type stop that at the buffer object, so a NumPy view of a buffer keeps the buffer (and its block)
+    out of the pool while the view lives."""
+
+
 class PooledBuffer(np.ndarray):
     """A device buffer over a pooled block (``_block``): returns the block when it dies. Slices and
     views of it are PooledBuffers too but without ``_block``, and keep it alive."""
@@ -69,7 +76,7 @@ class HostPool:
                     block = free.pop()
                     self.free_bytes -= size
         if block is None:
-            raw = np.empty(size + ALIGN, np.uint8)
+            raw = np.empty(size + ALIGN, np.uint8).view(Block)
             off = -raw.__array_interface__["data"][0] % ALIGN
             block = raw[off:off + size]
         buf = block[:n].view(PooledBuffer)

@@ -22,7 +22,7 @@ from ..queues import Event, Queue, completed
 from .base import ArrayArg, Backend, BackendUnavailable, Device, out_of_memory
 from .opencl_build import ARRAY, Builder, OpenCLProgram
 from .opencl_errors import ErrorRecords
-from .opencl_host import HOST_MEMORY_MIN, HostMemory, host_bytes
+from .opencl_host import HOST_MEMORY_MIN, HostMemory, host_block
 from .opencl_probe import check_drivers
 
 _KINDS = (("GPU", "gpu"), ("CPU", "cpu"))
@@ -202,7 +202,7 @@ class OpenCLBackend(Backend):
         _alive()
         if host.nbytes == 0:
             return completed(queue, "write")
-        mem = host_bytes(buffer)
+        mem = host_block(buffer)
         if mem is not None:  # Cambrian-owned host memory: a memcpy once earlier commands are done
             queue.synchronize()
             mem[byte_offset:byte_offset + host.nbytes] = host.reshape(-1).view(np.uint8)
@@ -242,7 +242,7 @@ class OpenCLBackend(Backend):
         _alive()
         if host.nbytes == 0:
             return
-        mem = host_bytes(buffer)
+        mem = host_block(buffer)
         if mem is not None:  # Cambrian-owned host memory (opencl_host): a memcpy after the queue's work
             queue.synchronize()  # (PoCL's read command costs ~75 us: a wake-up of its worker thread)
             host.reshape(-1).view(np.uint8)[...] = mem[byte_offset:byte_offset + host.nbytes]

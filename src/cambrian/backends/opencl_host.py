@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .host_pool import POOL, size_class
+from .host_pool import POOL, Block, size_class
 
 _PAGE, _HUGE = 4096, 2 << 20
 
@@ -35,7 +35,7 @@ def aligned_host_memory(nbytes: int) -> np.ndarray:
     """``nbytes`` of uninitialised host memory aligned to a page, or to 2 MiB from 4 MiB on (where
     NumPy asks the kernel for transparent huge pages)."""
     align = _HUGE if nbytes >= 2 * _HUGE else _PAGE
-    raw = np.empty(nbytes + align, np.uint8)
+    raw = np.empty(nbytes + align, np.uint8).view(Block)
     start = -raw.__array_interface__["data"][0] % align
     return raw[start:start + nbytes]
 
@@ -101,10 +101,29 @@ class HostMemory:
         return len(self._waiting)
 
 
+class _Held(np.ndarray):
+    """Host memory of a buffer, as a NumPy array that keeps the buffer object (``owner``) alive."""
+
+    owner: Any
+
+
+def host_block(buffer: Any) -> np.ndarray | None:
+    """The block under ``buffer`` when it is Cambrian-owned, else None: for a copy finished within the
+    caller's call, which holds the buffer (a view that may outlive it comes from :func:`host_bytes`)."""
+    return buffer.hostbuf if getattr(buffer, "cambrian_host", None) is not None else None
+
+
 def host_bytes(buffer: Any) -> np.ndarray | None:
     """The uint8 host memory under ``buffer`` when it is Cambrian-owned (a buffer of a HostMemory),
-    else None (a driver-allocated buffer, or any other object)."""
-    return buffer.hostbuf if getattr(buffer, "cambrian_host", None) is not None else None
+    else None (a driver-allocated buffer, or any other object). Every NumPy view made from it keeps
+    ``buffer`` alive, so its memory is not retired (and reused by a new buffer) while a view lives (a
+    DLPack export, a view held across calls): NumPy collapses a view's base chain to the first array of
+    another type or owning its memory, and the blocks' own type (``_Block``) stops it at this array."""
+    if getattr(buffer, "cambrian_host", None) is None:
+        return None
+    held = buffer.hostbuf.view(_Held)
+    held.owner = buffer
+    return held
 
 
 @functools.cache
