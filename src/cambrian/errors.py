@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import linecache
+import os
 from dataclasses import dataclass
 
 from . import config
@@ -77,6 +78,20 @@ class CompileError(CambrianError):
 
 class DeviceError(CambrianError):
     """A device could not be found, selected or used."""
+
+
+def forked_child_error(api: str, why: str) -> DeviceError:
+    """The error of a device API (``api``) used in a process forked from one that had set it up."""
+    return DeviceError(f"{api} cannot be used in a process forked from one that used it ({why}); start "
+                       "child processes with the 'spawn' or 'forkserver' method, or use the cpu device there")
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def is_user_file(filename: str) -> bool:
+    """Whether code in ``filename`` is the user's: outside the package and its generated sources."""
+    return not filename.startswith(_PACKAGE) and not filename.startswith("<cambrian-")
 
 
 class OutOfMemoryError(DeviceError, MemoryError):

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import operator
-import os
 import sys
 from collections.abc import Callable, Sequence
 from types import TracebackType
@@ -29,9 +28,8 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
-from .errors import Loc
+from .errors import Loc, is_user_file
 
-_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _WEAK = {bool: "bool", int: "int", float: "float", complex: "complex"}
 #: The reductions a fused function may end with (``__cambrian_trace__`` names them).
 REDUCTIONS = ("sum", "prod", "min", "max", "mean", "any", "all", "count_nonzero")
@@ -55,10 +53,6 @@ class Semantic(Exception):
         self.exc, self.loc = exc, loc
 
 
-def _is_user(filename: str) -> bool:
-    return not filename.startswith(_PACKAGE) and not filename.startswith("<cambrian-")
-
-
 def _loc_of(code: Any, lasti: int, lineno: int | None) -> Loc:
     col, end = 0, None
     try:
@@ -73,7 +67,7 @@ def _loc_of(code: Any, lasti: int, lineno: int | None) -> Loc:
 def user_loc() -> Loc | None:
     """The innermost frame outside the package: the line of the user's function being traced."""
     frame = sys._getframe(1)
-    while frame is not None and not _is_user(frame.f_code.co_filename):
+    while frame is not None and not is_user_file(frame.f_code.co_filename):
         frame = frame.f_back  # type: ignore[assignment]
     return None if frame is None else _loc_of(frame.f_code, frame.f_lasti, frame.f_lineno)
 
@@ -82,7 +76,7 @@ def traceback_loc(tb: TracebackType | None) -> Loc | None:
     """The innermost user frame of a traceback (where the user's function called what failed)."""
     found = None
     while tb is not None:
-        if _is_user(tb.tb_frame.f_code.co_filename):
+        if is_user_file(tb.tb_frame.f_code.co_filename):
             found = _loc_of(tb.tb_frame.f_code, tb.tb_lasti, tb.tb_lineno)
         tb = tb.tb_next
     return found

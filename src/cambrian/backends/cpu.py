@@ -30,6 +30,7 @@ from ..errors import (
     LaunchError,
     bounds_message,
     first_out_of_bounds,
+    is_user_file,
 )
 from ..queues import Event, Queue, completed
 from . import cpu_nrt
@@ -73,9 +74,8 @@ if hasattr(os, "register_at_fork"):
 
 def _user_level() -> int:
     """``stacklevel`` of the first frame outside the cambrian package (for a warning raised in it)."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     level, frame = 1, sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(root):
+    while frame is not None and not is_user_file(frame.f_code.co_filename):
         level, frame = level + 1, frame.f_back
     return level
 

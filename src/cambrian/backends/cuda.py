@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import cache, config
 from ..compiler import ir
-from ..errors import CompileError, DeviceError, KernelRuntimeError
+from ..errors import CompileError, KernelRuntimeError, forked_child_error
 from ..queues import Event, Queue, completed
 from . import cuda_launch as cl
 from . import cuda_nvrtc
@@ -422,9 +422,7 @@ def _after_fork_in_child() -> None:
 def check_not_forked() -> None:
     """DeviceError in a child forked after a CUDA device was set up (``_FORKED``)."""
     if _FORKED:
-        raise DeviceError("CUDA cannot be used in a process forked from one that used it (CUDA does "
-                          "not support fork() after initialisation); start child processes with the "
-                          "'spawn' or 'forkserver' method, or use the cpu device there")
+        raise forked_child_error("CUDA", "CUDA does not support fork() after initialisation")
 
 
 BACKEND = CUDABackend()

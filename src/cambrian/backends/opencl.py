@@ -17,7 +17,7 @@ import numpy as np
 from .. import config
 from ..compiler import ir
 from ..compiler.render_c import render_opencl
-from ..errors import DeviceError, KernelRuntimeError, LaunchError, OutOfMemoryError
+from ..errors import DeviceError, KernelRuntimeError, LaunchError, OutOfMemoryError, forked_child_error
 from ..queues import Event, Queue, completed
 from .base import ArrayArg, Backend, BackendUnavailable, Device, out_of_memory
 from .opencl_build import ARRAY, Builder, OpenCLProgram
@@ -362,9 +362,8 @@ def _after_fork_in_child() -> None:
 def _alive() -> None:
     """DeviceError in a child forked after OpenCL was loaded (see ``_FORKED``)."""
     if _FORKED:
-        raise DeviceError("OpenCL cannot be used in a process forked from one that used it (the driver's "
-                          "threads stay in the parent: the command would wait forever); start child "
-                          "processes with the 'spawn' or 'forkserver' method, or use the cpu device there")
+        raise forked_child_error("OpenCL", "the driver's threads stay in the parent: the command would "
+                                           "wait forever")
 
 
 BACKEND = OpenCLBackend()

@@ -118,7 +118,7 @@ def host_bytes(buffer: Any) -> np.ndarray | None:
     else None (a driver-allocated buffer, or any other object). Every NumPy view made from it keeps
     ``buffer`` alive, so its memory is not retired (and reused by a new buffer) while a view lives (a
     DLPack export, a view held across calls): NumPy collapses a view's base chain to the first array of
-    another type or owning its memory, and the blocks' own type (``_Block``) stops it at this array."""
+    another type or owning its memory, and the blocks' own type (``host_pool.Block``) stops it here."""
     if getattr(buffer, "cambrian_host", None) is None:
         return None
     held = buffer.hostbuf.view(_Held)
