@@ -31,8 +31,8 @@ samples per range).
 
 With `CAMBRIAN_MATH=cambrian` (the default) every compiled device (`cpu`, OpenCL, CUDA) computes
 {own}, `pow` and float32 `sin`/`cos` with Cambrian's own vectorisable implementations, written in the
-kernel language (`src/cambrian/math_kernels.py`; float32 `erf`/`pow`/`sin`/`cos` compute in float64 and
-round once): the `cpu` and
+kernel language (`src/cambrian/math_kernels.py`; float32 `erf`/`pow` compute in float64 and round once,
+float32 `sin`/`cos` in float32 lanes below 2**17 and in float64 beyond): the `cpu` and
 `opencl:cpu:0` columns of those functions are the same bits. The other functions, and every function
 with `CAMBRIAN_MATH=native`, are each device's library (the C library through Numba, SLEEF in PoCL);
 `numpy` is NumPy's own loops on the same samples.

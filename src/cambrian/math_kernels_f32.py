@@ -87,7 +87,7 @@ def cambrian_erf_f32(x):
 
 
 @cb.func
-def cambrian_sin_f32(x):
+def cambrian_sin_f32_exact(x):
     bits = cb.float_as_int(x)
     eb = (bits >> 23) & 0xFF
     mi = bits & 0x7FFFFF
@@ -117,7 +117,35 @@ def cambrian_sin_f32(x):
 
 
 @cb.func
-def cambrian_cos_f32(x):
+def cambrian_sin_f32_fast(x):
+    k = cb.fma(x, np.float32(0.6366197466850281), SHIFT_32) - SHIFT_32
+    r1 = cb.fma(-k, np.float32(1.5707963705062866), x)  # exact: k < 2**17
+    p = k * np.float32(-4.371138828673793e-08)
+    pe = cb.fma(k, np.float32(-4.371138828673793e-08), -p)  # k P2 = p + pe exactly
+    rh = r1 - p
+    t = rh - r1
+    rl = cb.fma(-k, np.float32(-1.7151245100058819e-15), ((r1 - (rh - t)) - (p + t)) - pe)  # the two-sum's error, then the tails
+    z = rh * rh
+    sn = rh + cb.fma(rh * z, cb.fma(cb.fma(cb.fma(np.float32(2.7557319223985893e-06), z, np.float32(-0.0001984126984126984)), z, np.float32(0.008333333333333333)), z, np.float32(-0.16666666666666666)), rl)
+    hz = np.float32(0.5) * z
+    w = np.float32(1.0) - hz
+    cs = w + (((np.float32(1.0) - w) - hz) + cb.fma(z * z, cb.fma(cb.fma(cb.fma(np.float32(-2.755731922398589e-07), z, np.float32(2.48015873015873e-05)), z, np.float32(-0.001388888888888889)), z, np.float32(0.041666666666666664)), -(rh * rl)))
+    quad = np.int32(k) & 3
+    y = sn if (quad & 1) == 0 else cs
+    y = -y if (quad & 2) != 0 else y
+    y = y if abs(x) > np.float32(0.000244140625) else x  # (-0.0 and tiny x: sin x = x)
+    return y
+
+
+@cb.func
+def cambrian_sin_f32(x):
+    fast = cambrian_sin_f32_fast(x)
+    exact = cambrian_sin_f32_exact(x)
+    return fast if abs(x) < np.float32(131072.0) else exact
+
+
+@cb.func
+def cambrian_cos_f32_exact(x):
     bits = cb.float_as_int(x)
     eb = (bits >> 23) & 0xFF
     mi = bits & 0x7FFFFF
@@ -143,6 +171,33 @@ def cambrian_cos_f32(x):
     y = sn if ((quad + 1) & 1) == 0 else cs
     y = -y if ((quad + 1) & 2) != 0 else y
     return np.float32(y) if eb < 255 else x - x
+
+
+@cb.func
+def cambrian_cos_f32_fast(x):
+    k = cb.fma(x, np.float32(0.6366197466850281), SHIFT_32) - SHIFT_32
+    r1 = cb.fma(-k, np.float32(1.5707963705062866), x)  # exact: k < 2**17
+    p = k * np.float32(-4.371138828673793e-08)
+    pe = cb.fma(k, np.float32(-4.371138828673793e-08), -p)  # k P2 = p + pe exactly
+    rh = r1 - p
+    t = rh - r1
+    rl = cb.fma(-k, np.float32(-1.7151245100058819e-15), ((r1 - (rh - t)) - (p + t)) - pe)  # the two-sum's error, then the tails
+    z = rh * rh
+    sn = rh + cb.fma(rh * z, cb.fma(cb.fma(cb.fma(np.float32(2.7557319223985893e-06), z, np.float32(-0.0001984126984126984)), z, np.float32(0.008333333333333333)), z, np.float32(-0.16666666666666666)), rl)
+    hz = np.float32(0.5) * z
+    w = np.float32(1.0) - hz
+    cs = w + (((np.float32(1.0) - w) - hz) + cb.fma(z * z, cb.fma(cb.fma(cb.fma(np.float32(-2.755731922398589e-07), z, np.float32(2.48015873015873e-05)), z, np.float32(-0.001388888888888889)), z, np.float32(0.041666666666666664)), -(rh * rl)))
+    quad = np.int32(k) & 3
+    y = sn if ((quad + 1) & 1) == 0 else cs
+    y = -y if ((quad + 1) & 2) != 0 else y
+    return y
+
+
+@cb.func
+def cambrian_cos_f32(x):
+    fast = cambrian_cos_f32_fast(x)
+    exact = cambrian_cos_f32_exact(x)
+    return fast if abs(x) < np.float32(131072.0) else exact
 
 
 @cb.func

@@ -34,7 +34,7 @@ _IMPL_FILES = ("compiler/render_py.py", "compiler/render_py_expr.py", "compiler/
                "backends/cpu_rt.py", "backends/cpu_atomics.py", "backends/cpu_stores.py",
                "backends/cpu_build.py",
                "backends/cpu_math.py", "compiler/mathlib.py", "math_kernels.py",
-               "math_kernels_f32.py")
+               "math_kernels_f32.py", "compiler/tiering.py", "compiler/group_passes.py")
 
 
 @cache

@@ -281,3 +281,30 @@ atomic_and, atomic_or, atomic_xor, atomic_inc, atomic_dec = (
     ATOMICS[f"atomic_{op}"] for op in ("and", "or", "xor", "inc", "dec"))
 bc_atomic_and, bc_atomic_or, bc_atomic_xor, bc_atomic_inc, bc_atomic_dec = (
     _make_bc_rmw(ATOMICS[f"atomic_{op}"]) for op in ("and", "or", "xor", "inc", "dec"))
+
+
+# --------------------------------------------------------------------------- two-tier launches
+
+
+@_inline
+def _span(a):
+    """The first and one-past-last byte addresses ``a`` can reach (any strides, zero-size arrays empty)."""
+    lo = a.ctypes.data
+    hi = lo
+    for d in range(a.ndim):
+        if a.shape[d] == 0:
+            return lo, lo
+        step = (a.shape[d] - 1) * a.strides[d]
+        if step < 0:
+            lo += step
+        else:
+            hi += step
+    return lo, hi + a.itemsize
+
+
+@_inline
+def disjoint(a, b):
+    """Whether arrays ``a`` and ``b`` share no memory (so stores to one leave the other unchanged)."""
+    alo, ahi = _span(a)
+    blo, bhi = _span(b)
+    return ahi <= blo or bhi <= alo

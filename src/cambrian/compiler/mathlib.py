@@ -43,6 +43,10 @@ LOWERED = {(n, d) for n in FUNCS for d in _SUFFIX} | {("pow", "float64"), ("pow"
                                                      ("sin", "float32"), ("cos", "float32")}
 #: float32 functions computed in float64 (rounded once at the end): native on a device without float64
 VIA_FLOAT64 = {("erf", "float32"), ("pow", "float32"), ("sin", "float32"), ("cos", "float32")}
+#: two-tier functions, ``cambrian_<f>_<dtype>(x) = cambrian_<f>_<dtype>_fast(x) if |x| < bound else exact``:
+#: their bound (see :mod:`cambrian.compiler.tiering`; ``SINCOS32_FAST_MAX`` in the generator)
+TIERED = {("sin", "float32"): 131072.0, ("cos", "float32"): 131072.0}
+_TIER_NAMES: dict[str, tuple[str, float]] = {}
 
 
 def _target(n: object, float64: bool = True) -> tuple[str, str] | None:
@@ -79,6 +83,10 @@ def _definitions(needed: tuple[Key, ...]) -> tuple[dict[Key, str], tuple[ir.Func
         pyfunc = getattr(module, f"cambrian_{name}_{_SUFFIX[dt]}").py_func
         nargs = 2 if name == "pow" else 1
         names[(name, dt)] = builder.device_function(pyfunc, (ir.Scalar(dt),) * nargs, None).name
+        if (name, dt) in TIERED:  # its fast path (already translated as a callee: the same name)
+            fast = getattr(module, f"cambrian_{name}_{_SUFFIX[dt]}_fast").py_func
+            _TIER_NAMES[names[(name, dt)]] = (builder.device_function(fast, (ir.Scalar(dt),), None).name,
+                                              TIERED[(name, dt)])
     return names, tuple(fn for fn, _ in builder.by_name.values())  # callees were translated first
 
 
@@ -115,3 +123,8 @@ def lower_calls(module: ir.Module, float64: bool = True) -> ir.Module:
                                funcs=(*added, *(lowered(f) for f in module.funcs)),
                                uses_float64=module.uses_float64 or any(d == "float64" or (n, d) in VIA_FLOAT64
                                                                        for n, d in needed))
+
+
+def tier_names() -> dict[str, tuple[str, float]]:
+    """The device-function names of the two-tier functions translated so far: full -> (fast, bound)."""
+    return dict(_TIER_NAMES)

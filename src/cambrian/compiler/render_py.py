@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .. import dtypes
 from ..errors import CompileError
-from . import ir, mathlib
+from . import ir, mathlib, tiering
 from .render_py_expr import SPECIAL, Ctx, ExprRenderer, literal, mangle, zero
 
 __all__ = ["SPECIAL", "PyRenderer", "PySource", "literal", "mangle", "render"]
@@ -37,6 +37,29 @@ _JIT = 'nogil=True, error_model="numpy", cache=_CACHE'
 #: CPython compiles a call of more than 30 arguments to CALL_FUNCTION_EX (a tuple), which Numba's inliner
 #: refuses ("Calling a closure with *args is unsupported"): such functions are left to LLVM to inline.
 MAX_INLINE_ARGS = 30
+#: work-items per block of a two-tier launch (:meth:`PyRenderer.tiered_launch1`): 4 KiB of float32
+TIER_BLOCK = 1024
+_TIERED_LOOP = """for p in prange((G0 + {B} - 1) // {B}):
+    s = np.int64(p) * {B}
+    e = min(s + {B}, G0)
+    if fused:
+        n = np.int32(0)
+        for g0 in range(s, e):
+            n += np.int32({guard})
+            _item_fast({call})
+        if n != 0:
+            for g0 in range(s, e):
+                _item({call})
+    else:
+        f = np.float32(0.0)
+        for g0 in range(s, e):
+            f = np.float32(1.0) if {guard} else f
+        if f != np.float32(0.0):
+            for g0 in range(s, e):
+                _item({call})
+        else:
+            for g0 in range(s, e):
+                _item_fast({call})"""
 
 
 @dataclass(frozen=True)
@@ -210,17 +233,47 @@ class PyRenderer(ExprRenderer):
             self.emit(1, f"return {zero(fn.ret.dtype)}")
         self.emit(0, "")
 
-    def item_kernel(self, fn: ir.Function) -> None:
+    def item_function(self, fn: ir.Function, name: str) -> None:
+        """One work-item of ``fn`` as ``name(g0, ..., L2, <params>)``."""
         args = self.params(fn) + self.err_param()
         # Numba-level inlining lets LLVM vectorise straight-line kernels over the prange (vector add is
         # 15x faster); kernels with loops run faster when LLVM inlines them itself (Monte Carlo pi 9%).
         self.jit(inline=not (ir.contains(fn.body, ir.For) or ir.contains(fn.body, ir.While)),
                  params=[ITEM_ARGS, *args])
-        self.emit(0, f"def _item({ITEM_ARGS}, {', '.join(args)}):")
+        self.emit(0, f"def {name}({ITEM_ARGS}, {', '.join(args)}):")
         self.init_locals(fn, 1)
         self.body(fn.body, Ctx(self.names(fn), ITEM_WI, ITEM_ARGS), 1)
         self.emit(0, "")
+
+    def tiered_launch1(self, split: tiering.Split, a: str) -> None:
+        """``_launch1`` in blocks of :data:`TIER_BLOCK` work-items (see :mod:`cambrian.compiler.tiering`).
+        Where the arrays stored to share no memory with the other arrays (checked at launch), one pass
+        runs the fast kernel and counts the work-items the guard sends to the full kernel, and a block
+        with any runs the full kernel again; otherwise a guard pass chooses the fast or the full kernel
+        for each block. (Measured forms: LLVM vectorises the count, and the guard pass's float "any
+        of", not the other's.)"""
+        self.func(split.guard)
+        self.item_function(split.fast, "_item_fast")
+        call = f"g0, 0, 0, G0, 1, 1, L0, 1, 1, {a}"
+        guard = f"{mangle(split.guard.name, 'f_')}({call})"
+        names = self.names(split.kernel)
+        pairs = [(names.get(w, mangle(w)), names.get(r, mangle(r)))
+                 for w in sorted(split.stored) for r in split.arrays if r != w]
+        fused = " and ".join(f"rt.disjoint({w}, {r})" for w, r in pairs) or "True"
+        self.jit(parallel=True)
+        self.emit(0, f"def _launch1(G0, L0, {a}):")
+        self.emit(1, f"fused = {fused}" if split.stored.isdisjoint(split.read) else "fused = False")
+        for line in _TIERED_LOOP.format(B=TIER_BLOCK, guard=guard, call=call).splitlines():
+            self.emit(1, line)
+        self.emit(0, "")
+
+    def item_kernel(self, fn: ir.Function) -> None:
+        args = self.params(fn) + self.err_param()
+        self.item_function(fn, "_item")
         a = ", ".join(args)
+        split = tiering.split(self.module, mathlib.tier_names())
+        if split is not None:
+            self.tiered_launch1(split, a)
         # Numba may type a prange index as unsigned (uint64 op int64 -> float64): make it int64 first.
         launchers = (
             ("G0, L0", ["for p in prange(G0):", "    g0 = np.int64(p)"], "g0, 0, 0, G0, 1, 1, L0, 1, 1", 2),
@@ -235,6 +288,8 @@ class PyRenderer(ExprRenderer):
              ITEM_ARGS, 3),
         )
         for nd, (sizes, loop, call, depth) in enumerate(launchers, 1):
+            if nd == 1 and split is not None:
+                continue
             self.jit(parallel=True)
             self.emit(0, f"def _launch{nd}({sizes}, {a}):")
             for line in loop:

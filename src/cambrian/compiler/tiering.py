@@ -1,0 +1,162 @@
+"""Two-tier math on the ``cpu`` device: blocks of work-items whose arguments all lie in a function's fast
+domain run the fast path alone.
+
+Some of Cambrian's math functions (:data:`cambrian.compiler.mathlib.TIERED`: float32 ``sin``/``cos``) are
+defined as ``fast(x) if |x| < bound else exact(x)``; straight-line code computes both and selects, on
+every device, so results are the same bits everywhere. On ``cpu`` the launcher of a one-dimensional
+kernel instead runs its work-items in blocks: a *guard* pass evaluates, per work-item, whether any tiered
+call's argument is outside its fast domain (the kernel without its stores, each tiered call replaced by
+its fast path); blocks where none is run the kernel with fast paths only, the rest run it unchanged. The
+guard only has to be conservative (a block sent to the full kernel gets the same results), so it
+evaluates every tiered call, taken branch or not.
+
+:func:`split` builds the guard and the fast kernel, or returns None where the guard could see values the
+kernel has not computed yet or could have an effect: loops, private arrays, atomics, prints, barriers,
+an array read after an array store, or a call of a device function that stores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..errors import CompileError
+from . import ir
+from .group_passes import _Inliner, rebuild
+
+#: the guard's result variable
+FLAG = "_tier_flag"
+
+
+@dataclass(frozen=True)
+class Split:
+    """A kernel split for two-tier launches (see the module docstring)."""
+
+    guard: ir.Function  # a device function of the work-item: True where the full kernel is needed
+    fast: ir.Function  # the kernel with every tiered call replaced by its fast path
+    kernel: ir.Function  # the kernel itself, with the functions reaching tiered calls inlined
+    arrays: tuple[str, ...]  # its array parameters
+    stored: frozenset[str]  # those it stores to
+    read: frozenset[str]  # those it reads in its own body (calls may read any other)
+
+
+def _reaching(module: ir.Module, names: set[str]) -> set[str]:
+    """Device functions calling one of ``names`` (directly or through others; callees come first)."""
+    out: set[str] = set()
+    for fn in module.funcs:
+        if fn.name not in names and any(isinstance(n, ir.CallFunc) and (n.func in names or n.func in out)
+                                        for s in fn.body for n in ir.walk(s)):
+            out.add(fn.name)
+    return out
+
+
+def _storing(module: ir.Module) -> set[str]:
+    """Device functions that store to an array (directly or through others)."""
+    out: set[str] = set()
+    for fn in module.funcs:
+        if any(isinstance(n, ir.Store) or (isinstance(n, ir.CallFunc) and n.func in out)
+               for s in fn.body for n in ir.walk(s)):
+            out.add(fn.name)
+    return out
+
+
+def _flat(stmts: tuple[ir.Stmt, ...]) -> list[ir.Stmt]:
+    """Statements in execution order, an ``if`` before its branches (for the read-after-store check)."""
+    out: list[ir.Stmt] = []
+    for s in stmts:
+        out.append(s)
+        if isinstance(s, ir.If):
+            out.extend(_flat(s.body) + _flat(s.orelse))
+    return out
+
+
+def _own_nodes(s: ir.Stmt) -> list[Any]:
+    """The expression nodes a statement evaluates itself (an ``if``: its condition only)."""
+    if isinstance(s, ir.If):
+        return list(ir.walk(s.cond))
+    return [n for n in ir.walk(s) if not isinstance(n, ir.Stmt)]
+
+
+def _eligible(module: ir.Module, kernel: ir.Function) -> bool:
+    if module.uses_atomics or module.uses_barrier or module.prints:
+        return False
+    if any(ir.contains(kernel.body, cls) for cls in (ir.For, ir.While, ir.ArrayDecl, ir.Barrier)):
+        return False
+    storing = _storing(module)
+    stored = False
+    for s in _flat(kernel.body):
+        nodes = _own_nodes(s)
+        if any(isinstance(n, ir.CallFunc) and n.func in storing for n in nodes):
+            return False
+        if stored and any(isinstance(n, ir.Index) for n in nodes):
+            return False  # the guard, which skips stores, would read other values
+        stored = stored or isinstance(s, ir.Store)
+    return True
+
+
+def split(module: ir.Module, tiers: dict[str, tuple[str, float]]) -> Split | None:
+    """The guard and fast kernel of ``module`` (``tiers``: full function -> (fast path, bound of |x|)),
+    or None if its kernel calls no tiered function or cannot be split safely."""
+    present = {f.name for f in module.funcs} & set(tiers)
+    if not present or module.kernel.ret is not None:
+        return None
+    reach = _reaching(module, present)
+    done: dict[str, ir.Function] = {}
+    counter = [0]
+    try:
+        for fn in module.funcs:
+            if fn.name in reach:
+                done[fn.name] = _Inliner(fn, done, counter).run()
+        kernel = _Inliner(module.kernel, done, counter).run() if reach else module.kernel
+    except CompileError:
+        return None  # a call evaluated only sometimes: not inlined, not split
+    if not any(isinstance(n, ir.CallFunc) and n.func in present for s in kernel.body for n in ir.walk(s)):
+        return None
+    if not _eligible(module, kernel):
+        return None
+
+    def fast_call(n: Any) -> Any:
+        if isinstance(n, ir.CallFunc) and n.func in present:
+            return replace(n, func=tiers[n.func][0])
+        return n
+
+    def swap(e: Any) -> Any:
+        return None if e is None else rebuild(e, fast_call)
+
+    flag = ir.Name(ir.BOOL, name=FLAG)
+
+    def flags(nodes: list[Any], loc: Any) -> list[ir.Stmt]:
+        out: list[ir.Stmt] = []
+        for n in nodes:
+            if isinstance(n, ir.CallFunc) and n.func in present:
+                arg = swap(n.args[0])
+                inside = ir.Compare(ir.BOOL, op="lt", left=ir.Call(arg.type, name="abs", args=(arg,)),
+                                    right=ir.Const(arg.type, value=tiers[n.func][1]))
+                outside = ir.Unary(ir.BOOL, op="not", operand=inside)
+                out.append(ir.Assign(name=FLAG, value=ir.Binary(ir.BOOL, op="or", left=flag, right=outside),
+                                     loc=loc))
+        return out
+
+    def guard(stmts: tuple[ir.Stmt, ...]) -> tuple[ir.Stmt, ...]:
+        out: list[ir.Stmt] = []
+        for s in stmts:
+            out.extend(flags(_own_nodes(s), s.loc))
+            if isinstance(s, ir.If):
+                out.append(replace(s, cond=swap(s.cond), body=guard(s.body), orelse=guard(s.orelse)))
+            elif isinstance(s, ir.Return):
+                out.append(ir.Return(value=flag, loc=s.loc))
+            elif isinstance(s, ir.Assign | ir.ExprStmt):
+                out.append(replace(s, value=swap(s.value)))
+            # stores are left out: the guard has no effect
+        return tuple(out)
+
+    body = (ir.Assign(name=FLAG, value=ir.Const(ir.BOOL, value=False)), *guard(kernel.body),
+            ir.Return(value=flag))
+    guard_fn = replace(kernel, name="tier_guard", ret=ir.BOOL, body=body, is_kernel=False,
+                       locals=(*kernel.locals, (FLAG, ir.BOOL)))
+    fast = replace(kernel, body=tuple(rebuild(s, fast_call) for s in kernel.body))
+    arrays = tuple(p.name for p in kernel.params if isinstance(p.type, ir.ArrayT))
+    nodes = [n for s in kernel.body for n in ir.walk(s)]
+    stored = frozenset(n.array.name for n in nodes if isinstance(n, ir.Store))
+    read = frozenset(n.array.name for n in nodes if isinstance(n, ir.Index))
+    return Split(guard_fn, fast, kernel, arrays, stored, read)

@@ -1,0 +1,123 @@
+"""Which kernels :func:`cambrian.compiler.tiering.split` splits (no device needed): a split kernel's guard
+must see exactly the values the kernel computes and have no effect, so kernels where it could not are
+left whole, and the cpu renderer then keeps the plain launcher."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import cambrian as cb
+from cambrian.compiler import ir, mathlib, render_py, tiering
+
+
+@cb.func
+def twice_sin(v):
+    return math.sin(v) * np.float32(2.0)
+
+
+@cb.func
+def store_sin(a, i, v):
+    a[i] = math.sin(v)
+    return v
+
+
+@cb.kernel
+def plain(x, out):
+    i = cb.get_global_id(0)
+    out[i] = twice_sin(x[i]) + math.cos(x[i])
+
+
+@cb.kernel
+def early_return(x, out, n):
+    i = cb.get_global_id(0)
+    if i >= n:
+        return
+    out[i] = math.sin(x[i]) if x[i] > np.float32(0.0) else np.float32(0.0)
+
+
+@cb.kernel
+def with_loop(x, out):
+    i = cb.get_global_id(0)
+    for j in range(2):
+        out[i] += math.sin(x[i] + j)
+
+
+@cb.kernel
+def read_after_store(x, out):
+    i = cb.get_global_id(0)
+    out[i] = x[i] * np.float32(1e6)
+    x[i] = math.sin(out[i])
+
+
+@cb.func
+def put(a, i, v):
+    a[i] = v
+    return v
+
+
+@cb.kernel
+def inlined_store(x, out):  # store_sin reaches sin: inlined, its store is the kernel's
+    i = cb.get_global_id(0)
+    out[i] = store_sin(x, i, x[i])
+
+
+@cb.kernel
+def storing_call(x, out):  # put stores and is not inlined: the guard would store
+    i = cb.get_global_id(0)
+    out[i] = math.sin(put(x, i, x[i] * np.float32(1e6)))
+
+
+@cb.kernel
+def float64_only(x, out):
+    i = cb.get_global_id(0)
+    out[i] = math.sin(x[i])
+
+
+def _split(kernel, *args):  # type: ignore[no-untyped-def]
+    module = mathlib.lower_calls(kernel.ir(*args))
+    return module, tiering.split(module, mathlib.tier_names())
+
+
+@pytest.fixture(autouse=True)
+def _cambrian_math() -> None:
+    if mathlib.mode() != "cambrian":
+        pytest.skip("CAMBRIAN_MATH=native is set")
+
+
+def test_split_guard_and_fast_kernel() -> None:
+    z = np.zeros(4, np.float32)
+    module, split = _split(plain, z, z)
+    assert split is not None
+    full = {n for n in mathlib.tier_names() if n in {f.name for f in module.funcs}}
+    fast = {mathlib.tier_names()[n][0] for n in full}
+    assert len(full) == 2  # sin, reached through twice_sin (inlined), and cos
+
+    def calls(fn: ir.Function) -> set[str]:
+        return {n.func for s in fn.body for n in ir.walk(s) if isinstance(n, ir.CallFunc)}
+
+    assert calls(split.fast) & full == set() and fast <= calls(split.fast)
+    assert calls(split.guard) & full == set() and not any(isinstance(n, ir.Store) for s in split.guard.body
+                                                          for n in ir.walk(s))
+    assert split.guard.ret == ir.BOOL and split.stored == {"out"} and split.read == {"x"}
+    text = render_py.render(module).text
+    assert "_item_fast(" in text and "rt.disjoint(v_out, v_x)" in text
+    assert _split(early_return, z, z, 4)[1] is not None
+    module, split = _split(inlined_store, z, z)
+    assert split is not None and split.stored == {"x", "out"} and split.read == {"x"}
+    assert "fused = False" in render_py.render(module).text  # it stores to an array it reads
+
+
+@pytest.mark.parametrize("kernel", [with_loop, read_after_store, storing_call])
+def test_kernels_left_whole(kernel) -> None:
+    z = np.zeros(4, np.float32)
+    module, split = _split(kernel, z, z)
+    assert split is None
+    assert "_item_fast(" not in render_py.render(module).text
+
+
+def test_no_tiered_call_no_split() -> None:
+    z = np.zeros(4, np.float64)  # float64 sin is the device library's
+    assert _split(float64_only, z, z)[1] is None
