@@ -121,3 +121,20 @@ def test_kernels_left_whole(kernel) -> None:
 def test_no_tiered_call_no_split() -> None:
     z = np.zeros(4, np.float64)  # float64 sin is the device library's
     assert _split(float64_only, z, z)[1] is None
+
+
+def test_c_renderers_branch_the_two_tiers(tmp_path) -> None:
+    """OpenCL C and CUDA C spell the two-tier functions as a branch (GPUs skip the exact path in warps
+    without a large argument); the CUDA C compiles."""
+    from cambrian.compiler import render_c
+
+    from .nvcc import NVCC, compile_failures
+
+    z = np.zeros(4, np.float32)
+    module = plain.ir(z, z)
+    for src in (render_c.render_cuda(module), render_c.render_opencl(module)):
+        text = str(getattr(src, "source", src))
+        assert text.count("< 0x1p+17f) {") == 2 and "_exact_" in text  # sin and cos
+    if NVCC is None:
+        pytest.skip("no nvcc: the CUDA C is not compiled")
+    assert not compile_failures([("tiers", render_c.render_cuda(module))], tmp_path)

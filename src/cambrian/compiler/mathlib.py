@@ -128,3 +128,21 @@ def lower_calls(module: ir.Module, float64: bool = True) -> ir.Module:
 def tier_names() -> dict[str, tuple[str, float]]:
     """The device-function names of the two-tier functions translated so far: full -> (fast, bound)."""
     return dict(_TIER_NAMES)
+
+
+def branch_tiers(module: ir.Module) -> ir.Module:
+    """``module`` with each two-tier function (``fast = f(x); exact = e(x); return fast if c else exact``)
+    written as a branch, ``if c: return f(x)`` then ``return e(x)``: the same results; GPUs then run the
+    exact path only in warps holding a large argument (CPU OpenCL compilers if-convert it as before)."""
+    if not _TIER_NAMES or not any(f.name in _TIER_NAMES for f in module.funcs):
+        return module
+
+    def branched(f: ir.Function) -> ir.Function:
+        fast, exact, ret = f.body
+        cond = ret.value.cond  # type: ignore[attr-defined]
+        body = (ir.If(cond=cond, body=(ir.Return(value=fast.value, loc=fast.loc),), loc=ret.loc),  # type: ignore[attr-defined]
+                ir.Return(value=exact.value, loc=exact.loc))  # type: ignore[attr-defined]
+        return dataclasses.replace(f, body=body)
+
+    return dataclasses.replace(module, funcs=tuple(branched(f) if f.name in _TIER_NAMES else f
+                                                   for f in module.funcs))

@@ -276,7 +276,7 @@ class _Emitter(ExprMixin):
 def render_with(r: CRenderer, module: ir.Module, float64: bool = True) -> Rendered:
     """Render ``module`` with dialect ``r`` (math calls lowered to Cambrian's own, see :mod:`.mathlib`;
     ``float64``: the device has float64, which some float32 functions compute in)."""
-    return _Emitter(r, mathlib.lower_calls(module, float64)).run()
+    return _Emitter(r, mathlib.branch_tiers(mathlib.lower_calls(module, float64))).run()
 
 
 OPENCL = OpenCLRenderer()
