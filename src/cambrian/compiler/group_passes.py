@@ -67,14 +67,19 @@ def hoist_local_arrays(body: tuple[ir.Stmt, ...]) -> tuple[ir.Stmt, ...]:
 # ------------------------------------------------------------------------------ barrier functions
 
 
-def barrier_funcs(module: ir.Module) -> set[str]:
-    """Names of the device functions that reach a ``barrier()`` (callees come first in ``funcs``)."""
+def funcs_reaching(module: ir.Module, hit: Callable[[Any], bool]) -> set[str]:
+    """Names of the device functions with a node for which ``hit`` is true, directly or through the
+    functions they call (callees come first in ``funcs``)."""
     out: set[str] = set()
     for fn in module.funcs:
-        if any(isinstance(n, ir.Barrier) or (isinstance(n, ir.CallFunc) and n.func in out)
-               for s in fn.body for n in ir.walk(s)):
+        if any(hit(n) or (isinstance(n, ir.CallFunc) and n.func in out) for s in fn.body for n in ir.walk(s)):
             out.add(fn.name)
     return out
+
+
+def barrier_funcs(module: ir.Module) -> set[str]:
+    """Names of the device functions that reach a ``barrier()``."""
+    return funcs_reaching(module, lambda n: isinstance(n, ir.Barrier))
 
 
 def inline_barrier_funcs(module: ir.Module, refuse_divergent: bool = False) -> ir.Module:

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import CompileError
 from . import ir
-from .group_passes import _Inliner, rebuild
+from .group_passes import _Inliner, funcs_reaching, rebuild
 
 #: the guard's result variable
 FLAG = "_tier_flag"
@@ -38,26 +38,6 @@ class Split:
     arrays: tuple[str, ...]  # its array parameters
     stored: frozenset[str]  # those it stores to
     read: frozenset[str]  # those it reads in its own body (calls may read any other)
-
-
-def _reaching(module: ir.Module, names: set[str]) -> set[str]:
-    """Device functions calling one of ``names`` (directly or through others; callees come first)."""
-    out: set[str] = set()
-    for fn in module.funcs:
-        if fn.name not in names and any(isinstance(n, ir.CallFunc) and (n.func in names or n.func in out)
-                                        for s in fn.body for n in ir.walk(s)):
-            out.add(fn.name)
-    return out
-
-
-def _storing(module: ir.Module) -> set[str]:
-    """Device functions that store to an array (directly or through others)."""
-    out: set[str] = set()
-    for fn in module.funcs:
-        if any(isinstance(n, ir.Store) or (isinstance(n, ir.CallFunc) and n.func in out)
-               for s in fn.body for n in ir.walk(s)):
-            out.add(fn.name)
-    return out
 
 
 def _flat(stmts: tuple[ir.Stmt, ...]) -> list[ir.Stmt]:
@@ -82,7 +62,7 @@ def _eligible(module: ir.Module, kernel: ir.Function) -> bool:
         return False
     if any(ir.contains(kernel.body, cls) for cls in (ir.For, ir.While, ir.ArrayDecl, ir.Barrier)):
         return False
-    storing = _storing(module)
+    storing = funcs_reaching(module, lambda n: isinstance(n, ir.Store))
     stored = False
     for s in _flat(kernel.body):
         nodes = _own_nodes(s)
@@ -100,7 +80,7 @@ def split(module: ir.Module, tiers: dict[str, tuple[str, float]]) -> Split | Non
     present = {f.name for f in module.funcs} & set(tiers)
     if not present or module.kernel.ret is not None:
         return None
-    reach = _reaching(module, present)
+    reach = funcs_reaching(module, lambda n: isinstance(n, ir.CallFunc) and n.func in present)
     done: dict[str, ir.Function] = {}
     counter = [0]
     try:
