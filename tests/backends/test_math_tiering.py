@@ -1,8 +1,8 @@
 """Two-tier float32 ``sin``/``cos`` (:mod:`cambrian.compiler.tiering`): on ``cpu`` blocks of work-items
 whose arguments all lie in the fast domain run the fast path alone, the rest the full definition. The
 results must be the full definition's bits whatever the mix (blocks of small arguments, blocks with a
-large one, inf, NaN, -0.0), in both launch modes (the one-pass mode where the result has memory of its
-own, the guard pass where it shares memory with an input), on every device, and near NumPy."""
+large one, inf, NaN, -0.0), in blocks (a result with memory of its own) and unsplit (a result written
+over its input), on every device, and near NumPy."""
 
 from __future__ import annotations
 
@@ -91,13 +91,13 @@ def test_tiered_sin_cos_are_the_full_definition(device) -> None:
     s, c = cb.empty_like(xd), cb.empty_like(xd)
     k_unsplit[x.size](xd, s, c)
     with np.errstate(invalid="ignore"):
-        _same_bits(v_sin(xd), s)  # a result of its own: the one-pass mode
+        _same_bits(v_sin(xd), s)  # a result of its own: in blocks
         _same_bits(v_cos(xd), c)
         both = cb.empty_like(xd)
         k_unsplit2[x.size](xd, yd, both)
         _same_bits(v_both(xd, yd), both)
         a = cb.asarray(x, device=device)
-        v_sin(a, out=a)  # the result is the input: the guard-pass mode
+        v_sin(a, out=a)  # the result is the input: unsplit
         _same_bits(a, s)
         a = cb.asarray(x, device=device)
         k_in_place[x.size](a, xd)  # stores to an array it reads

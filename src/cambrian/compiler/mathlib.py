@@ -47,6 +47,8 @@ VIA_FLOAT64 = {("erf", "float32"), ("pow", "float32"), ("sin", "float32"), ("cos
 #: their bound (see :mod:`cambrian.compiler.tiering`; ``SINCOS32_FAST_MAX`` in the generator)
 TIERED = {("sin", "float32"): 131072.0, ("cos", "float32"): 131072.0}
 _TIER_NAMES: dict[str, tuple[str, float]] = {}
+#: the device-function names of Cambrian's math functions translated so far (pure scalar functions)
+_MATH_NAMES: set[str] = set()
 
 
 def _target(n: object, float64: bool = True) -> tuple[str, str] | None:
@@ -87,7 +89,9 @@ def _definitions(needed: tuple[Key, ...]) -> tuple[dict[Key, str], tuple[ir.Func
             fast = getattr(module, f"cambrian_{name}_{_SUFFIX[dt]}_fast").py_func
             _TIER_NAMES[names[(name, dt)]] = (builder.device_function(fast, (ir.Scalar(dt),), None).name,
                                               TIERED[(name, dt)])
-    return names, tuple(fn for fn, _ in builder.by_name.values())  # callees were translated first
+    added = tuple(fn for fn, _ in builder.by_name.values())  # callees were translated first
+    _MATH_NAMES.update(fn.name for fn in added)
+    return names, added
 
 
 def lower_calls(module: ir.Module, float64: bool = True) -> ir.Module:
@@ -146,3 +150,8 @@ def branch_tiers(module: ir.Module) -> ir.Module:
 
     return dataclasses.replace(module, funcs=tuple(branched(f) if f.name in _TIER_NAMES else f
                                                    for f in module.funcs))
+
+
+def is_math_function(name: str) -> bool:
+    """Whether ``name`` is one of Cambrian's math device functions (translated by :func:`lower_calls`)."""
+    return name in _MATH_NAMES

@@ -4,10 +4,12 @@ domain run the fast path alone.
 Some of Cambrian's math functions (:data:`cambrian.compiler.mathlib.TIERED`: float32 ``sin``/``cos``) are
 defined as ``fast(x) if |x| < bound else exact(x)``; straight-line code computes both and selects, on
 every device, so results are the same bits everywhere. On ``cpu`` the launcher of a one-dimensional
-kernel instead runs its work-items in blocks: a *guard* pass evaluates, per work-item, whether any tiered
-call's argument is outside its fast domain (the kernel without its stores, each tiered call replaced by
-its fast path); blocks where none is run the kernel with fast paths only, the rest run it unchanged. The
-guard only has to be conservative (a block sent to the full kernel gets the same results), so it
+kernel instead runs its work-items in blocks, where the arrays it stores to share no memory with its
+other arrays (checked at launch): each block runs a *fast* twin of the kernel (every tiered call replaced
+by its fast path) and counts, with a *guard* twin (the kernel without its stores, the fast paths' results
+feeding the arguments), the work-items with an argument outside a fast domain; a block with any runs the
+kernel unchanged again. Otherwise (a result written over its input) the kernel runs unchanged. The guard
+only has to be conservative (a block sent to the full kernel gets the same results), so it
 evaluates every tiered call, taken branch or not.
 
 :func:`split` builds the guard and the fast kernel, or returns None where the guard could see values the
@@ -74,6 +76,34 @@ def _eligible(module: ir.Module, kernel: ir.Function) -> bool:
     return True
 
 
+def _names(e: Any) -> set[str]:
+    return {n.name for n in ir.walk(e) if isinstance(n, ir.Name)}
+
+
+def _live(stmts: tuple[ir.Stmt, ...], live: set[str]) -> tuple[ir.Stmt, ...]:
+    """``stmts`` without the assignments nothing after them uses, and without expression statements (the
+    guard computes only flags: the fast paths whose results feed no argument and no condition are not
+    compiled into it). ``live`` (the names used after ``stmts``) only grows: an over-approximation."""
+    out: list[ir.Stmt] = []
+    for s in reversed(stmts):
+        if isinstance(s, ir.If):
+            body, orelse = _live(s.body, live), _live(s.orelse, live)
+            if not (body or orelse):
+                continue
+            s = replace(s, body=body, orelse=orelse)
+            live |= _names(s.cond)
+        elif isinstance(s, ir.Assign):
+            if s.name not in live:
+                continue
+            live |= _names(s.value)
+        elif isinstance(s, ir.Return):
+            live |= _names(s.value)
+        else:
+            continue
+        out.append(s)
+    return tuple(reversed(out))
+
+
 def split(module: ir.Module, tiers: dict[str, tuple[str, float]]) -> Split | None:
     """The guard and fast kernel of ``module`` (``tiers``: full function -> (fast path, bound of |x|)),
     or None if its kernel calls no tiered function or cannot be split safely."""
@@ -130,7 +160,7 @@ def split(module: ir.Module, tiers: dict[str, tuple[str, float]]) -> Split | Non
             # stores are left out: the guard has no effect
         return tuple(out)
 
-    body = (ir.Assign(name=FLAG, value=ir.Const(ir.BOOL, value=False)), *guard(kernel.body),
+    body = (ir.Assign(name=FLAG, value=ir.Const(ir.BOOL, value=False)), *_live(guard(kernel.body), {FLAG}),
             ir.Return(value=flag))
     guard_fn = replace(kernel, name="tier_guard", ret=ir.BOOL, body=body, is_kernel=False,
                        locals=(*kernel.locals, (FLAG, ir.BOOL)))
