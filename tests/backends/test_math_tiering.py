@@ -38,6 +38,13 @@ def k_in_place(a, b):
 
 
 @cb.kernel
+def k_two_outputs(x, s, c):  # reads x after storing s: in blocks (the arrays are disjoint)
+    i = cb.get_global_id(0)
+    s[i] = math.sin(x[i])
+    c[i] = math.cos(x[i])
+
+
+@cb.kernel
 def k_unsplit(x, s, c):  # a loop: never split, so the full definition on every work-item
     i = cb.get_global_id(0)
     for _ in range(1):
@@ -93,6 +100,10 @@ def test_tiered_sin_cos_are_the_full_definition(device) -> None:
     with np.errstate(invalid="ignore"):
         _same_bits(v_sin(xd), s)  # a result of its own: in blocks
         _same_bits(v_cos(xd), c)
+        s2, c2 = cb.empty_like(xd), cb.empty_like(xd)
+        k_two_outputs[x.size](xd, s2, c2)
+        _same_bits(s2, s)
+        _same_bits(c2, c)
         both = cb.empty_like(xd)
         k_unsplit2[x.size](xd, yd, both)
         _same_bits(v_both(xd, yd), both)

@@ -70,6 +70,28 @@ def storing_call(x, out):  # put stores and is not inlined: the guard would stor
     out[i] = math.sin(put(x, i, x[i] * np.float32(1e6)))
 
 
+@cb.func
+def peek(a, i):
+    return a[i]
+
+
+@cb.kernel
+def reads_through_call(x, out):  # out is read (by peek) and stored: never in blocks
+    i = cb.get_global_id(0)
+    out[i] = math.sin(peek(out, i) + x[i])
+
+
+@cb.kernel
+def many_outputs(x, o0, o1, o2, o3, o4, o5):
+    i = cb.get_global_id(0)
+    o0[i] = math.sin(x[i])
+    o1[i] = math.cos(x[i])
+    o2[i] = math.sin(x[i] * np.float32(2.0))
+    o3[i] = math.cos(x[i] * np.float32(2.0))
+    o4[i] = math.sin(x[i] * np.float32(3.0))
+    o5[i] = math.cos(x[i] * np.float32(3.0))
+
+
 @cb.kernel
 def float64_only(x, out):
     i = cb.get_global_id(0)
@@ -107,10 +129,19 @@ def test_split_guard_and_fast_kernel() -> None:
     assert _split(early_return, z, z, 4)[1] is not None
     module, split = _split(inlined_store, z, z)
     assert split is not None and split.stored == {"x", "out"} and split.read == {"x"}
-    assert "    if False:" in render_py.render(module).text  # it stores to an array it reads: never blocks
+    assert "    return False" in render_py.render(module).text  # it stores to an array it reads: unsplit
+    module, split = _split(read_after_store, z, z)  # stores to arrays it reads: unsplit at launch
+    assert split is not None and split.stored == split.read == {"x", "out"}
+    assert "    return False" in render_py.render(module).text
+    module, split = _split(reads_through_call, z, z)
+    assert split is not None and "out" in split.read and "    return False" in render_py.render(module).text
+    module, split = _split(many_outputs, *[z] * 7)
+    text = render_py.render(module).text  # the overlap checks: in a function of their own, not in prange
+    assert split is not None and text.count("rt.disjoint(") == 6 * 6
+    assert "rt.disjoint" not in text[text.index("def _launch1("):]
 
 
-@pytest.mark.parametrize("kernel", [with_loop, read_after_store, storing_call])
+@pytest.mark.parametrize("kernel", [with_loop, storing_call])
 def test_kernels_left_whole(kernel) -> None:
     z = np.zeros(4, np.float32)
     module, split = _split(kernel, z, z)

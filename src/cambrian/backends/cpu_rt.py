@@ -302,7 +302,7 @@ def _span(a):
     return lo, hi + a.itemsize
 
 
-@_inline
+@njit(nogil=True, error_model="numpy")
 def disjoint(a, b):
     """Whether arrays ``a`` and ``b`` share no memory (so stores to one leave the other unchanged)."""
     alo, ahi = _span(a)

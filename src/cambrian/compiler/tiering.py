@@ -12,9 +12,10 @@ kernel unchanged again. Otherwise (a result written over its input) the kernel r
 only has to be conservative (a block sent to the full kernel gets the same results), so it
 evaluates every tiered call, taken branch or not.
 
-:func:`split` builds the guard and the fast kernel, or returns None where the guard could see values the
-kernel has not computed yet or could have an effect: loops, private arrays, atomics, prints, barriers,
-an array read after an array store, or a call of a device function that stores.
+:func:`split` builds the guard and the fast kernel, or returns None where the guard could have an effect
+or see values the kernel has not computed: loops, private arrays, atomics, prints, barriers, a call of a
+device function that stores. Reads after stores are safe in blocks, which run only where the arrays stored
+to are disjoint from the others and not read by the kernel (:attr:`Split.stored`, :attr:`Split.read`).
 """
 
 from __future__ import annotations
@@ -39,17 +40,7 @@ class Split:
     kernel: ir.Function  # the kernel itself, with the functions reaching tiered calls inlined
     arrays: tuple[str, ...]  # its array parameters
     stored: frozenset[str]  # those it stores to
-    read: frozenset[str]  # those it reads in its own body (calls may read any other)
-
-
-def _flat(stmts: tuple[ir.Stmt, ...]) -> list[ir.Stmt]:
-    """Statements in execution order, an ``if`` before its branches (for the read-after-store check)."""
-    out: list[ir.Stmt] = []
-    for s in stmts:
-        out.append(s)
-        if isinstance(s, ir.If):
-            out.extend(_flat(s.body) + _flat(s.orelse))
-    return out
+    read: frozenset[str]  # those it reads in its own body or passes to a device function
 
 
 def _own_nodes(s: ir.Stmt) -> list[Any]:
@@ -65,15 +56,7 @@ def _eligible(module: ir.Module, kernel: ir.Function) -> bool:
     if any(ir.contains(kernel.body, cls) for cls in (ir.For, ir.While, ir.ArrayDecl, ir.Barrier)):
         return False
     storing = funcs_reaching(module, lambda n: isinstance(n, ir.Store))
-    stored = False
-    for s in _flat(kernel.body):
-        nodes = _own_nodes(s)
-        if any(isinstance(n, ir.CallFunc) and n.func in storing for n in nodes):
-            return False
-        if stored and any(isinstance(n, ir.Index) for n in nodes):
-            return False  # the guard, which skips stores, would read other values
-        stored = stored or isinstance(s, ir.Store)
-    return True
+    return not any(isinstance(n, ir.CallFunc) and n.func in storing for s in kernel.body for n in ir.walk(s))
 
 
 def _names(e: Any) -> set[str]:
@@ -168,5 +151,7 @@ def split(module: ir.Module, tiers: dict[str, tuple[str, float]]) -> Split | Non
     arrays = tuple(p.name for p in kernel.params if isinstance(p.type, ir.ArrayT))
     nodes = [n for s in kernel.body for n in ir.walk(s)]
     stored = frozenset(n.array.name for n in nodes if isinstance(n, ir.Store))
-    read = frozenset(n.array.name for n in nodes if isinstance(n, ir.Index))
+    read = frozenset({n.array.name for n in nodes if isinstance(n, ir.Index)}
+                     | {a.name for n in nodes if isinstance(n, ir.CallFunc) for a in n.args
+                        if isinstance(a, ir.Name) and isinstance(a.type, ir.ArrayT)})
     return Split(guard_fn, fast, kernel, arrays, stored, read)
