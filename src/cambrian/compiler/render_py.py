@@ -47,6 +47,20 @@ if n != 0:
     for g0 in range(s, e):
         _item({call})"""
 
+#: ``_launch1/2/3``: (sizes, loop lines, the work-item's ids and sizes, the call's indent). Numba may type
+#: a prange index as unsigned (uint64 op int64 -> float64): make it int64 first.
+_LAUNCHERS = (
+    ("G0, L0", ["for p in prange(G0):", "    g0 = np.int64(p)"], "g0, 0, 0, G0, 1, 1, L0, 1, 1", 2),
+    ("G0, G1, L0, L1, C", ["W = (G0 + C - 1) // C", "for p in prange(G1 * C):", "    t = np.int64(p)",
+                           "    g1 = t // C", "    s = (t % C) * W",
+                           "    for g0 in range(s, min(s + W, G0)):"],
+     "g0, g1, 0, G0, G1, 1, L0, L1, 1", 3),
+    ("G0, G1, G2, L0, L1, L2, C", ["W = (G0 + C - 1) // C", "for p in prange(G2 * G1 * C):",
+                                   "    t = np.int64(p)", "    r = t // C", "    g1 = r % G1",
+                                   "    g2 = r // G1", "    s = (t % C) * W",
+                                   "    for g0 in range(s, min(s + W, G0)):"],
+     ITEM_ARGS, 3),
+)
 
 @dataclass(frozen=True)
 class PySource:
@@ -239,9 +253,9 @@ class PyRenderer(ExprRenderer):
         """``_launch1`` for a split kernel (see :mod:`cambrian.compiler.tiering`). Where the arrays stored
         to share no memory with the others (checked at launch), blocks of :data:`TIER_BLOCK` work-items,
         each run by ``_tier_block``: one pass runs the fast kernel and counts the work-items the guard
-        sends to the full kernel, and a block with any runs the full kernel again. Otherwise (a result
-        written over its input: the full kernel would read the fast pass's results) the full kernel on
-        every work-item, as unsplit. ``_tier_block`` is a function of its own, not inlined into the
+        sends to the full kernel, and a block with any runs the full kernel again. Otherwise (arrays that
+        overlap: the full kernel could read the fast pass's results) the full kernel on every work-item,
+        as unsplit. ``_tier_block`` is a function of its own, not inlined into the
         ``prange`` loop (Numba's parallel passes on the whole body cost compile time), and LLVM
         vectorises its count (measured: not a bool or int "any of" in a guard pass of its own, nor any
         loop storing through arrays that may alias outside ``prange``'s gufunc)."""
@@ -261,7 +275,7 @@ class PyRenderer(ExprRenderer):
         # (a function of its own: Numba's parallel passes took minutes over 156 inlined checks)
         self.jit()
         self.emit(0, f"def _tier_disjoint({a}):")
-        self.emit(1, f"return {fused if split.stored.isdisjoint(split.read) else 'False'}")
+        self.emit(1, f"return {fused}")
         self.emit(0, "")
         self.jit(parallel=True)
         self.emit(0, f"def _launch1(G0, L0, {a}):")
@@ -269,9 +283,11 @@ class PyRenderer(ExprRenderer):
         self.emit(2, f"for p in prange((G0 + {TIER_BLOCK - 1}) // {TIER_BLOCK}):")
         self.emit(3, f"s = np.int64(p) * {TIER_BLOCK}")
         self.emit(3, f"_tier_block(s, min(s + {TIER_BLOCK}, G0), G0, L0, {a})")
-        self.emit(1, "else:")
-        self.emit(2, "for p in prange(G0):")
-        self.emit(3, f"_item(np.int64(p), 0, 0, G0, 1, 1, L0, 1, 1, {a})")
+        self.emit(1, "else:")  # the plain one-dimensional launcher
+        _, loop, plain, depth = _LAUNCHERS[0]
+        for line in loop:
+            self.emit(2, line)
+        self.emit(depth + 1, f"_item({plain}, {a})")
         self.emit(0, "")
 
     def item_kernel(self, fn: ir.Function) -> None:
@@ -281,20 +297,7 @@ class PyRenderer(ExprRenderer):
         split = tiering.split(self.module, mathlib.tier_names())
         if split is not None:
             self.tiered_launch1(split, a)
-        # Numba may type a prange index as unsigned (uint64 op int64 -> float64): make it int64 first.
-        launchers = (
-            ("G0, L0", ["for p in prange(G0):", "    g0 = np.int64(p)"], "g0, 0, 0, G0, 1, 1, L0, 1, 1", 2),
-            ("G0, G1, L0, L1, C", ["W = (G0 + C - 1) // C", "for p in prange(G1 * C):", "    t = np.int64(p)",
-                                   "    g1 = t // C", "    s = (t % C) * W",
-                                   "    for g0 in range(s, min(s + W, G0)):"],
-             "g0, g1, 0, G0, G1, 1, L0, L1, 1", 3),
-            ("G0, G1, G2, L0, L1, L2, C", ["W = (G0 + C - 1) // C", "for p in prange(G2 * G1 * C):",
-                                           "    t = np.int64(p)", "    r = t // C", "    g1 = r % G1",
-                                           "    g2 = r // G1", "    s = (t % C) * W",
-                                           "    for g0 in range(s, min(s + W, G0)):"],
-             ITEM_ARGS, 3),
-        )
-        for nd, (sizes, loop, call, depth) in enumerate(launchers, 1):
+        for nd, (sizes, loop, call, depth) in enumerate(_LAUNCHERS, 1):
             if nd == 1 and split is not None:
                 continue
             self.jit(parallel=True)

@@ -8,14 +8,15 @@ kernel instead runs its work-items in blocks, where the arrays it stores to shar
 other arrays (checked at launch): each block runs a *fast* twin of the kernel (every tiered call replaced
 by its fast path) and counts, with a *guard* twin (the kernel without its stores, the fast paths' results
 feeding the arguments), the work-items with an argument outside a fast domain; a block with any runs the
-kernel unchanged again. Otherwise (a result written over its input) the kernel runs unchanged. The guard
+kernel unchanged again. Otherwise (arrays that overlap) the kernel runs unchanged. The guard
 only has to be conservative (a block sent to the full kernel gets the same results), so it
 evaluates every tiered call, taken branch or not.
 
 :func:`split` builds the guard and the fast kernel, or returns None where the guard could have an effect
 or see values the kernel has not computed: loops, private arrays, atomics, prints, barriers, a call of a
-device function that stores. Reads after stores are safe in blocks, which run only where the arrays stored
-to are disjoint from the others and not read by the kernel (:attr:`Split.stored`, :attr:`Split.read`).
+device function that stores, a store to an array the kernel reads (a result written over its input).
+Reads after stores are safe in blocks, which run only where the arrays stored to are disjoint from the
+others (checked at launch: :attr:`Split.stored`).
 """
 
 from __future__ import annotations
@@ -138,9 +139,9 @@ def split(module: ir.Module, tiers: dict[str, tuple[str, float]]) -> Split | Non
                 out.append(replace(s, cond=swap(s.cond), body=guard(s.body), orelse=guard(s.orelse)))
             elif isinstance(s, ir.Return):
                 out.append(ir.Return(value=flag, loc=s.loc))
-            elif isinstance(s, ir.Assign | ir.ExprStmt):
+            elif isinstance(s, ir.Assign):
                 out.append(replace(s, value=swap(s.value)))
-            # stores are left out: the guard has no effect
+            # stores (and expression statements: see _live) are left out: the guard has no effect
         return tuple(out)
 
     body = (ir.Assign(name=FLAG, value=ir.Const(ir.BOOL, value=False)), *_live(guard(kernel.body), {FLAG}),
@@ -154,4 +155,6 @@ def split(module: ir.Module, tiers: dict[str, tuple[str, float]]) -> Split | Non
     read = frozenset({n.array.name for n in nodes if isinstance(n, ir.Index)}
                      | {a.name for n in nodes if isinstance(n, ir.CallFunc) for a in n.args
                         if isinstance(a, ir.Name) and isinstance(a.type, ir.ArrayT)})
+    if stored & read:
+        return None  # it stores to an array it reads: blocks would rerun on the fast pass's results
     return Split(guard_fn, fast, kernel, arrays, stored, read)
