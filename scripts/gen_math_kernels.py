@@ -18,6 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+from gen_math_pow import pow_funcs
 from gen_math_sincos32 import sincos32
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "cambrian" / "math_kernels.py"
@@ -42,6 +43,20 @@ def _log_poly32() -> tuple[float, ...]:
     return tuple(float(c) for c in poly)
 
 
+def _log_atanh_fit() -> tuple[float, ...]:
+    """Chebyshev fit (degree 6, mpmath) of ``R(z) / z = 2 (atanh(s) / s - 1) / z`` in ``z = s**2`` on
+    ``[0, (3 - 2 sqrt 2)**2]``, highest degree first: error 3.1e-16, i.e. 2**-57.6 relative in ``log(1 + f)``
+    (the Taylor series needs 11 terms for that)."""
+    import mpmath as mp
+
+    with mp.workprec(150):
+        def g(z: object) -> object:
+            s = mp.sqrt(z)
+            return 2 * (mp.atanh(s) / s - 1) / z if z != 0 else mp.mpf(2) / 3
+        poly = mp.chebyfit(g, [0, (3 - 2 * mp.sqrt(2)) ** 2], 7)
+    return tuple(float(c) for c in poly)
+
+
 def _f32(values: tuple[float, ...]) -> tuple[float, ...]:
     return tuple(float(np.float32(v)) for v in values)
 
@@ -51,10 +66,9 @@ def _f32(values: tuple[float, ...]) -> tuple[float, ...]:
 m64 = SimpleNamespace(
     LN2_HI=float.fromhex("0x1.62e42ff000000p-1"), LN2_LO=float.fromhex("-0x1.718432a1b0e26p-35"),
     INV_LN2=1 / math.log(2), SHIFT=1.5 * 2.0 ** 52,  # (y + SHIFT) - SHIFT rounds y to an integer
-    SQRT2=math.sqrt(2.0),
     EXP_C=_taylor(0, 13),  # exp(r), |r| <= ln2/2 (truncation < 2**-60)
     EXPM1_C=_taylor(2, 14),  # (expm1(r) - r) / r**2
-    LOG_C=tuple(2.0 / (2 * j + 3) for j in range(10, -1, -1)),  # R(z) / z, z = s**2 <= 0.0295
+    LOG_C=_log_atanh_fit(),  # R(z) / z, z = s**2 <= 0.0295
     #: 2/sqrt(pi) (-1)**n / (n! (2n + 1)): erf(x) = x P(x**2), |x| <= 1
     ERF_TAYLOR=tuple(2 / math.sqrt(math.pi) * (-1) ** n / (math.factorial(n) * (2 * n + 1))
                      for n in range(19, -1, -1)),
@@ -86,7 +100,7 @@ m64 = SimpleNamespace(
 m32 = SimpleNamespace(
     LN2_HI=float(np.float32(float.fromhex("0x1.62ep-1"))),
     LN2_LO=float(np.float32(math.log(2) - float.fromhex("0x1.62ep-1"))),
-    INV_LN2=float(np.float32(1 / math.log(2))), SHIFT=1.5 * 2.0 ** 23, SQRT2=float(np.float32(math.sqrt(2))),
+    INV_LN2=float(np.float32(1 / math.log(2))), SHIFT=1.5 * 2.0 ** 23,
     EXP_C=_f32(_taylor(0, 7)), EXPM1_C=_f32(_taylor(2, 9)),
     LOG_F_C=_f32(_log_poly32()),
 )
@@ -146,22 +160,27 @@ Cambrian from the textbook methods; coefficients derived in the generator):
   overflowing results round once).
 * ``expm1``: the same reduction; ``2 (2**(k-1) expm1(r) + (2**(k-1) - 1/2))`` (one rounding, the last
   doubling overflows where the result does) keeps small results accurate.
-* ``log``: ``x = 2**e * m``, ``m`` in ``[sqrt(1/2), sqrt(2))`` from the bits (subnormals scaled first);
-  ``log(m) = f - s (f - R(s**2))`` with ``f = m - 1``, ``s = f / (2 + f)``, ``R`` the ``atanh``
-  series (float32: ``f + f**2 P(f)``, a degree-9 Chebyshev fit, no division); ``e ln2`` added in two
-  parts.
+* ``log``: ``x = 2**e * m``, ``m`` in ``[sqrt(1/2), sqrt(2))`` by integer operations on the bits
+  (``e`` from the bits minus those of ``sqrt(1/2)``, no compare; subnormals scaled first);
+  ``log(m) = f - s (f - R(s**2))`` with ``f = m - 1``, ``s = f / (2 + f)``, ``R`` a degree-6
+  Chebyshev fit of the ``atanh`` series (2**-57.6; float32: ``f + f**2 P(f)``, a degree-9 fit, no
+  division); ``e ln2`` added in two parts.
 * ``erf``: ``x P(x**2)`` (Taylor) for ``|x| <= 1``; beyond, ``1 - exp(-x**2) g(x)`` with ``g = erfc(x)
   exp(x**2)`` as Chebyshev series on three intervals up to 6 (all three evaluated by Clenshaw's
   recurrence, one selected); ``+-1`` beyond 6.
 * ``tanh``: ``t = expm1(2|x|)``, ``tanh = sign(x) t / (t + 2)``; ``x`` itself when tiny, ``+-1`` beyond.
 * ``pow``: ``log|x|`` in double-double (exact residuals of ``2 + f`` and ``s``, ``2s**3/3`` in
   double-double, Dekker's fast two-sums), ``y log|x|`` as an exact fma product, ``exp`` of the pair
-  (<= 2 ulp); NumPy's special cases (zeros, infinities, NaN, negative bases with integer exponents,
+  (<= 2 ulp; ``1 / (2 + f)`` as ``(1 - s) / 2``, the atanh series after ``2s**3/3`` a degree-7 fit);
+  NumPy's special cases (zeros, infinities, NaN, negative bases with integer exponents,
   ``x == 1``, ``y == 0``) by selects. ``x ** n`` for an integer-valued constant ``n`` keeps the
   device's ``pow`` (which folds ``x ** 2.0`` to ``x * x``).
 * float32 versions: the same algorithms in float32 lanes with float32 constants; float32 ``erf`` is
-  float64's rounded once, float32 ``pow`` is float64 ``exp(y log|x|)`` without double-double (error
-  ~2**-42 before the rounding to float32) inside float64 ``pow``'s special cases.
+  float64's rounded once. float32 ``pow`` computes ``2**(y log2|x|)`` in float64 (every finite
+  float32 is a normal float64, every float32 result a normal power of two there: no subnormal steps,
+  one scaling): ``log2`` by the same reduction with a 5-term fit in ``s**2`` (2**-37.7), ``y log2|x|``
+  clamped to ``[-200, 200]``, ``2**r`` for ``|r| <= 1/2`` by an 8-term fit (2**-35), then float64
+  ``pow``'s special cases and one rounding (0.50 ulp on the samples).
 
 * float32 ``sin``/``cos``: for ``|x| < 2**17`` (:data:`SINCOS32_FAST_MAX`) the fast path in float32 lanes:
   ``k = rint(x 2/pi)``, Cody-Waite reduction with ``pi/2`` in three float32 parts (``x - k P1`` exact
@@ -229,52 +248,6 @@ def cambrian_erf_f64(x):
     return near if a <= 1.0 else (far if a == a else x)
 '''
 
-FUNCS_POW = '''
-
-@cb.func
-def cambrian_pow_f64(x, y):
-    ax = abs(x)
-    a = 5e-324 if ax < 5e-324 else ax
-    a = 1.7976931348623157e308 if a > 1.7976931348623157e308 else a
-    sub = a < 2.2250738585072014e-308
-    bits = cb.float_as_int(a * (18014398509481984.0 if sub else 1.0))
-    e = ((bits >> 52) & 0x7FF) - (1023 + 54 * np.int64(sub))
-    m = cb.int_as_float((bits & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000)
-    big = m > SQRT2
-    m = m * 0.5 if big else m
-    ef = np.float64(e + (1 if big else 0))
-    f = m - 1.0
-    d = 2.0 + f
-    dl = (2.0 - d) + f
-    sh = f / d
-    sl = (cb.fma(-sh, d, f) - sh * dl) / d
-    z = sh * sh
-    zl = cb.fma(sh, sh, -z) + 2.0 * sh * sl
-    c = z * sh
-    cl = cb.fma(z, sh, -c) + (zl * sh + z * sl)
-    t = c * TWO_THIRDS
-    tl = cb.fma(c, TWO_THIRDS, -t) + (cl * TWO_THIRDS + c * TWO_THIRDS_LO)
-    rest = c * z * {H:POW_LOG_C:z}
-{TWO_SUM:hi:lo:ef * LN2_HI:2.0 * sh}
-{TWO_SUM:hi:lo2:hi:t}
-{TWO_SUM:hi:lo:hi:lo + lo2 + (2.0 * sl + tl + rest + ef * LN2_LO)}
-    ph = y * hi
-{TWO_SUM:ph:pl:ph:cb.fma(y, hi, -ph) + y * lo}
-    r = cambrian_exp_f64(ph) * (1.0 + pl)
-    r = r if ph < 709.8 else math.inf  # (and a NaN pl of a huge ph)
-    r = r if ph > -746.0 else 0.0
-    r = r if (ax != 0.0) & (ax < math.inf) else ((0.0 if y > 0.0 else math.inf) if ax == 0.0 else
-                                                 (math.inf if y > 0.0 else 0.0))
-    r = r if abs(y) < math.inf else ((math.inf if (ax > 1.0) == (y > 0.0) else 0.0) if ax != 1.0 else 1.0)
-    t = y - 2.0 * math.floor(y * 0.5)  # y mod 2, exact (one floor: PoCL's SLP paired two into 2 lanes)
-    odd = t == 1.0
-    yint = (t == 0.0) | odd | (abs(y) == math.inf)
-    r = -r if odd & (cb.float_as_int(x) < 0) else r  # (x < 0 or x == -0.0: the sign bit)
-    r = r if (x >= 0.0) | yint | (ax == math.inf) else math.nan
-    r = r if (x == x) & (y == y) else math.nan
-    return 1.0 if (y == 0.0) | (x == 1.0) else r
-'''
-
 FUNCS32 = '''
 
 @cb.func
@@ -282,33 +255,6 @@ def cambrian_erf_f32(x):
     return np.float32(cambrian_erf_f64(np.float64(x)))
 
 '''
-
-
-def pow32() -> str:
-    """float32 ``pow``: float64's special cases around a plain float64 ``exp(y log|x|)`` (relative error
-    ~2**-42 before the rounding to float32: no double-double needed), rounded once."""
-    head, rest = FUNCS_POW.split("    f = m - 1.0\n", 1)
-    head = head.split("    sub = a <", 1)[0]
-    tail = "    r = cambrian_exp_f64(ph)\n" + rest.split("    r = cambrian_exp_f64(ph) * (1.0 + pl)\n", 1)[1]
-    text = head + "    ph = y * cambrian_log_f64(a)\n" + tail.replace("  # (and a NaN pl of a huge ph)", "")
-    text = text.replace("def cambrian_pow_f64(x, y):\n",
-                        "def cambrian_pow_f32(x32, y32):\n    x = np.float64(x32)\n    y = np.float64(y32)\n")
-    last = text.rstrip().rsplit("\n", 1)
-    return last[0] + "\n" + last[1].replace("return ", "return np.float32(") + ")\n"
-
-#: pow's log|x| in double-double (commit 95dc4be's cpu version, <= 1.8 ulp on dense samples)
-POW_LOG_C = tuple(reversed([2.0 / (2 * j + 5) for j in range(11)]))  # (2 atanh(s) - 2s - 2s^3/3) / s^5
-
-
-def two_sum(text: str) -> str:
-    """``{TWO_SUM:s:e:a:b}`` -> lines setting ``s + e = a + b`` exactly, for ``|a| >= |b|`` or ``a == 0``
-    (Dekker's fast two-sum: one chain of three operations; the six-operation two-sum gave PoCL's SLP
-    vectoriser pairs of independent subtractions, and its 2-lane vectors then stopped the work-item
-    loop from vectorising)."""
-    def sub(mt: re.Match[str]) -> str:
-        s, e, a, b = mt.group(1), mt.group(2), mt.group(3), mt.group(4)
-        return f"    ts_a = {a}\n    ts_b = {b}\n    {s} = ts_a + ts_b\n    {e} = ts_b - ({s} - ts_a)"
-    return re.sub(r"\{TWO_SUM:(\w+):(\w+):([^:}]+):([^}]+)\}", sub, text)
 
 
 #: exp, expm1, log and tanh, written once for both float types: {F:v} is the literal v in the type,
@@ -345,11 +291,10 @@ def cambrian_expm1_{T}(x):
 def cambrian_log_{T}(x):
     sub = x < {F:TINY}
     bits = cb.float_as_int(x * {F:SUBSCALE} if sub else x)
-    e = ((bits >> {MBITS}) & {EMASK}) - {BIAS} - ({INT}({SUBEXP}) if sub else {INT}(0))
-    m = cb.int_as_float((bits & {MMASK}) | {ONEBITS})
-    big = m > {C:SQRT2}
-    m = m * {F:0.5} if big else m
-    ef = {FLOAT}(e + ({INT}(1) if big else {INT}(0)))
+    t = bits - {INT}({ROOTHALF})  # (the bits of sqrt(1/2))
+    e = t >> {MBITS}  # floor(log2(x / sqrt(1/2)))
+    m = cb.int_as_float(bits - (t & {INT}(~{MMASK})))  # x / 2**e in [sqrt(1/2), sqrt(2))
+    ef = {FLOAT}(e - ({INT}({SUBEXP}) if sub else {INT}(0)))
     f = m - {F:1.0}
 {LOGCORE}
     y = cb.fma(ef, {C:LN2_HI}, cb.fma(ef, {C:LN2_LO}, lf))
@@ -372,11 +317,11 @@ def cambrian_tanh_{T}(x):
 #: per float type: its constants' suffix, literal spelling, integer type and the type's numbers
 PARAMS = {
     "f64": dict(T="f64", SUFFIX="", LIT=f64, MOD=m64, INT="np.int64", FLOAT="np.float64", BIAS="1023",
-                MBITS="52", EMASK="0x7FF", MMASK="0xFFFFFFFFFFFFF", ONEBITS="0x3FF0000000000000",
+                MBITS="52", EMASK="0x7FF", MMASK="0xFFFFFFFFFFFFF", ROOTHALF="0x3FE6A09E667F3BCD",
                 SUBEXP="54", EXP_LO=-746.0, EXP_HI=710.0, EXPM1_LO=-40.0, EXPM1_TINY=2.0 ** -54,
                 TINY=2.2250738585072014e-308, SUBSCALE=2.0 ** 54, TANH_MAX=22.0, TANH_TINY=2.0 ** -28),
     "f32": dict(T="f32", SUFFIX="_32", LIT=f32, MOD=m32, INT="np.int32", FLOAT="np.float32", BIAS="127",
-                MBITS="23", EMASK="0xFF", MMASK="0x7FFFFF", ONEBITS="0x3F800000", SUBEXP="25",
+                MBITS="23", EMASK="0xFF", MMASK="0x7FFFFF", ROOTHALF="0x3F3504F3", SUBEXP="25",
                 EXP_LO=-104.0, EXP_HI=89.0, EXPM1_LO=-18.0, EXPM1_TINY=2.0 ** -25,
                 TINY=1.1754943508222875e-38, SUBSCALE=2.0 ** 25, TANH_MAX=9.0, TANH_TINY=2.0 ** -12),
 }
@@ -402,7 +347,7 @@ def typed(kind: str) -> str:
 
 def expand(text: str, mod: object, lit: object, tag: str) -> str:
     def sub(mt: re.Match[str]) -> str:
-        coeffs = POW_LOG_C if mt.group(1) == "POW_LOG_C" else getattr(mod, mt.group(1))
+        coeffs = getattr(mod, mt.group(1))
         return horner(coeffs, mt.group(2), lit)
     return re.sub(r"\{" + tag + r":(\w+):(\w+)\}", sub, text)
 
@@ -411,18 +356,18 @@ def main() -> None:
     consts = [
         f"LN2_HI = {f64(m64.LN2_HI)}", f"LN2_LO = {f64(m64.LN2_LO)}", f"INV_LN2 = {f64(m64.INV_LN2)}",
         f"SHIFT = {f64(m64.SHIFT)}", f"SHIFT_32 = {f32(m32.SHIFT)}",
-        f"SQRT2 = {f64(m64.SQRT2)}",
         f"TWO_THIRDS = {f64(2.0 / 3.0)}", f"TWO_THIRDS_LO = {f64(Fraction(2, 3) - Fraction(2.0 / 3.0))}",
         f"ERF_INV2 = {f64(1 / 1.5)}", f"PIO2 = {f64(math.pi / 2)}", f"ERF_INV3 = {f64(1 / 2.5)}",
         f"LN2_HI_32 = {f32(m32.LN2_HI)}", f"LN2_LO_32 = {f32(m32.LN2_LO)}",
-        f"INV_LN2_32 = {f32(m32.INV_LN2)}", f"SQRT2_32 = {f32(m32.SQRT2)}",
+        f"INV_LN2_32 = {f32(m32.INV_LN2)}",
     ]
     cheb = []
     for i in range(3):
         cheb += clenshaw(tuple(c[i] for c in m64.ERF_CHEB[::-1]), "u", f"g{i + 1}")
     body64 = typed("f64") + expand(FUNCS64, m64, f64, "H").replace("{CLENSHAW}", "\n".join(cheb))
-    body32 = typed("f32") + FUNCS32 + sincos32(horner, f64, f32) + pow32()
-    body64 += two_sum(expand(FUNCS_POW, m64, f64, "H"))  # (before FUNCS32: its erf calls these)
+    pow64, pow32 = pow_funcs(horner, f64)
+    body32 = typed("f32") + FUNCS32 + sincos32(horner, f64, f32) + pow32
+    body64 += pow64
     OUT.write_text(HEADER + "\n" + "\n".join(consts) + "\n" + body64)
     names = [c.split(" = ")[0] for c in consts] + re.findall(r"^def (cambrian_\w+_f64)\(", body64, re.M)
     used = [n for n in names if re.search(rf"\b{n}\b", body32)]

@@ -16,22 +16,27 @@ Cambrian from the textbook methods; coefficients derived in the generator):
   overflowing results round once).
 * ``expm1``: the same reduction; ``2 (2**(k-1) expm1(r) + (2**(k-1) - 1/2))`` (one rounding, the last
   doubling overflows where the result does) keeps small results accurate.
-* ``log``: ``x = 2**e * m``, ``m`` in ``[sqrt(1/2), sqrt(2))`` from the bits (subnormals scaled first);
-  ``log(m) = f - s (f - R(s**2))`` with ``f = m - 1``, ``s = f / (2 + f)``, ``R`` the ``atanh``
-  series (float32: ``f + f**2 P(f)``, a degree-9 Chebyshev fit, no division); ``e ln2`` added in two
-  parts.
+* ``log``: ``x = 2**e * m``, ``m`` in ``[sqrt(1/2), sqrt(2))`` by integer operations on the bits
+  (``e`` from the bits minus those of ``sqrt(1/2)``, no compare; subnormals scaled first);
+  ``log(m) = f - s (f - R(s**2))`` with ``f = m - 1``, ``s = f / (2 + f)``, ``R`` a degree-6
+  Chebyshev fit of the ``atanh`` series (2**-57.6; float32: ``f + f**2 P(f)``, a degree-9 fit, no
+  division); ``e ln2`` added in two parts.
 * ``erf``: ``x P(x**2)`` (Taylor) for ``|x| <= 1``; beyond, ``1 - exp(-x**2) g(x)`` with ``g = erfc(x)
   exp(x**2)`` as Chebyshev series on three intervals up to 6 (all three evaluated by Clenshaw's
   recurrence, one selected); ``+-1`` beyond 6.
 * ``tanh``: ``t = expm1(2|x|)``, ``tanh = sign(x) t / (t + 2)``; ``x`` itself when tiny, ``+-1`` beyond.
 * ``pow``: ``log|x|`` in double-double (exact residuals of ``2 + f`` and ``s``, ``2s**3/3`` in
   double-double, Dekker's fast two-sums), ``y log|x|`` as an exact fma product, ``exp`` of the pair
-  (<= 2 ulp); NumPy's special cases (zeros, infinities, NaN, negative bases with integer exponents,
+  (<= 2 ulp; ``1 / (2 + f)`` as ``(1 - s) / 2``, the atanh series after ``2s**3/3`` a degree-7 fit);
+  NumPy's special cases (zeros, infinities, NaN, negative bases with integer exponents,
   ``x == 1``, ``y == 0``) by selects. ``x ** n`` for an integer-valued constant ``n`` keeps the
   device's ``pow`` (which folds ``x ** 2.0`` to ``x * x``).
 * float32 versions: the same algorithms in float32 lanes with float32 constants; float32 ``erf`` is
-  float64's rounded once, float32 ``pow`` is float64 ``exp(y log|x|)`` without double-double (error
-  ~2**-42 before the rounding to float32) inside float64 ``pow``'s special cases.
+  float64's rounded once. float32 ``pow`` computes ``2**(y log2|x|)`` in float64 (every finite
+  float32 is a normal float64, every float32 result a normal power of two there: no subnormal steps,
+  one scaling): ``log2`` by the same reduction with a 5-term fit in ``s**2`` (2**-37.7), ``y log2|x|``
+  clamped to ``[-200, 200]``, ``2**r`` for ``|r| <= 1/2`` by an 8-term fit (2**-35), then float64
+  ``pow``'s special cases and one rounding (0.50 ulp on the samples).
 
 * float32 ``sin``/``cos``: for ``|x| < 2**17`` (:data:`SINCOS32_FAST_MAX`) the fast path in float32 lanes:
   ``k = rint(x 2/pi)``, Cody-Waite reduction with ``pi/2`` in three float32 parts (``x - k P1`` exact
@@ -66,7 +71,6 @@ LN2_LO = -4.2009150726810846e-11
 INV_LN2 = 1.4426950408889634
 SHIFT = 6755399441055744.0
 SHIFT_32 = np.float32(12582912.0)
-SQRT2 = 1.4142135623730951
 TWO_THIRDS = 0.6666666666666666
 TWO_THIRDS_LO = 3.700743415417188e-17
 ERF_INV2 = 0.6666666666666666
@@ -75,7 +79,6 @@ ERF_INV3 = 0.4
 LN2_HI_32 = np.float32(0.693115234375)
 LN2_LO_32 = np.float32(3.194618329871446e-05)
 INV_LN2_32 = np.float32(1.4426950216293335)
-SQRT2_32 = np.float32(1.4142135381698608)
 
 
 @cb.func
@@ -108,15 +111,14 @@ def cambrian_expm1_f64(x):
 def cambrian_log_f64(x):
     sub = x < 2.2250738585072014e-308
     bits = cb.float_as_int(x * 1.8014398509481984e+16 if sub else x)
-    e = ((bits >> 52) & 0x7FF) - 1023 - (np.int64(54) if sub else np.int64(0))
-    m = cb.int_as_float((bits & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000)
-    big = m > SQRT2
-    m = m * 0.5 if big else m
-    ef = np.float64(e + (np.int64(1) if big else np.int64(0)))
+    t = bits - np.int64(0x3FE6A09E667F3BCD)  # (the bits of sqrt(1/2))
+    e = t >> 52  # floor(log2(x / sqrt(1/2)))
+    m = cb.int_as_float(bits - (t & np.int64(~0xFFFFFFFFFFFFF)))  # x / 2**e in [sqrt(1/2), sqrt(2))
+    ef = np.float64(e - (np.int64(54) if sub else np.int64(0)))
     f = m - 1.0
     s = f / (2.0 + f)
     z = s * s
-    rr = z * cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(0.08695652173913043, z, 0.09523809523809523), z, 0.10526315789473684), z, 0.11764705882352941), z, 0.13333333333333333), z, 0.15384615384615385), z, 0.18181818181818182), z, 0.2222222222222222), z, 0.2857142857142857), z, 0.4), z, 0.6666666666666666)
+    rr = z * cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(0.14616449685043406, z, 0.15331721600556042), z, 0.18182889125261723), z, 0.2222221113479508), z, 0.28571428625975487), z, 0.39999999999899505), z, 0.666666666666667)
     lf = f - s * (f - rr)
     y = cb.fma(ef, LN2_HI, cb.fma(ef, LN2_LO, lf))
     y = y if x < math.inf else x
@@ -334,23 +336,22 @@ def cambrian_pow_f64(x, y):
     a = 1.7976931348623157e308 if a > 1.7976931348623157e308 else a
     sub = a < 2.2250738585072014e-308
     bits = cb.float_as_int(a * (18014398509481984.0 if sub else 1.0))
-    e = ((bits >> 52) & 0x7FF) - (1023 + 54 * np.int64(sub))
-    m = cb.int_as_float((bits & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000)
-    big = m > SQRT2
-    m = m * 0.5 if big else m
-    ef = np.float64(e + (1 if big else 0))
+    tb = bits - np.int64(0x3FE6A09E667F3BCD)  # (the bits of sqrt(1/2))
+    e = tb >> 52  # floor(log2(|x| / sqrt(1/2)))
+    m = cb.int_as_float(bits - (tb & np.int64(~0xFFFFFFFFFFFFF)))  # |x| / 2**e
+    ef = np.float64(e - 54 * np.int64(sub))
     f = m - 1.0
     d = 2.0 + f
     dl = (2.0 - d) + f
     sh = f / d
-    sl = (cb.fma(-sh, d, f) - sh * dl) / d
+    sl = (cb.fma(-sh, d, f) - sh * dl) * cb.fma(-0.5, sh, 0.5)  # (1 / d = (1 - s) / 2: no division)
     z = sh * sh
     zl = cb.fma(sh, sh, -z) + 2.0 * sh * sl
     c = z * sh
     cl = cb.fma(z, sh, -c) + (zl * sh + z * sl)
     t = c * TWO_THIRDS
     tl = cb.fma(c, TWO_THIRDS, -t) + (cl * TWO_THIRDS + c * TWO_THIRDS_LO)
-    rest = c * z * cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(0.08, z, 0.08695652173913043), z, 0.09523809523809523), z, 0.10526315789473684), z, 0.11764705882352941), z, 0.13333333333333333), z, 0.15384615384615385), z, 0.18181818181818182), z, 0.2222222222222222), z, 0.2857142857142857), z, 0.4)
+    rest = c * z * cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(0.11723051028097753, z, 0.11706248540922386), z, 0.13334804238225345), z, 0.15384594970895457), z, 0.18181818335314404), z, 0.22222222221656232), z, 0.28571428571429364), z, 0.4)
     ts_a = ef * LN2_HI
     ts_b = 2.0 * sh
     hi = ts_a + ts_b

@@ -19,10 +19,7 @@ from .math_kernels import (
     PIO2,
     SHIFT,
     SHIFT_32,
-    SQRT2_32,
     cambrian_erf_f64,
-    cambrian_exp_f64,
-    cambrian_log_f64,
 )
 
 
@@ -56,11 +53,10 @@ def cambrian_expm1_f32(x):
 def cambrian_log_f32(x):
     sub = x < np.float32(1.1754943508222875e-38)
     bits = cb.float_as_int(x * np.float32(33554432.0) if sub else x)
-    e = ((bits >> 23) & 0xFF) - 127 - (np.int32(25) if sub else np.int32(0))
-    m = cb.int_as_float((bits & 0x7FFFFF) | 0x3F800000)
-    big = m > SQRT2_32
-    m = m * np.float32(0.5) if big else m
-    ef = np.float32(e + (np.int32(1) if big else np.int32(0)))
+    t = bits - np.int32(0x3F3504F3)  # (the bits of sqrt(1/2))
+    e = t >> 23  # floor(log2(x / sqrt(1/2)))
+    m = cb.int_as_float(bits - (t & np.int32(~0x7FFFFF)))  # x / 2**e in [sqrt(1/2), sqrt(2))
+    ef = np.float32(e - (np.int32(25) if sub else np.int32(0)))
     f = m - np.float32(1.0)
     lf = cb.fma(f * f, cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(np.float32(0.06769023835659027), f, np.float32(-0.11557287722826004)), f, np.float32(0.11812136322259903)), f, np.float32(-0.12420814484357834)), f, np.float32(0.14232318103313446)), f, np.float32(-0.1666753739118576)), f, np.float32(0.20001447200775146)), f, np.float32(-0.25000011920928955)), f, np.float32(0.33333322405815125)), f, np.float32(-0.5)), f)
     y = cb.fma(ef, LN2_HI_32, cb.fma(ef, LN2_LO_32, lf))
@@ -205,12 +201,19 @@ def cambrian_pow_f32(x32, y32):
     x = np.float64(x32)
     y = np.float64(y32)
     ax = abs(x)
-    a = 5e-324 if ax < 5e-324 else ax
-    a = 1.7976931348623157e308 if a > 1.7976931348623157e308 else a
-    ph = y * cambrian_log_f64(a)
-    r = cambrian_exp_f64(ph)
-    r = r if ph < 709.8 else math.inf
-    r = r if ph > -746.0 else 0.0
+    bits = cb.float_as_int(ax)
+    tb = bits - np.int64(0x3FE6A09E667F3BCD)  # (the bits of sqrt(1/2))
+    e = tb >> 52  # floor(log2(|x| / sqrt(1/2)))
+    m = cb.int_as_float(bits - (tb & np.int64(~0xFFFFFFFFFFFFF)))  # |x| / 2**e
+    f = m - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    ty = y * cb.fma(s, cb.fma(cb.fma(cb.fma(cb.fma(0.3407120415619086, z, 0.41167376623771057), z, 0.5770835660048659), z, 0.9617966734515485), z, 2.885390081789987), np.float64(e))  # y log2|x|
+    ty = -200.0 if ty < -200.0 else ty  # (clamps as selects: 2**-200 rounds to 0.0, 2**200 to inf)
+    ty = 200.0 if ty > 200.0 else ty
+    k = (ty + SHIFT) - SHIFT
+    rk = ty - k  # |rk| <= 1/2, exact
+    r = cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(1.5303700711365693e-05, rk, 0.00015469729214118296), rk, 0.0013333478473685416), rk, 0.009618025613318034), rk, 0.055504109063258665), rk, 0.24022651213498092), rk, 0.6931471805568324), rk, 0.9999999999595618) * cb.int_as_float((np.int64(k) + 1023) << 52)
     r = r if (ax != 0.0) & (ax < math.inf) else ((0.0 if y > 0.0 else math.inf) if ax == 0.0 else
                                                  (math.inf if y > 0.0 else 0.0))
     r = r if abs(y) < math.inf else ((math.inf if (ax > 1.0) == (y > 0.0) else 0.0) if ax != 1.0 else 1.0)
