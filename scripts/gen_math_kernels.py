@@ -179,8 +179,8 @@ Cambrian from the textbook methods; coefficients derived in the generator):
   float64's rounded once. float32 ``pow`` computes ``2**(y log2|x|)`` in float64 (every finite
   float32 is a normal float64, every float32 result a normal power of two there: no subnormal steps,
   one scaling): ``log2`` by the same reduction with a 5-term fit in ``s**2`` (2**-37.7), ``y log2|x|``
-  clamped to ``[-200, 200]``, ``2**r`` for ``|r| <= 1/2`` by an 8-term fit (2**-35), then float64
-  ``pow``'s special cases and one rounding (0.50 ulp on the samples).
+  clamped to ``[-200, 200]``, ``2**r`` for ``|r| <= 1/2`` by a 7-term fit (2**-29.4), then float64
+  ``pow``'s special cases and one rounding (0.53 ulp on the samples).
 
 * float32 ``sin``/``cos``: for ``|x| < 2**17`` (:data:`SINCOS32_FAST_MAX`) the fast path in float32 lanes:
   ``k = rint(x 2/pi)``, Cody-Waite reduction with ``pi/2`` in three float32 parts (``x - k P1`` exact

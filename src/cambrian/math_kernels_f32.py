@@ -213,7 +213,7 @@ def cambrian_pow_f32(x32, y32):
     ty = 200.0 if ty > 200.0 else ty
     k = (ty + SHIFT) - SHIFT
     rk = ty - k  # |rk| <= 1/2, exact
-    r = cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(1.5303700711365693e-05, rk, 0.00015469729214118296), rk, 0.0013333478473685416), rk, 0.009618025613318034), rk, 0.055504109063258665), rk, 0.24022651213498092), rk, 0.6931471805568324), rk, 0.9999999999595618) * cb.int_as_float((np.int64(k) + 1023) << 52)
+    r = cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(0.0001546144469856913, rk, 0.0013400428177615838), rk, 0.009618056678524637), rk, 0.05550327226670302), rk, 0.24022650922288757), rk, 0.6931472067028326), rk, 1.0) * cb.int_as_float((np.int64(k) + 1023) << 52)
     r = r if (ax != 0.0) & (ax < math.inf) else ((0.0 if y > 0.0 else math.inf) if ax == 0.0 else
                                                  (math.inf if y > 0.0 else 0.0))
     r = r if abs(y) < math.inf else ((math.inf if (ax > 1.0) == (y > 0.0) else 0.0) if ax != 1.0 else 1.0)
