@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import numpy as np
 from gen_math_pow import pow_funcs
-from gen_math_sincos32 import sincos32
+from gen_math_sincos32 import SINCOS32_FAST_MAX, sincos32
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "cambrian" / "math_kernels.py"
 #: the float32 functions (a module of their own: each stays under 500 lines)
@@ -356,6 +356,7 @@ def main() -> None:
     consts = [
         f"LN2_HI = {f64(m64.LN2_HI)}", f"LN2_LO = {f64(m64.LN2_LO)}", f"INV_LN2 = {f64(m64.INV_LN2)}",
         f"SHIFT = {f64(m64.SHIFT)}", f"SHIFT_32 = {f32(m32.SHIFT)}",
+        f"SINCOS32_FAST_MAX = {f32(SINCOS32_FAST_MAX)}",  # (mathlib.TIERED names it: the tiering's bound)
         f"TWO_THIRDS = {f64(2.0 / 3.0)}", f"TWO_THIRDS_LO = {f64(Fraction(2, 3) - Fraction(2.0 / 3.0))}",
         f"ERF_INV2 = {f64(1 / 1.5)}", f"PIO2 = {f64(math.pi / 2)}", f"ERF_INV3 = {f64(1 / 2.5)}",
         f"LN2_HI_32 = {f32(m32.LN2_HI)}", f"LN2_LO_32 = {f32(m32.LN2_LO)}",

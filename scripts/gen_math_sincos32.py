@@ -95,7 +95,7 @@ def cambrian_{NAME}_f32_fast(x):
 def cambrian_{NAME}_f32(x):
     fast = cambrian_{NAME}_f32_fast(x)
     exact = cambrian_{NAME}_f32_exact(x)
-    return fast if abs(x) < {MAX} else exact
+    return fast if abs(x) < SINCOS32_FAST_MAX else exact
 """
 
 
@@ -110,7 +110,7 @@ def sincos32(horner: Callable[..., str], f64: Callable[[float], str], f32: Calla
         text += body.replace("{H:COS_C:z}", horner(COS_C, "z", f64))
         tiny = "    y = y if abs(x) > np.float32(0.000244140625) else x  # (-0.0 and tiny x: sin x = x)\n"
         fast = SINCOS32_FAST.replace("{NAME}", name).replace("{Q}", quadrant)
-        fast = fast.replace("{TINY}", tiny if name == "sin" else "").replace("{MAX}", f32(SINCOS32_FAST_MAX))
+        fast = fast.replace("{TINY}", tiny if name == "sin" else "")
         for i, v in enumerate(PIO2_32, 1):
             fast = fast.replace(f"{{P{i}}}", f32(v))
         fast = fast.replace("{H:SIN32_C:z}", horner(SIN32_C, "z", f32))

@@ -19,6 +19,7 @@ from .math_kernels import (
     PIO2,
     SHIFT,
     SHIFT_32,
+    SINCOS32_FAST_MAX,
     cambrian_erf_f64,
 )
 
@@ -137,7 +138,7 @@ def cambrian_sin_f32_fast(x):
 def cambrian_sin_f32(x):
     fast = cambrian_sin_f32_fast(x)
     exact = cambrian_sin_f32_exact(x)
-    return fast if abs(x) < np.float32(131072.0) else exact
+    return fast if abs(x) < SINCOS32_FAST_MAX else exact
 
 
 @cb.func
@@ -193,7 +194,7 @@ def cambrian_cos_f32_fast(x):
 def cambrian_cos_f32(x):
     fast = cambrian_cos_f32_fast(x)
     exact = cambrian_cos_f32_exact(x)
-    return fast if abs(x) < np.float32(131072.0) else exact
+    return fast if abs(x) < SINCOS32_FAST_MAX else exact
 
 
 @cb.func

@@ -67,7 +67,7 @@ def _mixed(seed: int) -> np.ndarray:
     x = rng.uniform(-200.0, 200.0, n).astype(np.float32)
     x[::97] = rng.uniform(-1e-3, 1e-3, x[::97].size)
     x[5::211] = -0.0
-    bound = np.float32(mathlib.TIERED[("sin", "float32")])
+    bound = np.float32(mathlib.tier_bound("sin", "float32"))
     specials = [1e6, -3e20, np.inf, -np.inf, np.nan, bound, np.nextafter(bound, np.float32(0)) * -1, 1e38]
     for block, v in zip(range(3, 40, 5), specials, strict=False):
         x[block * TIER_BLOCK + 17 + block] = v

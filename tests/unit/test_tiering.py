@@ -164,3 +164,19 @@ def test_c_renderers_branch_the_two_tiers(tmp_path) -> None:
     if NVCC is None:
         pytest.skip("no nvcc: the CUDA C is not compiled")
     assert not compile_failures([("tiers", render_c.render_cuda(module))], tmp_path)
+
+
+@pytest.mark.parametrize("key", sorted(mathlib.TIERED))
+def test_tier_bound_is_the_constant_the_definition_compares_with(key: tuple[str, str]) -> None:
+    import inspect
+
+    from cambrian import math_kernels_f32
+
+    name, dtype = key
+    src = inspect.getsource(getattr(math_kernels_f32, f"cambrian_{name}_f32").py_func)
+    assert f"abs(x) < {mathlib.TIERED[key]} else" in src
+    bound = mathlib.tier_bound(name, dtype)
+    assert bound == 2.0 ** 17 and np.float32(bound) == getattr(math_kernels_f32, mathlib.TIERED[key])
+    mathlib.lower_calls(plain.ir(np.ones(4, np.float32), np.ones(4, np.float32)), True)  # sin and cos
+    bounds = [b for _, b in mathlib.tier_names().values()]
+    assert len(bounds) >= 2 and all(b == bound for b in bounds)

@@ -43,9 +43,9 @@ LOWERED = {(n, d) for n in FUNCS for d in _SUFFIX} | {("pow", "float64"), ("pow"
                                                      ("sin", "float32"), ("cos", "float32")}
 #: float32 functions computed in float64 (rounded once at the end): native on a device without float64
 VIA_FLOAT64 = {("erf", "float32"), ("pow", "float32"), ("sin", "float32"), ("cos", "float32")}
-#: two-tier functions, ``cambrian_<f>_<dtype>(x) = cambrian_<f>_<dtype>_fast(x) if |x| < bound else exact``:
-#: their bound (see :mod:`cambrian.compiler.tiering`; ``SINCOS32_FAST_MAX`` in the generator)
-TIERED = {("sin", "float32"): 131072.0, ("cos", "float32"): 131072.0}
+#: two-tier functions, ``cambrian_<f>_<dtype>(x) = cambrian_<f>_<dtype>_fast(x) if |x| < bound else exact``
+#: (see :mod:`cambrian.compiler.tiering`): the name of the constant their definition compares with
+TIERED = {("sin", "float32"): "SINCOS32_FAST_MAX", ("cos", "float32"): "SINCOS32_FAST_MAX"}
 _TIER_NAMES: dict[str, tuple[str, float]] = {}
 #: the device-function names of Cambrian's math functions translated so far (pure scalar functions)
 _MATH_NAMES: set[str] = set()
@@ -88,7 +88,7 @@ def _definitions(needed: tuple[Key, ...]) -> tuple[dict[Key, str], tuple[ir.Func
         if (name, dt) in TIERED:  # its fast path (already translated as a callee: the same name)
             fast = getattr(module, f"cambrian_{name}_{_SUFFIX[dt]}_fast").py_func
             _TIER_NAMES[names[(name, dt)]] = (builder.device_function(fast, (ir.Scalar(dt),), None).name,
-                                              TIERED[(name, dt)])
+                                              tier_bound(name, dt))
     added = tuple(fn for fn, _ in builder.by_name.values())  # callees were translated first
     _MATH_NAMES.update(fn.name for fn in added)
     return names, added
@@ -127,6 +127,14 @@ def lower_calls(module: ir.Module, float64: bool = True) -> ir.Module:
                                funcs=(*added, *(lowered(f) for f in module.funcs)),
                                uses_float64=module.uses_float64 or any(d == "float64" or (n, d) in VIA_FLOAT64
                                                                        for n, d in needed))
+
+
+def tier_bound(name: str, dtype: str) -> float:
+    """The bound of the two-tier function ``(name, dtype)`` in :data:`TIERED`: the constant its definition
+    compares ``|x|`` with (one source: the generated module)."""
+    from .. import math_kernels, math_kernels_f32
+
+    return float(getattr(math_kernels_f32 if dtype == "float32" else math_kernels, TIERED[(name, dtype)]))
 
 
 def tier_names() -> dict[str, tuple[str, float]]:
