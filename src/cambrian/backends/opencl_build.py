@@ -161,15 +161,26 @@ class Builder:
             raise CompileError(f"OpenCL compiler rejected kernel {name!r} on {device} ({device.name})",
                                source=source, log=_build_log(cl, exc)) from None
         self.stats["source_builds"] += 1
-        try:
-            binary = prg.get_info(cl.program_info.BINARIES)[0]
-        except cl.Error:
-            binary = b""
+        binary = b""
+        if keeps_binary(device, source):
+            try:
+                binary = prg.get_info(cl.program_info.BINARIES)[0]
+            except cl.Error:
+                pass
         self.disk.write(key, "source.cl", source.encode())
         self.disk.write_json(key, {"kernel": name, "device": device.identity(), "options": list(options)})
         if binary:
             self.disk.write_checked(key, "binary.bin", bytes(binary))
         return prg
+
+
+def keeps_binary(device: Device, source: str) -> bool:
+    """Whether the program's binary is worth asking for, to keep on disk. Not from PoCL for kernels with
+    barriers: its binary holds work-group functions for every local size, and PoCL's work-item loops
+    around barriers took 2.5 min for a kernel of ten collectives (38 s for the local size launched, which
+    PoCL compiles again at the launch anyway) and more than 10 min for its float version. PoCL keeps its
+    own cache of built programs, so a new process still skips the compilers there."""
+    return not ("barrier(" in source and "Portable Computing Language" in (device.platform or ""))
 
 
 def _build_log(cl: Any, exc: Exception) -> str:
