@@ -36,7 +36,9 @@ def _modules() -> list[tuple[str, ir.Module]]:
         out.append((f"bits_local_{dt}", local.ir(z(4, dt), z(5, dt), z(4, dt))))
         out.append((f"wrap_{dt}", lg.wrap_edges.ir(z(8, dt), z(8, dt), z(8, dt))))
     for dt in ("int32", "uint32", "int64", "float32", "float64"):
-        out.append((f"collectives_{dt}", lg.collectives.ir(z(4, dt), z((10, 4), dt))))
+        for part, kern in (("reductions", lg.reductions), ("inclusive", lg.inclusive_scans),
+                           ("exclusive", lg.exclusive_scans_broadcast)):
+            out.append((f"{part}_{dt}", kern.ir(z(4, dt), z((10, 4), dt))))
         if dt in ("int32", "float64"):
             out.append((f"subgroups_{dt}", lg.subgroups.ir(z(4, dt), z((7, 4), dt))))
     out += [("votes", lg.votes.ir(z(4, np.int32), z((5, 4), np.int32))),
@@ -54,7 +56,7 @@ def test_cuda_spellings() -> None:
     assert "atomicInc(" in render_c.render_cuda(mods["bits_uint32"])  # native where CUDA has it
     wide = render_c.render_cuda(mods["bits_int64"])
     assert "atomicAnd((unsigned long long*)" in wide and "cb_atomic_inc_int64" in wide
-    coll = render_c.render_cuda(mods["collectives_float32"])
+    coll = render_c.render_cuda(mods["reductions_float32"])
     assert "__syncthreads();" in coll and "__shared__ float" in coll and f"[{SCRATCH}]" in coll
 
 
@@ -70,12 +72,15 @@ def test_opencl_spellings() -> None:
 
 
 def test_collectives_lower_to_barriers_and_one_scratch_per_dtype() -> None:
-    m = dict(_modules())["collectives_float32"]
-    decls = [s for s in m.kernel.body if isinstance(s, ir.ArrayDecl)]
-    assert [(d.type.dtype, d.type.shape, d.type.space) for d in decls] == [("float32", (SCRATCH,), "local")]
-    assert m.uses_barrier
-    assert not any(isinstance(n, ir.Call) and n.name.startswith("group_") for s in m.kernel.body
-                   for n in ir.walk(s))
+    mods = dict(_modules())
+    for part in ("reductions", "inclusive", "exclusive"):
+        m = mods[f"{part}_float32"]
+        arrays = [s.type for s in m.kernel.body if isinstance(s, ir.ArrayDecl)]
+        decls = [(t.dtype, t.shape, t.space) for t in arrays]
+        assert decls == [("float32", (SCRATCH,), "local")]
+        assert m.uses_barrier
+        assert not any(isinstance(n, ir.Call) and n.name.startswith("group_") for s in m.kernel.body
+                       for n in ir.walk(s))
 
 
 @pytest.mark.skipif(NVCC is None, reason="nvcc not found")
