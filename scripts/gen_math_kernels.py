@@ -18,7 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
-from gen_math_pow import pow_funcs
+from gen_math_pow import cheb_fit, pow_funcs
 from gen_math_sincos32 import SINCOS32_FAST_MAX, sincos32
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "cambrian" / "math_kernels.py"
@@ -49,12 +49,13 @@ def _log_atanh_fit() -> tuple[float, ...]:
     (the Taylor series needs 11 terms for that)."""
     import mpmath as mp
 
+    def g(z: object) -> object:
+        s = mp.sqrt(z)  # type: ignore[arg-type]
+        return 2 * (mp.atanh(s) / s - 1) / z if z != 0 else mp.mpf(2) / 3  # type: ignore[operator]
+
     with mp.workprec(150):
-        def g(z: object) -> object:
-            s = mp.sqrt(z)
-            return 2 * (mp.atanh(s) / s - 1) / z if z != 0 else mp.mpf(2) / 3
-        poly = mp.chebyfit(g, [0, (3 - 2 * mp.sqrt(2)) ** 2], 7)
-    return tuple(float(c) for c in poly)
+        zmax = (3 - 2 * mp.sqrt(2)) ** 2
+    return cheb_fit(g, 0, zmax, 7)
 
 
 def _f32(values: tuple[float, ...]) -> tuple[float, ...]:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 
 
-def _fit(fn: Callable[[object], object], lo: object, hi: object, n: int) -> tuple[float, ...]:
+def cheb_fit(fn: Callable[[object], object], lo: object, hi: object, n: int) -> tuple[float, ...]:
     """Chebyshev fit (mpmath, near minimax) of ``fn`` on ``[lo, hi]`` with ``n`` coefficients, highest
     degree first."""
     import mpmath as mp
@@ -34,8 +34,8 @@ def fits() -> dict[str, tuple[float, ...]]:
 
     with mp.workprec(150):
         zmax = (3 - 2 * mp.sqrt(2)) ** 2
-    return {"LOG2_C": _fit(_log2_atanh, 0, zmax, 5),
-            "EXP2_C": _fit(lambda r: mp.power(2, r), -0.5, 0.5, 7)}
+    return {"LOG2_C": cheb_fit(_log2_atanh, 0, zmax, 5),
+            "EXP2_C": cheb_fit(lambda r: mp.power(2, r), -0.5, 0.5, 7)}
 
 
 def _atanh_rest(z: object) -> object:
@@ -52,7 +52,7 @@ def exp_fit() -> tuple[float, ...]:
     import mpmath as mp
 
     with mp.workprec(150):
-        return _fit(mp.exp, -mp.log(2) / 2, mp.log(2) / 2, 12)
+        return cheb_fit(mp.exp, -mp.log(2) / 2, mp.log(2) / 2, 12)
 
 
 def pow_log_c() -> tuple[float, ...]:
@@ -61,7 +61,7 @@ def pow_log_c() -> tuple[float, ...]:
     import mpmath as mp
 
     with mp.workprec(200):
-        return _fit(_atanh_rest, 0, (3 - 2 * mp.sqrt(2)) ** 2, 8)
+        return cheb_fit(_atanh_rest, 0, (3 - 2 * mp.sqrt(2)) ** 2, 8)
 
 #: NumPy's special cases of pow, applied to the result r of the general formula (x, y float64)
 SPECIAL = '''    r = r if (ax != 0.0) & (ax < math.inf) else ((0.0 if y > 0.0 else math.inf) if ax == 0.0 else
