@@ -18,7 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
-from gen_math_pow import cheb_fit, pow_funcs
+from gen_math_pow import REDUCE, cheb_fit, pow_funcs
 from gen_math_sincos32 import SINCOS32_FAST_MAX, sincos32
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "cambrian" / "math_kernels.py"
@@ -292,10 +292,7 @@ def cambrian_expm1_{T}(x):
 def cambrian_log_{T}(x):
     sub = x < {F:TINY}
     bits = cb.float_as_int(x * {F:SUBSCALE} if sub else x)
-    t = bits - {INT}({ROOTHALF})  # (the bits of sqrt(1/2))
-    e = t >> {MBITS}  # floor(log2(x / sqrt(1/2)))
-    m = cb.int_as_float(bits - (t & {INT}(~{MMASK})))  # x / 2**e in [sqrt(1/2), sqrt(2))
-    ef = {FLOAT}(e - ({INT}({SUBEXP}) if sub else {INT}(0)))
+{REDUCE}    ef = {FLOAT}(e - ({INT}({SUBEXP}) if sub else {INT}(0)))
     f = m - {F:1.0}
 {LOGCORE}
     y = cb.fma(ef, {C:LN2_HI}, cb.fma(ef, {C:LN2_LO}, lf))
@@ -340,10 +337,15 @@ def typed(kind: str) -> str:
             return lit(value)  # type: ignore[operator,no-any-return]
         return str(value) if kind == "f64" else f"np.float32({value})"
 
-    text = expand(TYPED.replace("{LOGCORE}", LOGCORE[kind]), prm["MOD"], lit, "H")
+    text = expand(TYPED.replace("{LOGCORE}", LOGCORE[kind]).replace("{REDUCE}", REDUCE), prm["MOD"], lit, "H")
     text = re.sub(r"\{F:([^}]+)\}", literal, text)
     text = re.sub(r"\{C:(\w+)\}", lambda mt: mt.group(1) + str(prm["SUFFIX"]), text)
-    return re.sub(r"\{([A-Z]+)\}", lambda mt: str(prm[mt.group(1)]), text)
+    return with_params(text, kind)
+
+
+def with_params(text: str, kind: str) -> str:
+    """``text`` with every ``{KEY}`` replaced by the PARAMS entry of ``kind``."""
+    return re.sub(r"\{([A-Z]+)\}", lambda mt: str(PARAMS[kind][mt.group(1)]), text)
 
 
 def expand(text: str, mod: object, lit: object, tag: str) -> str:
@@ -367,7 +369,7 @@ def main() -> None:
     for i in range(3):
         cheb += clenshaw(tuple(c[i] for c in m64.ERF_CHEB[::-1]), "u", f"g{i + 1}")
     body64 = typed("f64") + expand(FUNCS64, m64, f64, "H").replace("{CLENSHAW}", "\n".join(cheb))
-    pow64, pow32 = pow_funcs(horner, f64)
+    pow64, pow32 = pow_funcs(horner, f64, with_params(REDUCE, "f64"))
     body32 = typed("f32") + FUNCS32 + sincos32(horner, f64, f32) + pow32
     body64 += pow64
     OUT.write_text(HEADER + "\n" + "\n".join(consts) + "\n" + body64)

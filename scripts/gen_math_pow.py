@@ -136,10 +136,11 @@ def cambrian_pow_f32(x32, y32):
 '''
 
 
-#: |x| = 2**e m, m in [sqrt(1/2), sqrt(2)), from the bits of a normal |x| (integer operations only)
-REDUCE = '''    tb = bits - np.int64(0x3FE6A09E667F3BCD)  # (the bits of sqrt(1/2))
-    e = tb >> 52  # floor(log2(|x| / sqrt(1/2)))
-    m = cb.int_as_float(bits - (tb & np.int64(~0xFFFFFFFFFFFFF)))  # |x| / 2**e
+#: |x| = 2**e m, m in [sqrt(1/2), sqrt(2)), from the bits of a normal |x| (integer operations only; log
+#: and pow share it): {INT}, {ROOTHALF} (the bits of sqrt(1/2)), {MBITS}, {MMASK} of the float type
+REDUCE = '''    tb = bits - {INT}({ROOTHALF})  # (the bits of sqrt(1/2))
+    e = tb >> {MBITS}  # floor(log2(|x| / sqrt(1/2)))
+    m = cb.int_as_float(bits - (tb & {INT}(~{MMASK})))  # |x| / 2**e in [sqrt(1/2), sqrt(2))
 '''
 
 
@@ -154,11 +155,12 @@ def two_sum(text: str) -> str:
     return re.sub(r"\{TWO_SUM:(\w+):(\w+):([^:}]+):([^}]+)\}", sub, text)
 
 
-def pow_funcs(horner: Callable[..., str], f64: Callable[[float], str]) -> tuple[str, str]:
-    """The float64 and float32 ``pow`` functions (``horner``, ``f64``: the generator's spellings)."""
+def pow_funcs(horner: Callable[..., str], f64: Callable[[float], str], reduce64: str) -> tuple[str, str]:
+    """The float64 and float32 ``pow`` functions (``horner``, ``f64``: the generator's spellings;
+    ``reduce64``: :data:`REDUCE` for float64)."""
     text64 = FUNCS_POW.replace("{H:POW_LOG_C:z}", horner(pow_log_c(), "z", f64))
     text64 = text64.replace("{H:EXP_FIT:r}", horner(exp_fit(), "r", f64))
-    text64, text32 = (t.replace("{SPECIAL}", SPECIAL).replace("{REDUCE}", REDUCE) for t in (text64, POW32))
+    text64, text32 = (t.replace("{SPECIAL}", SPECIAL).replace("{REDUCE}", reduce64) for t in (text64, POW32))
     for name, coeffs in fits().items():
         text32 = text32.replace("{H:" + name + ":", "{H:").replace("{H:z}", horner(coeffs, "z", f64))
         text32 = text32.replace("{H:rk}", horner(coeffs, "rk", f64))

@@ -112,9 +112,9 @@ def cambrian_expm1_f64(x):
 def cambrian_log_f64(x):
     sub = x < 2.2250738585072014e-308
     bits = cb.float_as_int(x * 1.8014398509481984e+16 if sub else x)
-    t = bits - np.int64(0x3FE6A09E667F3BCD)  # (the bits of sqrt(1/2))
-    e = t >> 52  # floor(log2(x / sqrt(1/2)))
-    m = cb.int_as_float(bits - (t & np.int64(~0xFFFFFFFFFFFFF)))  # x / 2**e in [sqrt(1/2), sqrt(2))
+    tb = bits - np.int64(0x3FE6A09E667F3BCD)  # (the bits of sqrt(1/2))
+    e = tb >> 52  # floor(log2(|x| / sqrt(1/2)))
+    m = cb.int_as_float(bits - (tb & np.int64(~0xFFFFFFFFFFFFF)))  # |x| / 2**e in [sqrt(1/2), sqrt(2))
     ef = np.float64(e - (np.int64(54) if sub else np.int64(0)))
     f = m - 1.0
     s = f / (2.0 + f)
@@ -337,7 +337,7 @@ def cambrian_pow_f64(x, y):
     bits = cb.float_as_int(ax * (18014398509481984.0 if sub else 1.0))  # (0, inf, NaN: see the end)
     tb = bits - np.int64(0x3FE6A09E667F3BCD)  # (the bits of sqrt(1/2))
     e = tb >> 52  # floor(log2(|x| / sqrt(1/2)))
-    m = cb.int_as_float(bits - (tb & np.int64(~0xFFFFFFFFFFFFF)))  # |x| / 2**e
+    m = cb.int_as_float(bits - (tb & np.int64(~0xFFFFFFFFFFFFF)))  # |x| / 2**e in [sqrt(1/2), sqrt(2))
     ef = np.float64(e - 54 * np.int64(sub))
     f = m - 1.0
     d = 2.0 + f

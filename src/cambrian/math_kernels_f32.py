@@ -54,9 +54,9 @@ def cambrian_expm1_f32(x):
 def cambrian_log_f32(x):
     sub = x < np.float32(1.1754943508222875e-38)
     bits = cb.float_as_int(x * np.float32(33554432.0) if sub else x)
-    t = bits - np.int32(0x3F3504F3)  # (the bits of sqrt(1/2))
-    e = t >> 23  # floor(log2(x / sqrt(1/2)))
-    m = cb.int_as_float(bits - (t & np.int32(~0x7FFFFF)))  # x / 2**e in [sqrt(1/2), sqrt(2))
+    tb = bits - np.int32(0x3F3504F3)  # (the bits of sqrt(1/2))
+    e = tb >> 23  # floor(log2(|x| / sqrt(1/2)))
+    m = cb.int_as_float(bits - (tb & np.int32(~0x7FFFFF)))  # |x| / 2**e in [sqrt(1/2), sqrt(2))
     ef = np.float32(e - (np.int32(25) if sub else np.int32(0)))
     f = m - np.float32(1.0)
     lf = cb.fma(f * f, cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(cb.fma(np.float32(0.06769023835659027), f, np.float32(-0.11557287722826004)), f, np.float32(0.11812136322259903)), f, np.float32(-0.12420814484357834)), f, np.float32(0.14232318103313446)), f, np.float32(-0.1666753739118576)), f, np.float32(0.20001447200775146)), f, np.float32(-0.25000011920928955)), f, np.float32(0.33333322405815125)), f, np.float32(-0.5)), f)
@@ -205,7 +205,7 @@ def cambrian_pow_f32(x32, y32):
     bits = cb.float_as_int(ax)
     tb = bits - np.int64(0x3FE6A09E667F3BCD)  # (the bits of sqrt(1/2))
     e = tb >> 52  # floor(log2(|x| / sqrt(1/2)))
-    m = cb.int_as_float(bits - (tb & np.int64(~0xFFFFFFFFFFFFF)))  # |x| / 2**e
+    m = cb.int_as_float(bits - (tb & np.int64(~0xFFFFFFFFFFFFF)))  # |x| / 2**e in [sqrt(1/2), sqrt(2))
     f = m - 1.0
     s = f / (2.0 + f)
     z = s * s
