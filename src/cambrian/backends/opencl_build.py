@@ -175,12 +175,14 @@ class Builder:
 
 
 def keeps_binary(device: Device, source: str) -> bool:
-    """Whether the program's binary is worth asking for, to keep on disk. Not from PoCL for kernels with
-    barriers: its binary holds work-group functions for every local size, and PoCL's work-item loops
-    around barriers took 2.5 min for a kernel of ten collectives (38 s for the local size launched, which
-    PoCL compiles again at the launch anyway) and more than 10 min for its float version. PoCL keeps its
-    own cache of built programs, so a new process still skips the compilers there."""
-    return not ("barrier(" in source and "Portable Computing Language" in (device.platform or ""))
+    """Whether the program's binary is worth asking for, to keep on disk. Not from PoCL's CPU device for
+    kernels with barriers: its binary holds work-group functions for every local size, and PoCL's
+    work-item loops around barriers took 2.5 min for a kernel of ten collectives (38 s for the local
+    size launched, which PoCL compiles again at the launch anyway) and more than 10 min for its float
+    version. PoCL keeps its own cache of built programs, so a new process still skips the compilers."""
+    from ..elementwise_host import is_pocl_cpu
+
+    return not ("barrier(" in source and is_pocl_cpu(device))
 
 
 def _build_log(cl: Any, exc: Exception) -> str:
