@@ -1,6 +1,6 @@
 """A new process gets Numba's runtime library from the disk cache (``backends/cpu_nrt.py``) and loads a
-cached launcher without Numba's typeof/extension set-up (``backends/cpu.preload``); what invalidates the
-runtime's entry is tested here: a corrupt file, another Numba setting."""
+cached launcher without Numba's typeof/extension set-up (``backends/cpu_preload.preload``); what
+invalidates the runtime's entry is tested here: a corrupt file, another Numba setting."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def test_launcher_argument_types_are_numbas() -> None:
     """``preload`` types the launchers' arguments as Numba's typeof does (else it only loses time)."""
     import numba
 
-    from cambrian.backends.cpu import _numba_type
+    from cambrian.backends.cpu_preload import _numba_type
 
     readonly = np.zeros(3)
     readonly.flags.writeable = False

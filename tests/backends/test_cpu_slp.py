@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cambrian.backends import cpu
+from cambrian.backends import cpu_preload
 from cambrian.backends.cpu_build import program_key
 from cambrian.kernels import kernel
 
@@ -23,7 +23,7 @@ def test_first_call_runs_with_slp_and_restores_numba_default(cpu_device):  # noq
             return sum(args)
 
     before = numba.config.SLP_VECTORIZE
-    wrapped = cpu._CompileWithSLP(Probe())
+    wrapped = cpu_preload.CompileWithSLP(Probe())
     assert wrapped(1, 2) == 3 and wrapped(3, 4) == 7
     assert seen == [1, before]  # on for the first (compiling) call only
     assert numba.config.SLP_VECTORIZE == before
@@ -63,4 +63,4 @@ def test_results_equal_with_and_without_slp(cpu_device, monkeypatch):  # noqa: F
     assert float(without(x)) == with_slp
     programs = [spec.program for kern in without._kernels.values() for specs in kern._specs.values()
                 for spec in specs.values()]
-    assert programs and all(not isinstance(p.launch1, cpu._CompileWithSLP) for p in programs)
+    assert programs and all(not isinstance(p.launch1, cpu_preload.CompileWithSLP) for p in programs)
