@@ -207,6 +207,11 @@ class Reduction:
             return None
         return plan.run([a.__cambrian_array__() for a in arrays])
 
+    def plan(self, x: Any) -> _Plan | None:
+        """The cached whole-array plan for device arrays like ``x`` (None when there is none)."""
+        key = _plan_key((x,), None)
+        return self._whole.get(key) if key is not None else None
+
     def _passes(self, arrays: Sequence[Any], out: Any, n: int, acc: str, ident: Any, device: Device | None,
                like_numpy: bool, scalars: tuple[int, ...] = ()
                ) -> tuple[list[tuple[Any, tuple[Any, ...]]], AbstractContextManager]:

@@ -88,6 +88,12 @@ def mean_of_all(x: Any, acc: str) -> Any:
     return r(x)
 
 
+def mean_plan(x: Any, acc: str) -> Any:
+    """The cached plan of :func:`mean_of_all` for arrays like ``x`` (None when there is none)."""
+    r = _REDUCTIONS.get(("mean", acc))
+    return None if r is None else r.plan(x)
+
+
 _ARG: dict[tuple[str, str], Kernel] = {}
 _ARG_PLANS: dict[tuple[Any, ...], _Plan] = {}
 
@@ -103,6 +109,11 @@ def arg_of_all(x: Any, op: str) -> Any:
         plan = _arg_plan(x, op)
         remember(_ARG_PLANS, key, plan)
     return plan.run([x.__cambrian_array__()])
+
+
+def arg_plan(x: Any, op: str) -> _Plan | None:
+    """The cached plan of :func:`arg_of_all` for arrays like ``x`` (None when there is none)."""
+    return _ARG_PLANS.get((op, launch_key((x,), scalars=False)))
 
 
 def _arg_plan(x: Any, op: str) -> _Plan:

@@ -79,6 +79,9 @@ def _statistical() -> Any:
 def _arg(x: Any, axis: int | None, keepdims: bool, is_max: int) -> Any:
     S = _statistical()
     what = "argmax" if is_max else "argmin"
+    whole = axis is None and not keepdims and getattr(x, "ndim", 0)
+    if whole and (r := S._whole.run(what, x, S.bounds())) is not None:
+        return r
     if not isinstance(x, S.Array):
         raise TypeError(f"{what}: x must be a cambrian.Array, got {type(x).__name__}")
     if dtypes.is_complex(dtypes.NP_NAMES[x.dtype]):
@@ -88,6 +91,10 @@ def _arg(x: Any, axis: int | None, keepdims: bool, is_max: int) -> Any:
         raise ValueError(f"{what} of an empty sequence")
     shape = S._kept_shape(x, axes, keepdims)
     if S._numpy_here(x, x.size, S.EXTREMES_SCALE):
+        if whole:
+            run = S._numpy_runner(what, "int64")
+            S._whole.remember(what, x, S.bounds(), run)
+            return run(x)
         x.queue.synchronize()
         fn = np.argmax if is_max else np.argmin
         host = S.np_whole(fn, S._np_view(x), True) if axis is None else fn(S._np_view(x), axis=axis,
@@ -95,6 +102,8 @@ def _arg(x: Any, axis: int | None, keepdims: bool, is_max: int) -> Any:
         return S._host_result(host, "int64", shape, x.device)
     got = S._on_cpu(lambda seen: _arg(seen, axis, keepdims, is_max), x)
     if got is not None:
+        if whole:
+            S._whole.remember(what, x, S.bounds(), S._via_cpu(lambda seen: _arg(seen, None, False, is_max)))
         return got
     from . import _search_kernels as K
     from ._array import Array
@@ -102,9 +111,11 @@ def _arg(x: Any, axis: int | None, keepdims: bool, is_max: int) -> Any:
     from ._statistical import _as_rows
 
     if axis is None and x.size >= 2 * K.CHUNK and x.device.kind == "cpu":  # in one launch
-        from ..reduction_ops import arg_of_all
+        from ..reduction_ops import arg_of_all, arg_plan
 
         r = arg_of_all(_contiguous(x), "max" if is_max else "min")
+        if whole:
+            S._whole.remember(what, x, S.bounds(), S._whole.kernel_runner(arg_plan(x, what[3:])))
         return r if r.shape == shape else reshape(r, shape)
     if axis is None and x.size >= 2 * K.CHUNK:  # each chunk's extreme (one vectorized pass), then the
         from ..reduction_ops import chunk_partials  # first occurrence of the best in its chunk

@@ -25,6 +25,7 @@ from .. import dtypes
 from ..compiler.lang import get_global_id
 from ..elementwise_host import in_parts, is_pocl_cpu
 from ..kernels import kernel
+from . import _whole
 from ._array import Array
 from ._creation import from_host
 from ._host import cpu_path, host_memory
@@ -139,7 +140,15 @@ def _reduction_ops() -> Any:
 reduction_ops: Any = None
 
 
+def bounds() -> tuple[int, int, int]:
+    """The host-path bounds a whole-array runner (:mod:`._whole`) was chosen under."""
+    return REDUCE_HOST_MAX, EXTREMES_SCALE, EXTREMES_SPLIT_MIN
+
+
 def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
+    whole = axis is None and dtype is None and not keepdims
+    if whole and (r := _whole.run(op, x, bounds())) is not None:
+        return r
     reduction_ops = _reduction_ops()
     if hasattr(x, "__cambrian_trace__"):  # a traced value of @cb.fuse: record, compute nothing
         return x.__cambrian_trace__(op, (x,), {"axis": axis, "keepdims": keepdims, "dtype": dtype})
@@ -159,6 +168,10 @@ def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
         acc = dtypes.name(dtype) if dtype is not None else reduction_ops._sum_dtype(d)
     shape = _kept_shape(x, axes, keepdims)
     if _numpy_here(x, x.size, EXTREMES_SCALE if op in ("min", "max") else 1):
+        if whole and x.ndim:
+            run = _numpy_runner(op, acc)
+            _whole.remember(op, x, bounds(), run)
+            return run(x)
         x.queue.synchronize()
         if op in ("sum", "prod"):
             with np.errstate(all="ignore"):
@@ -170,16 +183,54 @@ def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
         return _host_result(host, acc, shape, x.device)
     got = _on_cpu(lambda seen: _reduce(op, seen, axis, keepdims, dtype), x)
     if got is not None:
+        if whole:
+            _whole.remember(op, x, bounds(), _via_cpu(lambda seen: _reduce(op, seen, None, False, None)))
         return got
     if not axes:
         return _cast(x, acc)
     if len(axes) == x.ndim:
         r = reduction_ops._builtin(op, _contiguous(x), None, acc)
+        if whole:
+            _whole.remember(op, x, bounds(), _whole.kernel_runner(reduction_ops._reduction(op, acc).plan(x)))
     elif len(axes) == 1 and (not x.c_contiguous or axes[0] != x.ndim - 1):
         r = reduction_ops._builtin(op, x, axes[0], acc)  # one axis, walked in place (no copy)
     else:
         r = reduction_ops._builtin(op, _as_rows(x, axes), 1, acc)
     return r if r.shape == shape else reshape(r, shape)  # (nothing to do after a whole-array pass)
+
+
+def _via_cpu(fn: Callable[[Array], Array]) -> _whole.Runner:
+    """The whole-array runner of an array in PoCL's host memory: ``fn`` on ``cpu`` (:func:`_on_cpu`)."""
+    return lambda x: _on_cpu(fn, x)
+
+
+def _numpy_runner(op: str, acc: str) -> _whole.Runner:
+    """The whole-array runner of ``op`` by NumPy in place (``sum``/``prod``/``mean`` in ``acc``;
+    ``min``/``max``, ``argmin``/``argmax`` on the host threads when large: :func:`np_whole`)."""
+    if op in ("sum", "prod", "mean"):
+        fn = _NP["prod" if op == "prod" else "sum"]
+
+        def total(x: Array) -> Array | None:
+            if x.device.backend != "cpu" and not host_memory(x):
+                return None
+            x.queue.synchronize()
+            with np.errstate(all="ignore"):
+                host = fn(_np_view(x), axis=None, dtype=acc)
+                if op == "mean":
+                    host = np.multiply(host, 1.0 / x.size if x.size else math.nan)
+            return _host_result(host, acc, (), x.device)
+
+        return total
+    arg = op.startswith("arg")
+    fn = (np.argmax if op == "argmax" else np.argmin) if arg else _NP[op]
+
+    def extreme(x: Array) -> Array | None:
+        if x.device.backend != "cpu" and not host_memory(x):
+            return None
+        x.queue.synchronize()
+        return _host_result(np_whole(fn, _np_view(x), arg), acc, (), x.device)
+
+    return extreme
 
 
 def _host_result(host: Any, dtype: str, shape: tuple[int, ...], device: Any) -> Array:
@@ -244,17 +295,28 @@ def mean(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bo
         return x.__cambrian_trace__("mean", (x,), {"axis": axis, "keepdims": keepdims})  # type: ignore[no-any-return]
     if not isinstance(x, Array):
         raise TypeError(f"mean: x must be a cambrian.Array, got {type(x).__name__}")
+    whole = axis is None and not keepdims and x.ndim
+    if whole and (r := _whole.run("mean", x, bounds())) is not None:
+        return r
     ft = _float_of(x, "mean")
     axes = axes_of(x, axis, "mean")
     if len(axes) == x.ndim and x.ndim and dtypes.is_float(ft) and not _numpy_here(x, x.size):
         got = _on_cpu(lambda seen: mean(seen, axis=axis, keepdims=keepdims), x)
         if got is not None:
+            if whole:
+                _whole.remember("mean", x, bounds(), _via_cpu(mean))
             return got
         from .. import reduction_ops  # the whole array: the sum and the division in one launch
 
         r = reduction_ops.mean_of_all(_contiguous(x), ft)
+        if whole:
+            _whole.remember("mean", x, bounds(), _whole.kernel_runner(reduction_ops.mean_plan(x, ft)))
         return reshape(r, _kept_shape(x, axes, True)) if keepdims else r
     n = _count(x, axes)
+    if whole and _numpy_here(x, x.size):
+        run = _numpy_runner("mean", ft)
+        _whole.remember("mean", x, bounds(), run)
+        return run(x)
     if _numpy_here(x, x.size):  # NumPy's sum times 1/n, as _divide computes it (one result to make)
         x.queue.synchronize()
         with np.errstate(all="ignore"):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -256,6 +256,13 @@ class Backend(ABC):
     def launch(self, device: Device, queue: Queue, program: Any, global_size: tuple[int, ...],
                local_size: tuple[int, ...] | None, args: list[Any]) -> Event:
         """Run ``program``; ``args`` are ArrayArg or NumPy scalars typed as the kernel's parameters."""
+
+    def bind(self, program: Any, global_size: tuple[int, ...], args: list[Any],
+             slots: tuple[int, ...]) -> Callable[..., None] | None:
+        """A launch of ``program`` over a 1-D ``global_size`` with ``args`` converted once, for callers
+        that repeat it: ``run(*views)`` launches with NumPy views of the arrays at ``slots`` (host memory
+        only). None when the backend has no such path (then :meth:`launch` it is)."""
+        return None
 
     def source(self, device: Device | None, module: Any) -> str:
         """Generated source text for ``module`` (no build)."""

@@ -16,6 +16,7 @@ import platform
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -330,6 +331,34 @@ class CPUBackend(Backend):
         if err is not None and err[0]:
             queue.set_error(_index_error(program, err) if err[0] == 1 else _zero_step_error(program, err))
         return completed(queue)
+
+    def bind(self, program: CPUProgram, global_size: tuple[int, ...], args: list[Any],
+             slots: tuple[int, ...]) -> Callable[..., None] | None:
+        """The pool launch with the other arguments converted once (see :meth:`Backend.bind`); always
+        on the pool (a long loop per work-item: the serial path's probe by work-items misjudges it)."""
+        if program.group_mode or program.has_err or len(global_size) != 1:
+            return None
+        vals = list(args)
+        for i in program.array_pos:
+            if i not in slots:
+                a = vals[i]
+                vals[i] = a.view if a.view is not None else _element_view(a)
+        for i, t in program.scalar_types:
+            if i not in slots and vals[i].__class__ is not t:
+                vals[i] = t(vals[i])
+        g0 = global_size[0]
+        head = [g0, default_local(g0) if program.needs_local else 1]
+        at = [2 + i for i in slots]
+        template = head + vals
+        run_pool, fn = program.run_pool, program.launch1
+
+        def run(*views: np.ndarray) -> None:
+            call = list(template)
+            for i, v in zip(at, views, strict=True):
+                call[i] = v
+            run_pool(fn, g0, tuple(call))
+
+        return run
 
     def _run_nd(self, program: CPUProgram, gs: tuple[int, ...], ls: tuple[int, ...] | None,
                 vals: list[Any]) -> None:

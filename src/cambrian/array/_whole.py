@@ -1,0 +1,69 @@
+"""Whole-array reductions repeated on ``cpu`` arrays of one shape, without the general call path.
+
+``sum(x)`` of 10**7 float64 on ``cpu`` is one launch of ~1.9 ms. The general path around it (axes and
+dtype rules, the plan's lookup, the launch's conversions, the 0-d result: ~120 Python calls) takes
+~0.2 ms more when it runs with caches emptied by the 80 MB stream before it: in a benchmark alternating
+with NumPy, in a program reducing data it has just computed. So the first whole-array call of an
+operation (``axis=None``, no ``dtype``, no ``keepdims``) on a C-contiguous host-memory array leaves here a
+runner for its (operation, device, dtype, shape, strides): the launch bound once
+(:meth:`cambrian.backends.base.Backend.bind`) or the NumPy call the general path chose. The next calls
+find it with one dictionary lookup (:func:`run`) and do only what depends on the data. On PoCL's
+CPU device, whose host-memory arrays take ``cpu``'s path, the runner goes straight to that path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..vectorize import remember as _remember
+from ._array import Array
+
+Runner = Callable[[Array], Array | None]
+_RUNNERS: dict[tuple[Any, ...], Runner] = {}
+
+
+def key(op: str, x: Array, bounds: Any) -> tuple[Any, ...]:
+    """What a runner depends on: the operation, ``x``'s device, dtype, shape and strides, and the
+    caller's path bounds ``bounds`` (module settings the tests change)."""
+    return (op, x.device, x.dtype, x.shape, x.strides, bounds)
+
+
+def run(op: str, x: Any, bounds: Any) -> Array | None:
+    """``op`` of all of ``x`` (any object) by the runner kept for its kind of array; None when there
+    is none or it declines (then the general path it is)."""
+    runner = _RUNNERS.get(key(op, x, bounds)) if x.__class__ is Array else None
+    return None if runner is None else runner(x)
+
+
+def remember(op: str, x: Array, bounds: Any, runner: Runner | None) -> None:
+    """Keep ``runner`` for C-contiguous arrays like ``x`` (a runner for a device whose arrays may or may
+    not be in host memory checks that itself, and returns None where it cannot serve)."""
+    if runner is not None and x.c_contiguous:
+        _remember(_RUNNERS, key(op, x, bounds), runner)
+
+
+def kernel_runner(plan: Any) -> Runner | None:
+    """A runner for a one-launch whole-array reduction plan (``reduction._Plan`` with one input; its
+    launch bound with the output and the input left to fill); None when the backend cannot bind it."""
+    if plan is None or len(plan.launches) != 1:
+        return None
+    prepared, template = plan.launches[0]
+    device = prepared.device
+    impl = device.impl
+    run = impl.bind(prepared.program, prepared.gsize, template, (0, plan.at))
+    if run is None:
+        return None
+    dt: np.dtype = plan.dtype
+    size = dt.itemsize
+    together = plan.together
+
+    def reduce(x: Array) -> Array:
+        buf = impl.alloc(device, size)
+        with together:
+            run(buf[:size].view(dt), (x._arg or x.__cambrian_array__()).flat().view)
+        return Array._new(buf, device, (), dt, (), size)
+
+    return reduce
