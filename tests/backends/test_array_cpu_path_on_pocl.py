@@ -93,6 +93,7 @@ def test_large_reductions_cpu_path_on_pocl(device, op, monkeypatch):
 
     monkeypatch.setattr(S, "REDUCE_HOST_MAX", 256)
     monkeypatch.setattr(S, "EXTREMES_SCALE", 1)
+    monkeypatch.setattr(S, "MINMAX_SCALE", 1)
     used: list[object] = []
 
     def spy(fn, x):

@@ -5,10 +5,10 @@ Reductions run on the array's device through :mod:`cambrian.reduction` (whole ar
 reduction in one launch on CPU devices, a tree in two on GPUs; over axes: the reduced axes moved last
 and merged, one work-item per result element). On host-memory devices with synchronous launches
 (``cpu``), and on PoCL's CPU device (its buffers are host memory), NumPy reduces small arrays in place
-(under ``REDUCE_HOST_MAX`` elements; ``min``/``max`` and ``argmin``/``argmax`` up to memory-bound sizes,
-``EXTREMES_SCALE``), and on ``interp`` always. NumPy arrays passed to ``sum``/``prod``/``min``/``max``
-keep the kernel API's behaviour
-(reduced on the default device, NumPy result).
+(under ``REDUCE_HOST_MAX`` elements; ``min``/``max`` up to ``MINMAX_SCALE`` times more,
+``argmin``/``argmax`` up to memory-bound sizes, ``EXTREMES_SCALE``), and on ``interp`` always. NumPy
+arrays passed to ``sum``/``prod``/``min``/``max`` keep the kernel API's behaviour (reduced on the
+default device, NumPy result). Repeated whole-array calls on arrays of one kind: :mod:`._whole`.
 """
 
 from __future__ import annotations
@@ -37,13 +37,17 @@ __all__ = ["cumulative_prod", "cumulative_sum", "max", "mean", "min", "prod", "s
 #: Host-path bound of reductions on ``cpu`` (NumPy below, Cambrian's parallel reduction from here;
 #: measured crossover of ``sum``: 2^17 elements, 31 us either way).
 REDUCE_HOST_MAX = 1 << 17
-#: ``min``/``max``/``argmin``/``argmax`` keep NumPy up to REDUCE_HOST_MAX * EXTREMES_SCALE elements: its
-#: SIMD loops beat the kernels on one core up to memory-bound sizes (2^21 float64: max 227 us against 377,
-#: argmax 267 against 407; 10^7: equal).
+#: ``argmin``/``argmax`` keep NumPy up to REDUCE_HOST_MAX * EXTREMES_SCALE elements: its SIMD loops beat
+#: the kernels on one core up to memory-bound sizes (2^21 float64: 267 us against 407), and NumPy on
+#: parts (EXTREMES_SPLIT_MIN) matches the one-launch kernel above (10^7 float64: 0.98-1.01x).
 EXTREMES_SCALE = 1 << 10
-#: Whole-array ``min``/``max``/``argmin``/``argmax`` of this many elements or more (contiguous, host memory)
-#: run NumPy on parts on the host threads: one core's loop does not reach the memory's bandwidth (10**7
-#: float64 max: 2.60-2.72 ms against 3.08 on one thread, measured alternately).
+#: ``min``/``max`` keep NumPy up to REDUCE_HOST_MAX * MINMAX_SCALE (2^21) elements; the one-launch kernel
+#: from there beat NumPy on parts by 1.02-1.37x (2^21..2^24 float64, float32, int32; 10^7 float64 1.08x,
+#: measured alternately, each call after a NumPy call as in the benchmark) and NumPy's one call by more.
+MINMAX_SCALE = 1 << 4
+#: Whole-array ``argmin``/``argmax`` (``min``/``max`` where NumPy serves them) of this many elements or
+#: more (contiguous, host memory) run NumPy on parts on the host threads: one core's loop does not reach
+#: the memory's bandwidth (10**7 float64 max: 2.60-2.72 ms against 3.08 on one thread, alternately).
 EXTREMES_SPLIT_MIN = 1 << 21
 _NP = {"sum": np.add.reduce, "prod": np.multiply.reduce, "min": np.minimum.reduce, "max": np.maximum.reduce}
 
@@ -140,9 +144,9 @@ def _reduction_ops() -> Any:
 reduction_ops: Any = None
 
 
-def bounds() -> tuple[int, int, int]:
+def bounds() -> tuple[int, int, int, int]:
     """The host-path bounds a whole-array runner (:mod:`._whole`) was chosen under."""
-    return REDUCE_HOST_MAX, EXTREMES_SCALE, EXTREMES_SPLIT_MIN
+    return REDUCE_HOST_MAX, EXTREMES_SCALE, MINMAX_SCALE, EXTREMES_SPLIT_MIN
 
 
 def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
@@ -167,7 +171,7 @@ def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
     else:
         acc = dtypes.name(dtype) if dtype is not None else reduction_ops._sum_dtype(d)
     shape = _kept_shape(x, axes, keepdims)
-    if _numpy_here(x, x.size, EXTREMES_SCALE if op in ("min", "max") else 1):
+    if _numpy_here(x, x.size, MINMAX_SCALE if op in ("min", "max") else 1):
         if whole and x.ndim:
             run = _numpy_runner(op, acc)
             _whole.remember(op, x, bounds(), run)
