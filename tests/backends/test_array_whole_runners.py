@@ -20,8 +20,8 @@ from .test_array_statistics import _paths
 OPS = ("sum", "prod", "min", "max", "mean", "argmax", "argmin")
 
 
-def _bits(r: cb.Array) -> tuple[bytes, str, tuple[int, ...]]:
-    return cb.asnumpy(r).tobytes(), r.dtype.name, r.shape
+def _bits(r: cb.Array) -> tuple[bytes, str, tuple[int, ...], object]:
+    return cb.asnumpy(r).tobytes(), r.dtype.name, r.shape, r.device
 
 
 def _kept(device, x: cb.Array) -> bool:
@@ -48,6 +48,7 @@ def test_runner_calls_give_the_general_paths_bits(device, dtype, monkeypatch):
             for op in OPS:
                 got = [_bits(getattr(cb, op)(x)) for _ in range(3)]  # the general path, then the runner
                 assert got[0] == got[1] == got[2], (op, shape, host_max, reduce_max)
+                assert got[0][3] == device
                 want = np.asarray(getattr(np, op)(a) if op != "mean" else a.mean(dtype=got[0][1]))
                 value = np.frombuffer(got[0][0], got[0][1])[0]
                 if op in ("sum", "prod", "mean") and dtype.startswith("float"):
