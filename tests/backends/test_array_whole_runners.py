@@ -129,3 +129,23 @@ def test_cpu_bind_launches_as_launch_does(device):
     mine = np.empty(64, np.float32)
     run(mine, np.full(64, 3.0, np.float32))
     np.testing.assert_array_equal(mine, np.full(64, 7.0, np.float32))
+
+
+def test_results_in_shared_slots_are_independent_arrays(device, monkeypatch):
+    """On PoCL's host memory the runners' 0-d results share slots of one buffer (``_whole._slot``):
+    each is its own array (written in place, read by kernels, kept alive across slabs)."""
+    monkeypatch.setattr(_statistical, "REDUCE_HOST_MAX", 256)  # cpu's path for PoCL from 256 elements
+    n = 5000
+    a = np.arange(n, dtype=np.float32)
+    x = cb.asarray(a, device=device)
+    results = [cb.sum(x) for _ in range(_whole.SLAB_BYTES // 16 + 40)]  # more than one slab
+    assert all(r.device == device and r.shape == () for r in results)
+    assert {float(r) for r in results} == {float(a.sum(dtype=np.float64))}
+    r1, r2 = results[-2], results[-1]
+    if device.backend == "opencl" and _kept(device, x):
+        assert r1._buffer is r2._buffer and r1.offset != r2.offset  # one slab, two slots
+    r1[...] = 5.0  # in place: its own slot only
+    assert float(r1) == 5.0 and float(r2) == float(a.sum(dtype=np.float64))
+    y = cb.asarray(np.ones(7, np.float32), device=device)
+    np.testing.assert_array_equal(cb.asnumpy(cb.add(y, r1)), np.full(7, 6.0, np.float32))
+    np.testing.assert_array_equal(cb.asnumpy(cb.multiply(r2, 0.5)), np.float32(a.sum(dtype=np.float64) / 2))

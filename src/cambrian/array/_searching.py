@@ -103,7 +103,8 @@ def _arg(x: Any, axis: int | None, keepdims: bool, is_max: int) -> Any:
     got = S._on_cpu(lambda seen: _arg(seen, axis, keepdims, is_max), x)
     if got is not None:
         if whole:
-            S._whole.remember(what, x, S.bounds(), S._via_cpu(lambda seen: _arg(seen, None, False, is_max)))
+            again = S._whole.via_cpu(lambda seen: _arg(seen, None, False, is_max))
+            S._whole.remember(what, x, S.bounds(), again)
         return got
     from . import _search_kernels as K
     from ._array import Array

@@ -22,14 +22,13 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..backends.opencl_host import host_bytes
 from ..compiler.lang import get_global_id
 from ..elementwise_host import in_parts, is_pocl_cpu
 from ..kernels import kernel
 from . import _whole
 from ._array import Array
 from ._creation import from_host
-from ._host import cpu_path, host_memory, into
+from ._host import cpu_path, host_memory
 from ._host import view as host_view
 from ._manipulation import _contiguous, copy_into, permute_dims, reshape
 
@@ -189,7 +188,8 @@ def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
     got = _on_cpu(lambda seen: _reduce(op, seen, axis, keepdims, dtype), x)
     if got is not None:
         if whole:
-            _whole.remember(op, x, bounds(), _via_cpu(lambda seen: _reduce(op, seen, None, False, None)))
+            again = _whole.via_cpu(lambda seen: _reduce(op, seen, None, False, None))
+            _whole.remember(op, x, bounds(), again)
         return got
     if not axes:
         return _cast(x, acc)
@@ -202,29 +202,6 @@ def _reduce(op: str, x: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
     else:
         r = reduction_ops._builtin(op, _as_rows(x, axes), 1, acc)
     return r if r.shape == shape else reshape(r, shape)  # (nothing to do after a whole-array pass)
-
-
-def _via_cpu(fn: Callable[[Array], Array]) -> _whole.Runner:
-    """The whole-array runner of an array in PoCL's host memory: ``fn`` on the ``cpu`` wrapper that the
-    first call's :func:`_on_cpu` left on the array, its result's bytes copied into a new array on PoCL's
-    device. The general path's view and copy made ~0.1 ms of Python work at cold caches; None (the
-    general path) for an array without the wrapper."""
-
-    def reduce(x: Array) -> Array | None:
-        seen = getattr(x, "_seen", None)
-        if seen is None or seen.device.backend != "cpu" or not host_memory(x):
-            return None
-        x.queue.synchronize()
-        got = fn(seen)
-        out = Array._empty(got.shape, got.dtype.name, x.device)
-        raw = host_bytes(out._buffer)
-        if raw is None or not got.c_contiguous:
-            return into(out, host_view(got))
-        start = got.offset
-        raw[:out.nbytes] = got.device.impl.host_view(got.device, got._buffer)[start:start + out.nbytes]
-        return out
-
-    return reduce
 
 
 def _numpy_runner(op: str, acc: str) -> _whole.Runner:
@@ -327,7 +304,7 @@ def mean(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bo
         got = _on_cpu(lambda seen: mean(seen, axis=axis, keepdims=keepdims), x)
         if got is not None:
             if whole:
-                _whole.remember("mean", x, bounds(), _via_cpu(mean))
+                _whole.remember("mean", x, bounds(), _whole.via_cpu(mean))
             return got
         from .. import reduction_ops  # the whole array: the sum and the division in one launch
 
