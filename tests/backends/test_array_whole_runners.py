@@ -132,7 +132,7 @@ def test_cpu_bind_launches_as_launch_does(device):
 
 
 def test_results_in_shared_slots_are_independent_arrays(device, monkeypatch):
-    """On PoCL's host memory the runners' 0-d results share slots of one buffer (``_whole._slot``):
+    """On PoCL's host memory the runners' 0-d results share slots of one buffer (``_whole.scalar``):
     each is its own array (written in place, read by kernels, kept alive across slabs)."""
     monkeypatch.setattr(_statistical, "REDUCE_HOST_MAX", 256)  # cpu's path for PoCL from 256 elements
     n = 5000

@@ -235,7 +235,12 @@ def _numpy_runner(op: str, acc: str) -> _whole.Runner:
 
 def _host_result(host: Any, dtype: str, shape: tuple[int, ...], device: Any) -> Array:
     """A new array on a host-memory device holding NumPy's result ``host`` (written through a plain
-    NumPy view of the new buffer: a small reduction's result costs ~1 us, not a general upload's 5)."""
+    NumPy view of the new buffer: a small reduction's result costs ~1 us, not a general upload's 5; a
+    0-d result on an OpenCL device takes a slot of a shared buffer, :func:`._whole.scalar`)."""
+    if not shape and device.backend == "opencl":
+        got = _whole.scalar(device, dtype, host)
+        if got is not None:
+            return got
     out = Array._empty(shape, dtype, device)
     if out.size:
         raw = device.impl.host_view(device, out._buffer)

@@ -77,7 +77,7 @@ def kernel_runner(plan: Any) -> Runner | None:
 def via_cpu(fn: Callable[[Array], Array]) -> Runner:
     """The runner of an array in PoCL's host memory: ``fn`` (the operation) on the ``cpu`` wrapper that the
     first call's ``cpu`` path left on the array (``_seen``), after the queue's pending work; the result's
-    bytes copied into a slot of PoCL's host memory (:func:`_slot`). The general path's view of the
+    value written into a slot of PoCL's host memory (:func:`scalar`). The general path's view of the
     result, new buffer and upload cost ~0.2 ms at cold caches. None (the general path) for an array
     without the wrapper."""
 
@@ -87,14 +87,13 @@ def via_cpu(fn: Callable[[Array], Array]) -> Runner:
             return None
         x.queue.synchronize()
         got = fn(seen)
-        out = _slot(x.device, got.dtype) if got.shape == () else None
-        raw = None if out is None else host_bytes(out._buffer)
-        if raw is None or not got.c_contiguous:
-            return into(out if out is not None else Array._empty(got.shape, got.dtype.name, x.device),
-                        host_view(got))
-        n, at = got.dtype.itemsize, got.offset
-        raw[out.offset:out.offset + n] = got.device.impl.host_view(got.device, got._buffer)[at:at + n]
-        return out
+        if got.shape == () and got.c_contiguous:
+            n, at = got.dtype.itemsize, got.offset
+            raw = got.device.impl.host_view(got.device, got._buffer)[at:at + n]
+            out = scalar(x.device, got.dtype, raw.view(got.dtype)[0])
+            if out is not None:
+                return out
+        return into(Array._empty(got.shape, got.dtype.name, x.device), host_view(got))
 
     return reduce
 
@@ -106,14 +105,21 @@ _SLABS: dict[Device, list[Any]] = {}
 _SLAB_LOCK = threading.Lock()
 
 
-def _slot(device: Device, dtype: np.dtype) -> Array:
-    """A new 0-d array of ``dtype`` on ``device`` in the next free slot of the device's current slab."""
+def scalar(device: Device, dtype: Any, value: Any) -> Array | None:
+    """A new 0-d array of ``dtype`` on the OpenCL ``device`` holding ``value``, in the next free slot of
+    the device's current slab of Cambrian-owned host memory; None where its buffers are not host memory."""
+    dt = np.dtype(dtype)
     with _SLAB_LOCK:
         slab = _SLABS.get(device)
         if slab is None or slab[1] + 16 > SLAB_BYTES:
-            slab = _SLABS[device] = [device.impl.alloc(device, SLAB_BYTES), 0]
-        buffer, at = slab
+            buffer = device.impl.alloc(device, SLAB_BYTES)
+            raw = host_bytes(buffer)
+            if raw is None:
+                return None
+            slab = _SLABS[device] = [buffer, 0, raw]
+        buffer, at, raw = slab
         slab[1] = at + 16
-    out = Array._new(buffer, device, (), dtype, (), SLAB_BYTES)
+    raw[at:at + dt.itemsize].view(dt)[0] = value
+    out = Array._new(buffer, device, (), dt, (), SLAB_BYTES)
     out.offset = at
     return out
