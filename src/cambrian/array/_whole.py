@@ -112,11 +112,13 @@ def scalar(device: Device, dtype: Any, value: Any) -> Array | None:
     with _SLAB_LOCK:
         slab = _SLABS.get(device)
         if slab is None or slab[1] + 16 > SLAB_BYTES:
+            if slab is not None and slab[0] is None:  # (asked before: not host memory)
+                return None
             buffer = device.impl.alloc(device, SLAB_BYTES)
             raw = host_bytes(buffer)
+            slab = _SLABS[device] = [None, SLAB_BYTES, None] if raw is None else [buffer, 0, raw]
             if raw is None:
                 return None
-            slab = _SLABS[device] = [buffer, 0, raw]
         buffer, at, raw = slab
         slab[1] = at + 16
     raw[at:at + dt.itemsize].view(dt)[0] = value
