@@ -158,6 +158,9 @@ class Kernel:
         self._specs: dict[Device, dict[tuple[Any, ...], _Spec]] = {}
         self._launchers: dict[Any, _Launcher] = {}
         self._higher_dims: bool | None = None
+        #: each work-item loops over a stretch whose length depends on the arguments (Cambrian's
+        #: whole-array reductions): backends do not judge a launch's cost by its work-items
+        self.long_items = False
         functools.update_wrapper(self, py_func)
 
     # -- configuration -------------------------------------------------------------------------
@@ -264,6 +267,8 @@ class Kernel:
             module = self.module(types)
             check_device_caps(module, device)
             program = device.impl.compile(device, module)
+            if self.long_items:
+                device.impl.long_items(program)
             if config.debug():
                 _print_debug(self, device, module)
             scalars = tuple((i, t.dtype) for i, t in enumerate(kernel_tuples.flat_types(types))

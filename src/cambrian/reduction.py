@@ -61,6 +61,11 @@ CHUNK_MIN = 4096  # elements per chunk at least (CPU devices)
 MAX_CHUNKS = 256  # chunks at most (CPU devices)
 GROUP = 256  # work-group size of the tree reduction (GPUs)
 MAX_GROUPS = 1024
+#: Whole-array reductions on CPU devices of at most this many elements run one work-item: a pool
+#: wake-up (10-40 us on ``cpu`` here) costs more than the work. Their kernels never take ``cpu``'s
+#: serial path by work-item count (``Kernel.long_items``): a fast small launch on the pool would open
+#: it for the same kernel's large launches, whose few work-items each loop over a long stretch.
+SERIAL_MAX = 1 << 16
 SCRATCH = max(MAX_CHUNKS, MAX_GROUPS)  # partial results a device's scratch array holds
 
 
@@ -241,7 +246,7 @@ class Reduction:
         last = self._kernel("last", len(arrays), self.map is not None, acc, scalars=scalars,
                             scaled=self.scaled)
         args = (out, partials, count, *arrays, n, chunk, nchunks, ident, *fin)
-        return [(last[(workers(device, nchunks),), (1,)], args)], together
+        return [(last[(workers(device, nchunks, n),), (1,)], args)], together
 
     def _tree(self, arrays: Sequence[Any], out: Any, n: int, acc: str, ident: Any, device: Device,
               like_numpy: bool, scalars: tuple[int, ...] = ()
@@ -293,6 +298,7 @@ class Reduction:
                 src = axis_source(name, nin, mapped, with_index, acc, *extra, scalars)
             ns = kernel_namespace(_r=self.reduce, _m=self.map)
             kern = self._kernels[key] = Kernel(make_function(src, name, "reduction", ns))
+            kern.long_items = kind in ("chunks", "last")
         return kern
 
 
@@ -372,9 +378,10 @@ def chunking(n: int, most: int = MAX_CHUNKS) -> tuple[int, int]:
     return max(1, _cdiv(n, chunk)), chunk
 
 
-def workers(device: Device, nchunks: int) -> int:
-    """Work-items of a one-launch chunked reduction: one per compute unit (they claim chunks)."""
-    return max(1, min(nchunks, device.compute_units))
+def workers(device: Device, nchunks: int, n: int) -> int:
+    """Work-items of a one-launch chunked reduction of ``n`` elements: one per compute unit (they claim
+    chunks), or one alone up to ``SERIAL_MAX`` elements (on ``cpu`` it runs on the calling thread)."""
+    return 1 if n <= SERIAL_MAX else max(1, min(nchunks, device.compute_units))
 
 
 def _first_input(passes: Sequence[tuple[Any, tuple[Any, ...]]], first: Any) -> int:

@@ -125,13 +125,14 @@ def _arg_plan(x: Any, op: str) -> _Plan:
         ns = kernel_namespace(_r=as_func(maximum if op == "max" else minimum, 2), _b=better)
         name = f"arg{op}_last"
         kern = _ARG[(op, d)] = Kernel(make_function(arg_source(name, d), name, "reduction", ns))
+        kern.long_items = True
     device = x.device
     n = math.prod(x.shape)
     nchunks, chunk = chunking(n, SCRATCH)  # short chunks: the last work-item searches one alone
     partials, lock = _partials(device, d, nchunks, False)
     count = _counter(device, d, False)
     ident = np.dtype(d).type(_extreme(d, op))
-    launch = kern[(workers(device, nchunks),), (1,)].prepare(
+    launch = kern[(workers(device, nchunks, n),), (1,)].prepare(
         flat(empty((), "int64", device, False)), partials, count, flat(x), n, chunk, nchunks, ident,
         int(op == "max"))
     return _Plan([launch], 1, lock, 3)

@@ -183,9 +183,9 @@ def test_chunk_workers_do_not_change_the_result(device, group, monkeypatch):
     n = big(device, 49 * CHUNK_MIN + 7)
     x = asarray(np.random.default_rng(4).standard_normal(n), device=device)
     r = Reduction(add, 0.0, square)
-    monkeypatch.setattr(red, "workers", lambda device, nchunks: 1)
+    monkeypatch.setattr(red, "workers", lambda device, nchunks, n: 1)
     one = float(r(x)) if device.kind == "cpu" else None
-    monkeypatch.setattr(red, "workers", lambda device, nchunks: group)
+    monkeypatch.setattr(red, "workers", lambda device, nchunks, n: group)
     out = asarray(np.zeros(1), device=device)
     red._run(*r._chunked([x], out, n, "float64", np.float64(0), device, False))
     got = float(asnumpy(out)[0])

@@ -128,3 +128,29 @@ def test_arg_extreme_plans_keep_no_input_alive(device, monkeypatch):
         ours = ((n,), (n + 5,))
         keys = [k for k in reduction_ops._ARG_PLANS if k[1][0][0] == device and k[1][0][2] in ours]
         assert len(keys) == 4  # (max, min) x 2 shapes
+
+
+def test_small_reductions_run_one_work_item_and_large_ones_stay_parallel(device, monkeypatch):
+    """Up to ``SERIAL_MAX`` elements a whole-array reduction is one work-item (same order, same bits);
+    its kernel never takes ``cpu``'s serial path by work-item count, even after fast small launches on a
+    machine where they fit the serial budget (there a 10**7 sum ran on one thread)."""
+    from cambrian.reduction import SERIAL_MAX
+
+    if device.kind != "cpu" or device.backend == "interp":
+        pytest.skip(f"{device} has no one-launch chunked reductions to schedule")
+    from cambrian.backends import cpu as cpu_backend
+
+    monkeypatch.setattr(cpu_backend, "SERIAL_BUDGET", 1.0)  # every launch "fits": the probe would open
+    rng = np.random.default_rng(11)
+    r = Reduction(add, 0.0)
+    for n in (3 * CHUNK_MIN + 5, SERIAL_MAX, SERIAL_MAX + 1, 40 * CHUNK_MIN + 3):
+        x = rng.standard_normal(n).astype(np.float32)
+        dx = asarray(x, device=device)
+        got = [float(r(dx)) for _ in range(3)]
+        assert got == [float(chunk_order_sum(x))] * 3, n
+    plans = list(r._whole.values())
+    sizes = [p.launches[0][0].gsize[0] for p in plans]
+    assert sizes[:2] == [1, 1] and all(g == min(device.compute_units, 256) for g in sizes[2:]), sizes
+    if device.backend == "cpu":
+        program = plans[-1].launches[0][0].program
+        assert program.serial_items == 0 and not program.probe  # the large launches stayed on the pool

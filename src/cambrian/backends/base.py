@@ -257,6 +257,11 @@ class Backend(ABC):
                local_size: tuple[int, ...] | None, args: list[Any]) -> Event:
         """Run ``program``; ``args`` are ArrayArg or NumPy scalars typed as the kernel's parameters."""
 
+    def long_items(self, program: Any) -> None:
+        """``program``'s work-items loop over argument-sized stretches: its launches' cost does not
+        follow their work-item count (``Kernel.long_items``). Nothing to do for most backends."""
+        return None
+
     def bind(self, program: Any, global_size: tuple[int, ...], args: list[Any],
              slots: tuple[int, ...]) -> Callable[..., None] | None:
         """A launch of ``program`` over a 1-D ``global_size`` with ``args`` converted once, for callers

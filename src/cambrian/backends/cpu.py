@@ -332,6 +332,12 @@ class CPUBackend(Backend):
             queue.set_error(_index_error(program, err) if err[0] == 1 else _zero_step_error(program, err))
         return completed(queue)
 
+    def long_items(self, program: CPUProgram) -> None:
+        """No serial path by work-item count for ``program`` (launches of one work-item still run on the
+        calling thread): its probe would open it after a small launch for the large ones."""
+        program.probe = False
+        program.serial_items = 0
+
     def bind(self, program: CPUProgram, global_size: tuple[int, ...], args: list[Any],
              slots: tuple[int, ...]) -> Callable[..., None] | None:
         """The pool launch with the other arguments converted once (see :meth:`Backend.bind`); always
