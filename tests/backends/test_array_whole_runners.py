@@ -149,3 +149,24 @@ def test_results_in_shared_slots_are_independent_arrays(device, monkeypatch):
     y = cb.asarray(np.ones(7, np.float32), device=device)
     np.testing.assert_array_equal(cb.asnumpy(cb.add(y, r1)), np.full(7, 6.0, np.float32))
     np.testing.assert_array_equal(cb.asnumpy(cb.multiply(r2, 0.5)), np.float32(a.sum(dtype=np.float64) / 2))
+
+
+def test_a_full_slab_is_freed_with_its_last_result(device, monkeypatch):
+    """A slab leaves the slab table when full; its memory then goes with the last of its results, by
+    reference counting alone (no cycle keeps it)."""
+    if device.backend != "opencl" or _whole.scalar(device, "float32", 0.0) is None:
+        pytest.skip(f"{device} has no slots for 0-d results (not an OpenCL device's host memory)")
+    gc.collect()
+    gc.disable()
+    try:
+        first = _whole.scalar(device, "float64", 1.0)
+        slab = weakref.ref(first._buffer)
+        more = [_whole.scalar(device, "int32", k) for k in range(_whole.SLAB_BYTES // 16)]  # fills it
+        assert [int(m) for m in more[:3]] == [0, 1, 2] and float(first) == 1.0
+        assert _whole._SLABS[device][0] is not slab()  # a new slab is current
+        del more
+        assert slab() is not None  # ``first`` still holds it
+        del first
+        assert slab() is None
+    finally:
+        gc.enable()
