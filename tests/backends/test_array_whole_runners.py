@@ -170,3 +170,16 @@ def test_a_full_slab_is_freed_with_its_last_result(device, monkeypatch):
         assert slab() is None
     finally:
         gc.enable()
+
+
+def test_views_at_other_offsets_share_a_runner_and_read_their_own_elements(device, monkeypatch):
+    for reduce_max in (_statistical.REDUCE_HOST_MAX, 0):  # NumPy, then the kernels
+        monkeypatch.setattr(_statistical, "REDUCE_HOST_MAX", reduce_max)
+        a = np.random.default_rng(8).standard_normal(3 * 70_000).astype(np.float32)
+        x = cb.asarray(a, device=device)
+        for k in range(3):  # the same kind of array (shape, strides) at three offsets, twice each
+            part, host = x[k * 70_000:(k + 1) * 70_000], a[k * 70_000:(k + 1) * 70_000]
+            for _ in range(2):
+                assert float(cb.sum(part)) == pytest.approx(host.sum(dtype=np.float64), rel=1e-4)
+                assert int(cb.argmax(part)) == int(np.argmax(host))
+                assert float(cb.max(part)) == host.max()
