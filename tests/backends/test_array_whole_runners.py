@@ -129,6 +129,12 @@ def test_cpu_bind_launches_as_launch_does(device):
     mine = np.empty(64, np.float32)
     run(mine, np.full(64, 3.0, np.float32))
     np.testing.assert_array_equal(mine, np.full(64, 7.0, np.float32))
+    prepared, args = axpy[1].prepare(out, x, np.float32(2.0))  # one work-item: the calling thread's launcher
+    one = device.impl.bind(prepared.program, prepared.gsize, args, (0, 1))
+    assert one is not None
+    mine[:] = 0.0
+    one(mine, np.full(64, 5.0, np.float32))
+    assert mine[0] == 11.0 and not mine[1:].any()
 
 
 def test_results_in_shared_slots_are_independent_arrays(device, monkeypatch):

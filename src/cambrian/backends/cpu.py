@@ -296,14 +296,7 @@ class CPUBackend(Backend):
     # -- launch ------------------------------------------------------------------------------------
     def launch(self, device: Device, queue: Queue, program: CPUProgram, global_size: tuple[int, ...],
                local_size: tuple[int, ...] | None, args: list[Any]) -> Event:
-        vals = list(args)
-        for i in program.array_pos:
-            a = vals[i]
-            v = a.view
-            vals[i] = v if v is not None else _element_view(a)
-        for i, t in program.scalar_types:
-            if vals[i].__class__ is not t:
-                vals[i] = t(vals[i])
+        vals = _launch_values(program, args)
         err = None
         if program.has_err:
             err = np.zeros(program.err_size, np.int64)
@@ -340,29 +333,25 @@ class CPUBackend(Backend):
 
     def bind(self, program: CPUProgram, global_size: tuple[int, ...], args: list[Any],
              slots: tuple[int, ...]) -> Callable[..., None] | None:
-        """The pool launch with the other arguments converted once (see :meth:`Backend.bind`); always
-        on the pool (a long loop per work-item: the serial path's probe by work-items misjudges it)."""
+        """The launch :meth:`launch` makes, decided and converted once (see :meth:`Backend.bind`): one
+        work-item on the calling thread, more on the pool (never the serial path by work-item count)."""
         if program.group_mode or program.has_err or len(global_size) != 1:
             return None
-        vals = list(args)
-        for i in program.array_pos:
-            if i not in slots:
-                a = vals[i]
-                vals[i] = a.view if a.view is not None else _element_view(a)
-        for i, t in program.scalar_types:
-            if i not in slots and vals[i].__class__ is not t:
-                vals[i] = t(vals[i])
         g0 = global_size[0]
-        head = [g0, default_local(g0) if program.needs_local else 1]
-        at = [2 + i for i in slots]
-        template = head + vals
+        serial = program.launch1s if g0 == 1 else None
+        head = [1] if serial is not None else [g0, default_local(g0) if program.needs_local else 1]
+        template = head + _launch_values(program, args, slots)
+        at = [len(head) + i for i in slots]
         run_pool, fn = program.run_pool, program.launch1
 
         def run(*views: np.ndarray) -> None:
             call = list(template)
             for i, v in zip(at, views, strict=True):
                 call[i] = v
-            run_pool(fn, g0, tuple(call))
+            if serial is not None:
+                serial(*call)
+            else:
+                run_pool(fn, g0, tuple(call))
 
         return run
 
@@ -418,6 +407,21 @@ def _has_loops(text: str) -> bool:
         elif name and not name.startswith("_launch") and line.lstrip().startswith(("for ", "while ")):
             return True
     return False
+
+
+def _launch_values(program: CPUProgram, args: list[Any], skip: tuple[int, ...] = ()) -> list[Any]:
+    """``args`` as the launchers take them: arrays as NumPy views, scalars as the parameters' NumPy
+    types (positions in ``skip`` left as they are: :meth:`CPUBackend.bind` fills them per call)."""
+    vals = list(args)
+    for i in program.array_pos:
+        if i not in skip:
+            a = vals[i]
+            v = a.view
+            vals[i] = v if v is not None else _element_view(a)
+    for i, t in program.scalar_types:
+        if i not in skip and vals[i].__class__ is not t:
+            vals[i] = t(vals[i])
+    return vals
 
 
 def _element_view(a: ArrayArg) -> np.ndarray:
