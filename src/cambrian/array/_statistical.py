@@ -210,27 +210,24 @@ def _numpy_runner(op: str, acc: str) -> _whole.Runner:
     if op in ("sum", "prod", "mean"):
         fn = _NP["prod" if op == "prod" else "sum"]
 
-        def total(x: Array) -> Array | None:
-            if x.device.backend != "cpu" and not host_memory(x):
-                return None
-            x.queue.synchronize()
+        def compute(x: Array) -> Any:
             with np.errstate(all="ignore"):
                 host = fn(_np_view(x), axis=None, dtype=acc)
-                if op == "mean":
-                    host = np.multiply(host, 1.0 / x.size if x.size else math.nan)
-            return _host_result(host, acc, (), x.device)
+                return np.multiply(host, 1.0 / x.size if x.size else math.nan) if op == "mean" else host
+    else:
+        arg = op.startswith("arg")
+        extreme = (np.argmax if op == "argmax" else np.argmin) if arg else _NP[op]
 
-        return total
-    arg = op.startswith("arg")
-    fn = (np.argmax if op == "argmax" else np.argmin) if arg else _NP[op]
+        def compute(x: Array) -> Any:
+            return np_whole(extreme, _np_view(x), arg)
 
-    def extreme(x: Array) -> Array | None:
+    def reduce(x: Array) -> Array | None:
         if x.device.backend != "cpu" and not host_memory(x):
             return None
         x.queue.synchronize()
-        return _host_result(np_whole(fn, _np_view(x), arg), acc, (), x.device)
+        return _host_result(compute(x), acc, (), x.device)
 
-    return extreme
+    return reduce
 
 
 def _host_result(host: Any, dtype: str, shape: tuple[int, ...], device: Any) -> Array:

@@ -101,7 +101,7 @@ def via_cpu(fn: Callable[[Array], Array]) -> Runner:
 #: 0-d results of runners on OpenCL devices take 16-byte slots of one buffer of SLAB_BYTES per device
 #: (a new PoCL buffer per result cost ~95 us at cold caches); a slab lives while any of its results does.
 SLAB_BYTES = 4096
-_SLABS: dict[Device, list[Any]] = {}
+_SLABS: dict[Device, list[Any] | None] = {}  # None: the device's buffers are not host memory
 _SLAB_LOCK = threading.Lock()
 
 
@@ -110,14 +110,14 @@ def scalar(device: Device, dtype: Any, value: Any) -> Array | None:
     the device's current slab of Cambrian-owned host memory; None where its buffers are not host memory."""
     dt = np.dtype(dtype)
     with _SLAB_LOCK:
-        slab = _SLABS.get(device)
-        if slab is None or slab[1] + 16 > SLAB_BYTES:
-            if slab is not None and slab[0] is None:  # (asked before: not host memory)
-                return None
+        slab = _SLABS.get(device, [])
+        if slab is None:  # (asked before: not host memory)
+            return None
+        if not slab or slab[1] + 16 > SLAB_BYTES:
             buffer = device.impl.alloc(device, SLAB_BYTES)
             raw = host_bytes(buffer)
-            slab = _SLABS[device] = [None, SLAB_BYTES, None] if raw is None else [buffer, 0, raw]
-            if raw is None:
+            slab = _SLABS[device] = None if raw is None else [buffer, 0, raw]
+            if slab is None:
                 return None
         buffer, at, raw = slab
         slab[1] = at + 16
